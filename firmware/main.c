@@ -1,0 +1,416 @@
+/* main.c - crier: the kiosk firmware's entry point.
+ *
+ * Reads settings (defaults -> config file -> flags -> cross-checks), starts
+ * the worker threads (content sources), runs the render loop on the main
+ * thread (SDL wants it there), and turns errors into exit statuses.  Only this
+ * file exits the process.  SIGINT/SIGTERM are taken by a signal thread that
+ * asks the render loop to quit, so shutdown is always orderly. */
+#include "core/config.h"
+#include "core/content.h"
+#include "core/eventlog.h"
+#include "core/layout.h"
+#include "core/log.h"
+#include "core/mailbox.h"
+#include "core/timeutil.h"
+#include "crier_version.h"
+#include "io/filesource.h"
+#include "render/render.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_RUNTIME = 4 };
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: crier [OPTION]...\n"
+            "Public-information kiosk firmware: shows a city's posts, events and emergency alerts.\n"
+            "\n"
+            "  -c, --config FILE          read settings from FILE (key = value; see docs/configuration.md)\n"
+            "      --headless             render with the software renderer into memory (no display)\n"
+            "      --size WxH             screen size in pixels (default: the display's, 1920x1080 headless)\n"
+            "      --run-for SECONDS      exit cleanly after SECONDS (decimals allowed)\n"
+            "      --screenshot FILE.png  write the last frame to FILE.png on exit\n"
+            "      --screenshot-every S   also write it every S seconds while running\n"
+            "      --events FILE|-        write one JSON object per line for every notable event\n"
+            "                             (each with t_ms, epoch milliseconds, and event)\n"
+            "      --set KEY=VALUE        set any configuration key (repeatable; overrides the file)\n"
+            "      --log-level LEVEL      debug, info, warn, error or off (default info)\n"
+            "      --check-config         validate the configuration, print it, and exit\n"
+            "      --print-content        load every content source once, print the merged content\n"
+            "                             as JSON lines, and exit\n"
+            "      --version              print the version and exit\n"
+            "  -h, --help                 print this help and exit\n"
+            "\n"
+            "Exit status: 0 clean run, 2 bad arguments, 3 bad configuration, 4 runtime failure.\n"
+            "Log lines go to standard error.\n");
+}
+
+static const char *default_assets_dir(void)
+{
+    struct stat st;
+    const char *env = getenv("CRIER_ASSETS");
+    if (env && *env)
+        return env;
+#ifdef CRIER_SOURCE_ASSETS
+    if (stat(CRIER_SOURCE_ASSETS "/fonts", &st) == 0)
+        return CRIER_SOURCE_ASSETS;
+#endif
+#ifdef CRIER_INSTALL_ASSETS
+    if (stat(CRIER_INSTALL_ASSETS, &st) == 0)
+        return CRIER_INSTALL_ASSETS;
+#endif
+    return "/usr/share/crier";
+}
+
+static int read_file(const char *path, size_t max, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    int bad = !buf || ferror(f) || n > max;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+static void print_config_line(const char *key, const char *value, const char *help, void *ud)
+{
+    (void)help;
+    fprintf(ud, "%s = %s\n", key, value);
+}
+
+static void print_item(const crier_item *it)
+{
+    static const char *const kinds[] = {"post", "event", "ticker"};
+    cJSON *o = cJSON_CreateObject();
+    char buf[40];
+    cJSON_AddStringToObject(o, "kind", kinds[it->kind]);
+    cJSON_AddStringToObject(o, "source", it->source ? it->source : "");
+    cJSON_AddStringToObject(o, "id", it->id ? it->id : "");
+    if (it->title)
+        cJSON_AddStringToObject(o, "title", it->title);
+    if (it->body)
+        cJSON_AddStringToObject(o, "text", it->body);
+    if (it->starts_ms) {
+        crier_format_utc_ms(it->starts_ms, buf, sizeof buf);
+        cJSON_AddStringToObject(o, "starts", buf);
+    }
+    if (it->ends_ms) {
+        crier_format_utc_ms(it->ends_ms, buf, sizeof buf);
+        cJSON_AddStringToObject(o, "ends", buf);
+    }
+    if (it->link)
+        cJSON_AddStringToObject(o, "link", it->link);
+    if (it->image)
+        cJSON_AddStringToObject(o, "image", it->image);
+    char *s = cJSON_PrintUnformatted(o);
+    if (s)
+        puts(s);
+    cJSON_free(s);
+    cJSON_Delete(o);
+}
+
+static int print_content(const crier_config *cfg)
+{
+    int64_t now = crier_wall_ms();
+    int failed = 0;
+    for (int i = 0; i < cfg->n_sources; i++) {
+        const crier_source_config *s = &cfg->sources[i];
+        crier_item_list list;
+        if (strcmp(s->type, "file") != 0) {
+            LOG_WARN("content", "source '%s': type %s is not fetched by this build", s->name, s->type);
+            continue;
+        }
+        if (crier_filesource_load(s->path, s->name, &list) != CRIER_OK) {
+            failed = 1;
+            continue;
+        }
+        for (size_t k = 0; k < list.count; k++)
+            if (crier_item_is_current(&list.items[k], now))
+                print_item(&list.items[k]);
+        crier_item_list_clear(&list);
+    }
+    return failed;
+}
+
+typedef struct signal_ctx {
+    sigset_t set;
+    crier_mailbox *mb;
+} signal_ctx;
+
+static void *signal_thread(void *arg)
+{
+    signal_ctx *sc = arg;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&sc->set, &sig) != 0)
+            continue;
+        if (sig == SIGUSR2)
+            break; /* main asks us to finish */
+        LOG_INFO("main", "signal %d: shutting down", sig);
+        crier_mailbox_post(sc->mb, crier_msg_new(CRIER_MSG_QUIT, NULL, NULL));
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    int64_t start_mono = crier_mono_ms();
+    int status = 0;
+    crier_config cfg;
+    crier_layout layout;
+    crier_mailbox mb;
+    int mb_ready = 0, sig_started = 0;
+    crier_eventlog *events = NULL;
+    crier_filesource *files = NULL;
+    pthread_t sig_tid;
+    signal_ctx sc;
+    char err[512] = "";
+    char *layout_buf = NULL, *layout_path = NULL;
+    const char *config_path = NULL, *screenshot = NULL, *events_path = NULL;
+    double run_for = 0, shot_every = 0;
+    int check_only = 0, print_only = 0;
+    struct {
+        char *key, *value;
+    } sets[128];
+    int n_sets = 0;
+
+    /* Test hook: CRIER_FAKE_TIME=ISO-8601 starts the wall clock there (golden
+     * images and expiry tests need a fixed "now"); documented in docs/testing.md. */
+    const char *fake = getenv("CRIER_FAKE_TIME");
+    if (fake && *fake) {
+        int64_t fake_ms;
+        if (crier_parse_iso8601(fake, &fake_ms) != 0) {
+            fprintf(stderr, "crier: CRIER_FAKE_TIME '%s' is not an ISO 8601 time\n", fake);
+            return EXIT_USAGE;
+        }
+        crier_wall_offset_set(fake_ms - crier_wall_ms());
+    }
+    if (crier_config_init(&cfg, default_assets_dir()) != CRIER_OK) {
+        fprintf(stderr, "crier: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+
+    enum { O_HEADLESS = 256, O_SIZE, O_RUNFOR, O_SHOT, O_SHOTEVERY, O_EVENTS, O_SET, O_LOGLEVEL, O_CHECK,
+           O_PRINT, O_VERSION };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"headless", no_argument, NULL, O_HEADLESS},
+        {"size", required_argument, NULL, O_SIZE}, {"run-for", required_argument, NULL, O_RUNFOR},
+        {"screenshot", required_argument, NULL, O_SHOT}, {"screenshot-every", required_argument, NULL, O_SHOTEVERY},
+        {"events", required_argument, NULL, O_EVENTS}, {"set", required_argument, NULL, O_SET},
+        {"log-level", required_argument, NULL, O_LOGLEVEL}, {"check-config", no_argument, NULL, O_CHECK},
+        {"print-content", no_argument, NULL, O_PRINT}, {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
+        char *end;
+        switch (opt) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case O_HEADLESS:
+        case O_SIZE:
+        case O_LOGLEVEL:
+            if (n_sets >= 125) {
+                fprintf(stderr, "crier: too many settings on the command line\n");
+                status = EXIT_USAGE;
+                goto cleanup;
+            }
+            sets[n_sets].key = opt == O_HEADLESS ? "headless" : opt == O_SIZE ? "size" : "log_level";
+            sets[n_sets++].value = opt == O_HEADLESS ? "true" : optarg;
+            break;
+        case O_RUNFOR:
+        case O_SHOTEVERY: {
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end || !isfinite(v) || v <= 0 || v > 1e7) {
+                fprintf(stderr, "crier: --%s needs a positive number of seconds, not '%s'\n",
+                        opt == O_RUNFOR ? "run-for" : "screenshot-every", optarg);
+                status = EXIT_USAGE;
+                goto cleanup;
+            }
+            *(opt == O_RUNFOR ? &run_for : &shot_every) = v;
+            break;
+        }
+        case O_SHOT:
+            screenshot = optarg;
+            break;
+        case O_EVENTS:
+            events_path = optarg;
+            break;
+        case O_SET: {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || n_sets >= 125) {
+                fprintf(stderr, "crier: --set needs KEY=VALUE, not '%s'\n", optarg);
+                status = EXIT_USAGE;
+                goto cleanup;
+            }
+            *eq = '\0';
+            sets[n_sets].key = optarg;
+            sets[n_sets++].value = eq + 1;
+            break;
+        }
+        case O_CHECK:
+            check_only = 1;
+            break;
+        case O_PRINT:
+            print_only = 1;
+            break;
+        case O_VERSION:
+            printf("crier %s\n", CRIER_VERSION);
+            goto cleanup;
+        case 'h':
+            usage(stdout);
+            goto cleanup;
+        case ':':
+            fprintf(stderr, "crier: option '%s' needs a value (see crier --help)\n", argv[optind - 1]);
+            status = EXIT_USAGE;
+            goto cleanup;
+        default:
+            fprintf(stderr, "crier: unknown option '%s' (see crier --help)\n", argv[optind - 1]);
+            status = EXIT_USAGE;
+            goto cleanup;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "crier: unexpected argument '%s' (see crier --help)\n", argv[optind]);
+        status = EXIT_USAGE;
+        goto cleanup;
+    }
+
+    /* defaults -> file -> flags -> cross-checks */
+    if (config_path && crier_config_load_file(&cfg, config_path, err, sizeof err) != CRIER_OK) {
+        fprintf(stderr, "crier: %s\n", err);
+        status = EXIT_CONFIG;
+        goto cleanup;
+    }
+    for (int i = 0; i < n_sets; i++) {
+        if (crier_config_set(&cfg, sets[i].key, sets[i].value, "command line", 0, NULL, err, sizeof err) != CRIER_OK) {
+            fprintf(stderr, "crier: %s\n", err);
+            status = EXIT_CONFIG;
+            goto cleanup;
+        }
+    }
+    crier_log_set_level((crier_log_level)crier_log_level_parse(cfg.log_level));
+    if (!cfg.layout) {
+        size_t n = strlen(cfg.assets_dir) + 32;
+        layout_path = malloc(n);
+        if (!layout_path) {
+            status = EXIT_RUNTIME;
+            goto cleanup;
+        }
+        /* A portrait screen gets the portrait layout unless one is configured. */
+        int portrait = cfg.height > cfg.width && (cfg.rotation % 180) == 0;
+        portrait |= cfg.width > cfg.height && (cfg.rotation % 180) == 90;
+        snprintf(layout_path, n, "%s/layouts/%s", cfg.assets_dir, portrait ? "portrait.json" : "default.json");
+        cfg.layout = layout_path;
+        layout_path = NULL;
+    }
+    if (crier_config_check(&cfg, err, sizeof err) != CRIER_OK) {
+        fprintf(stderr, "crier: %s%s%s\n", config_path ? config_path : "", config_path ? ": " : "", err);
+        status = EXIT_CONFIG;
+        goto cleanup;
+    }
+    size_t layout_len = 0;
+    if (read_file(cfg.layout, CRIER_LAYOUT_MAX_BYTES, &layout_buf, &layout_len) != 0) {
+        fprintf(stderr, "crier: key 'layout': cannot read '%s' (missing or over %d bytes)\n", cfg.layout,
+                CRIER_LAYOUT_MAX_BYTES);
+        status = EXIT_CONFIG;
+        goto cleanup;
+    }
+    if (crier_layout_parse(layout_buf, layout_len, &layout, err, sizeof err) != CRIER_OK) {
+        fprintf(stderr, "crier: key 'layout': '%s': %s\n", cfg.layout, err);
+        status = EXIT_CONFIG;
+        goto cleanup;
+    }
+    if (check_only) {
+        crier_config_each(&cfg, print_config_line, stdout);
+        printf("# configuration OK (layout '%s', %d sources)\n", layout.name, cfg.n_sources);
+        goto cleanup;
+    }
+    if (print_only) {
+        status = print_content(&cfg) ? EXIT_RUNTIME : 0;
+        goto cleanup;
+    }
+
+    if (events_path && !(events = crier_eventlog_open(events_path))) {
+        fprintf(stderr, "crier: --events: cannot open '%s': %s\n", events_path, strerror(errno));
+        status = EXIT_USAGE;
+        goto cleanup;
+    }
+    crier_eventlog_emit(events, "started", "s:version", CRIER_VERSION, "s:kiosk_id", cfg.kiosk_id, NULL);
+    LOG_INFO("main", "crier %s starting as kiosk '%s' at site '%s'", CRIER_VERSION, cfg.kiosk_id, cfg.site);
+
+    if (crier_mailbox_init(&mb, 0) != CRIER_OK) {
+        status = EXIT_RUNTIME;
+        goto cleanup;
+    }
+    mb_ready = 1;
+    /* Block the quit signals in every thread; one thread takes them with sigwait. */
+    sigemptyset(&sc.set);
+    sigaddset(&sc.set, SIGINT);
+    sigaddset(&sc.set, SIGTERM);
+    sigaddset(&sc.set, SIGHUP);
+    sigaddset(&sc.set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sc.mb = &mb;
+    if (pthread_create(&sig_tid, NULL, signal_thread, &sc) == 0)
+        sig_started = 1;
+
+    files = crier_filesource_start(&cfg, &mb, 2000);
+    if (!files && cfg.n_sources > 0)
+        LOG_ERROR("main", "content sources could not start; showing no content");
+
+    char fonts_dir[4096];
+    snprintf(fonts_dir, sizeof fonts_dir, "%s/fonts", cfg.assets_dir);
+    crier_render_opts ro = {
+        .cfg = &cfg,
+        .layout = &layout,
+        .fonts_dir = fonts_dir,
+        .run_for_ms = (int64_t)(run_for * 1000),
+        .screenshot_path = screenshot,
+        .screenshot_every_ms = (int64_t)(shot_every * 1000),
+        .start_mono_ms = start_mono,
+        .events = events,
+    };
+    crier_err rc = crier_render_run(&ro, &mb);
+    if (rc != CRIER_OK) {
+        fprintf(stderr, "crier: display failed: %s (see the log above)\n", crier_strerror(rc));
+        status = EXIT_RUNTIME;
+    }
+    crier_eventlog_emit(events, "stopped", "i:status", (int64_t)status, NULL);
+
+cleanup:
+    crier_filesource_stop(files);
+    if (sig_started) {
+        pthread_kill(sig_tid, SIGUSR2);
+        pthread_join(sig_tid, NULL);
+    }
+    if (mb_ready)
+        crier_mailbox_destroy(&mb);
+    crier_eventlog_close(events);
+    free(layout_buf);
+    free(layout_path);
+    crier_config_free(&cfg);
+    return status;
+}

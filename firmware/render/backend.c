@@ -1,0 +1,202 @@
+/* backend.c - display backends: a window (desktop or KMSDRM) and headless.
+ *
+ * See internal.h for why two ways of waiting exist. */
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "render/internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+static crier_err common_init(crier_display *d)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    d->wake_event = SDL_RegisterEvents(1);
+    return CRIER_OK;
+}
+
+void crier_display_wake(void *display)
+{
+    crier_display *d = display;
+    if (d->use_sdl_wait) {
+        SDL_Event ev;
+        SDL_zero(ev);
+        ev.type = d->wake_event;
+        SDL_PushEvent(&ev); /* thread-safe; wakes SDL_WaitEventTimeout */
+        return;
+    }
+    pthread_mutex_lock(&d->lock);
+    d->woken = 1;
+    pthread_cond_signal(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+}
+
+static void handle_sdl_event(crier_display *d, const SDL_Event *ev)
+{
+    if (ev->type == SDL_QUIT)
+        d->quit_requested = 1;
+    else if (ev->type == SDL_KEYDOWN && (ev->key.keysym.sym == SDLK_ESCAPE || ev->key.keysym.sym == SDLK_q))
+        d->quit_requested = 1;
+}
+
+static void cond_wait_ms(crier_display *d, int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&d->lock);
+    while (!d->woken) {
+        if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT)
+            break;
+    }
+    d->woken = 0;
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* ---- window ------------------------------------------------------------- */
+
+static crier_err window_open(crier_display *d, const crier_config *cfg)
+{
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        LOG_ERROR("render", "cannot start video: %s", SDL_GetError());
+        return CRIER_ERR_SDL;
+    }
+    common_init(d);
+    const char *driver = SDL_GetCurrentVideoDriver();
+    d->use_sdl_wait = driver && (strcmp(driver, "x11") == 0 || strcmp(driver, "wayland") == 0 ||
+                                 strcmp(driver, "cocoa") == 0 || strcmp(driver, "windows") == 0);
+    Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI;
+    int w = cfg->width, h = cfg->height;
+    if (cfg->fullscreen || w == 0) {
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+        if (w == 0) {
+            SDL_DisplayMode mode;
+            if (SDL_GetDesktopDisplayMode(0, &mode) == 0) {
+                w = mode.w;
+                h = mode.h;
+            } else {
+                w = 1920;
+                h = 1080;
+            }
+        }
+    }
+    d->window = SDL_CreateWindow("Crier", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
+    if (!d->window) {
+        LOG_ERROR("render", "cannot open a window (%s): %s", driver ? driver : "?", SDL_GetError());
+        return CRIER_ERR_SDL;
+    }
+    Uint32 rflags = SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE;
+    if (cfg->vsync)
+        rflags |= SDL_RENDERER_PRESENTVSYNC;
+    d->renderer = SDL_CreateRenderer(d->window, -1, rflags);
+    if (!d->renderer)
+        d->renderer = SDL_CreateRenderer(d->window, -1, SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE);
+    if (!d->renderer) {
+        LOG_ERROR("render", "cannot create a renderer: %s", SDL_GetError());
+        return CRIER_ERR_SDL;
+    }
+    SDL_ShowCursor(SDL_DISABLE);
+    SDL_GetRendererOutputSize(d->renderer, &d->width, &d->height);
+    SDL_RendererInfo info;
+    SDL_GetRendererInfo(d->renderer, &info);
+    LOG_INFO("render", "window %dx%d on %s with %s renderer%s", d->width, d->height, driver ? driver : "?",
+             info.name, (info.flags & SDL_RENDERER_PRESENTVSYNC) ? ", vsync" : "");
+    return CRIER_OK;
+}
+
+static void window_wait(crier_display *d, int timeout_ms)
+{
+    SDL_Event ev;
+    if (d->use_sdl_wait) {
+        if (SDL_WaitEventTimeout(&ev, timeout_ms > 0 ? timeout_ms : 1)) {
+            handle_sdl_event(d, &ev);
+            while (SDL_PollEvent(&ev))
+                handle_sdl_event(d, &ev);
+        }
+        return;
+    }
+    if (timeout_ms > 0)
+        cond_wait_ms(d, timeout_ms);
+    while (SDL_PollEvent(&ev))
+        handle_sdl_event(d, &ev);
+}
+
+static void window_present(crier_display *d)
+{
+    SDL_RenderPresent(d->renderer);
+}
+
+static void window_close(crier_display *d)
+{
+    if (d->renderer)
+        SDL_DestroyRenderer(d->renderer);
+    if (d->window)
+        SDL_DestroyWindow(d->window);
+    SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
+    pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->lock);
+}
+
+const crier_backend crier_backend_window = {"window", window_open, window_wait, window_present, window_close};
+
+/* ---- headless ----------------------------------------------------------- */
+
+static crier_err headless_open(crier_display *d, const crier_config *cfg)
+{
+    if (SDL_InitSubSystem(SDL_INIT_EVENTS) != 0) {
+        LOG_ERROR("render", "cannot start SDL events: %s", SDL_GetError());
+        return CRIER_ERR_SDL;
+    }
+    common_init(d);
+    d->use_sdl_wait = 0;
+    d->width = cfg->width ? cfg->width : 1920;
+    d->height = cfg->height ? cfg->height : 1080;
+    d->surface = SDL_CreateRGBSurfaceWithFormat(0, d->width, d->height, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!d->surface) {
+        LOG_ERROR("render", "cannot allocate a %dx%d frame: %s", d->width, d->height, SDL_GetError());
+        return CRIER_ERR_NOMEM;
+    }
+    d->renderer = SDL_CreateSoftwareRenderer(d->surface);
+    if (!d->renderer) {
+        LOG_ERROR("render", "cannot create the software renderer: %s", SDL_GetError());
+        return CRIER_ERR_SDL;
+    }
+    LOG_INFO("render", "headless %dx%d (software renderer)", d->width, d->height);
+    return CRIER_OK;
+}
+
+static void headless_wait(crier_display *d, int timeout_ms)
+{
+    if (timeout_ms > 0)
+        cond_wait_ms(d, timeout_ms);
+}
+
+static void headless_present(crier_display *d)
+{
+    SDL_RenderPresent(d->renderer);
+}
+
+static void headless_close(crier_display *d)
+{
+    if (d->renderer)
+        SDL_DestroyRenderer(d->renderer);
+    if (d->surface)
+        SDL_FreeSurface(d->surface);
+    SDL_QuitSubSystem(SDL_INIT_EVENTS);
+    pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->lock);
+}
+
+const crier_backend crier_backend_headless = {"headless", headless_open, headless_wait, headless_present,
+                                              headless_close};

@@ -1,0 +1,32 @@
+/* render.h - the render thread's entry point (the only SDL-using module).
+ *
+ * crier_render_run() owns SDL for its whole life: it opens the display backend,
+ * then loops: take messages from the mailbox, update the playlist, draw only if
+ * something changed, present, and sleep until the nearest deadline (rotation,
+ * clock minute, transition frame, content validity change, or a message).
+ * It returns when run_for_ms elapses or a CRIER_MSG_QUIT arrives. */
+#ifndef CRIER_RENDER_H
+#define CRIER_RENDER_H
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/eventlog.h"
+#include "core/layout.h"
+#include "core/mailbox.h"
+
+#include <stdint.h>
+
+typedef struct crier_render_opts {
+    const crier_config *cfg;
+    const crier_layout *layout;
+    const char *fonts_dir;
+    int64_t run_for_ms;          /* 0 = until quit */
+    const char *screenshot_path; /* written on exit (and periodically if screenshot_every_ms) */
+    int64_t screenshot_every_ms; /* 0 = only on exit */
+    int64_t start_mono_ms;       /* process start, for first-frame timing */
+    crier_eventlog *events;      /* may be NULL */
+} crier_render_opts;
+
+crier_err crier_render_run(const crier_render_opts *opts, crier_mailbox *mailbox);
+
+#endif
