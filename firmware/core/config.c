@@ -288,19 +288,20 @@ crier_err crier_config_set(crier_config *cfg, const char *key, const char *value
     for (size_t i = 0; i < N_KEYS; i++) {
         if (strcmp(keys[i].name, key) != 0)
             continue;
-        crier_err rc = apply(&keys[i], cfg, cfg, value, base_dir, why, sizeof why);
-        if (rc == CRIER_OK && strcmp(key, "kiosk_id") == 0 && !valid_name(value, 64)) {
+        /* Key-specific checks run before apply() so a rejected value never
+         * replaces the previous good one. */
+        crier_err rc = CRIER_OK;
+        long rot;
+        if ((strcmp(key, "kiosk_id") == 0 || strcmp(key, "site") == 0) && !valid_name(value, 64)) {
             snprintf(why, sizeof why, "'%s' must be 1-63 letters, digits, '-' or '_'", value);
             rc = CRIER_ERR_INVAL;
         }
-        if (rc == CRIER_OK && strcmp(key, "site") == 0 && !valid_name(value, 64)) {
-            snprintf(why, sizeof why, "'%s' must be 1-63 letters, digits, '-' or '_'", value);
-            rc = CRIER_ERR_INVAL;
-        }
-        if (rc == CRIER_OK && strcmp(key, "rotation") == 0 && cfg->rotation % 90 != 0) {
+        if (strcmp(key, "rotation") == 0 && parse_long(value, &rot) == 0 && rot % 90 != 0) {
             snprintf(why, sizeof why, "'%s' is not 0, 90, 180 or 270", value);
             rc = CRIER_ERR_INVAL;
         }
+        if (rc == CRIER_OK)
+            rc = apply(&keys[i], cfg, cfg, value, base_dir, why, sizeof why);
         if (rc != CRIER_OK)
             set_err(err, err_len, "%s: key '%s': %s", where, key, why[0] ? why : crier_strerror(rc));
         return rc;
@@ -399,11 +400,16 @@ crier_err crier_config_parse(crier_config *cfg, const char *text, size_t len, co
         }
         size_t vlen = strlen(value);
         if (value[0] == '"') {
-            if (vlen < 2 || value[vlen - 1] != '"') {
+            /* The value ends at the last quote; only a " # comment" may follow it. */
+            char *close = vlen >= 2 ? strrchr(value + 1, '"') : NULL;
+            char *rest = close ? close + 1 : NULL;
+            while (rest && isspace((unsigned char)*rest))
+                rest++;
+            if (!close || (*rest && (*rest != '#' || !isspace((unsigned char)rest[-1])))) {
                 set_err(err, err_len, "%s:%d: key '%s': unterminated quoted value", origin, line_no, key);
                 return CRIER_ERR_PARSE;
             }
-            value[vlen - 1] = '\0';
+            *close = '\0';
             value++;
         } else {
             /* An unquoted value ends at " #" (a trailing comment). */

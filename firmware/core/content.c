@@ -300,9 +300,17 @@ crier_err crier_content_parse(const char *buf, size_t len, const char *source, c
         perr(&c, "content is %zu bytes, more than the %u allowed", len, CRIER_CONTENT_MAX_BYTES);
         return CRIER_ERR_LIMIT;
     }
-    root = cJSON_ParseWithLength(buf, len);
+    const char *end = NULL;
+    root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    /* cJSON stops after the first value; anything but white space after it is an error. */
+    while (root && end && end < buf + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (root && end && end < buf + len) {
+        cJSON_Delete(root);
+        root = NULL;
+    }
     if (!root) {
-        const char *at = cJSON_GetErrorPtr();
+        const char *at = end ? end : cJSON_GetErrorPtr();
         size_t off = (at && at >= buf && at <= buf + len) ? (size_t)(at - buf) : 0;
         perr(&c, "malformed JSON near byte %zu", off);
         rc = CRIER_ERR_PARSE;

@@ -88,8 +88,12 @@ crier_err crier_layout_parse(const char *buf, size_t len, crier_layout *out, cha
         lerr(err, err_len, "layout larger than %d bytes", CRIER_LAYOUT_MAX_BYTES);
         return CRIER_ERR_LIMIT;
     }
-    root = cJSON_ParseWithLength(buf, len);
-    if (!root || !cJSON_IsObject(root)) {
+    const char *end = NULL;
+    root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    /* Only white space may follow the object. */
+    while (root && end && end < buf + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (!root || !cJSON_IsObject(root) || (end && end < buf + len)) {
         lerr(err, err_len, "layout is not a JSON object");
         goto cleanup;
     }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# demo.sh - run the Crier demo on this machine.
+#
+# Installs missing Debian packages, builds, starts a throw-away mosquitto on a
+# free loopback port (stopped on exit) and the kiosk with the bundled demo
+# content.  With a display (DISPLAY / WAYLAND_DISPLAY, or a connected DRM
+# screen) it opens a window; without one it runs headless and writes a PNG
+# screenshot every few seconds, saying where.
+#
+#   scripts/demo.sh [--headless] [--run-for SECONDS] [--out DIR]
+#
+# Environment: CRIER_BUILD=DIR uses an existing build instead of building.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+headless=0 run_for="" out=""
+while (($#)); do
+  case $1 in
+    --headless) headless=1 ;;
+    --run-for) run_for=$2; shift ;;
+    --out) out=$2; shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [[ -n "${CRIER_BUILD:-}" && -x "${CRIER_BUILD}/crier" ]]; then
+  bdir=$CRIER_BUILD
+else
+  bdir=$root/build
+  echo "demo: building in $bdir" >&2
+  "$root/scripts/build.sh" "$bdir"
+fi
+
+out=${out:-$(mktemp -d /tmp/crier-demo.XXXXXX)}
+mkdir -p "$out"
+broker_dir=""
+cleanup() {
+  if [[ -n "$broker_dir" ]]; then "$root/scripts/broker.sh" stop "$broker_dir" || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+line=$("$root/scripts/broker.sh" start)
+port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$line")
+broker_dir=$(sed -n 's/.*dir=\(.*\)$/\1/p' <<<"$line")
+echo "demo: mosquitto listening on 127.0.0.1:$port" >&2
+
+python3 "$root/scripts/demo-content.py" "$root/assets/demo" "$out/content"
+
+has_display() {
+  [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]] && return 0
+  local s
+  for s in /sys/class/drm/card*-*/status; do
+    [[ -r "$s" && "$(cat "$s")" == connected ]] && return 0
+  done
+  return 1
+}
+
+args=(--config "$out/content/demo.conf"
+      --set "broker_url=mqtt://127.0.0.1:$port"
+      --set "cache_dir=$out/cache" --set "state_dir=$out/state")
+[[ -n "$run_for" ]] && args+=(--run-for "$run_for")
+if ((headless)) || ! has_display; then
+  shot=$out/screen.png
+  echo "demo: no display here; running headless at 1920x1080." >&2
+  echo "demo: a screenshot is written every 3 seconds to $shot (Ctrl-C stops)" >&2
+  args+=(--headless --size 1920x1080 --screenshot "$shot" --screenshot-every 3)
+else
+  echo "demo: opening the kiosk window (Esc or q quits)" >&2
+fi
+mkdir -p "$out/cache" "$out/state"
+"$bdir/crier" "${args[@]}"

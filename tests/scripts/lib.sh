@@ -1,0 +1,23 @@
+# lib.sh - shared helpers for tests/scripts/test_*.sh (sourced, not run).
+set -euo pipefail
+: "${CRIER_BUILD:?run through ctest (CRIER_BUILD unset)}"
+: "${CRIER_SOURCE:?run through ctest (CRIER_SOURCE unset)}"
+CRIER=$CRIER_BUILD/crier
+TMP=$(mktemp -d /tmp/crier-test.XXXXXX)
+PASSED=0 FAILED=0
+_cleanup_fns=()
+on_exit() { _cleanup_fns+=("$1"); }
+_run_cleanup() {
+  local f
+  for f in "${_cleanup_fns[@]}"; do eval "$f" || true; done
+  rm -rf "$TMP"
+}
+trap _run_cleanup EXIT
+ok() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+# summary: prints the closing line and sets the exit status
+summary() { echo "$PASSED passed, $FAILED failed"; ((FAILED == 0)); }
+# Fixed clock and time zone for reproducible frames.
+export CRIER_FAKE_TIME=2026-11-26T10:00:00Z TZ=UTC LC_ALL=C.UTF-8

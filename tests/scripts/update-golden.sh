@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Regenerate tests/golden/*.png from the current build.  Look at every image
+# before committing it: a reference with tofu boxes or clipped text is a bug.
+#   tests/scripts/update-golden.sh [BUILD_DIR]
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$src/build}
+export CRIER_FAKE_TIME=2026-11-26T10:00:00Z TZ=UTC LC_ALL=C.UTF-8
+for size in 1920x1080 1080x1920; do
+  "$build/crier" --config "$src/assets/demo/demo.conf" --headless --size "$size" --set ticker_motion=static \
+    --set transition=none --set log_level=warn --run-for 1 --screenshot "$src/tests/golden/demo-$size.png"
+  echo "wrote tests/golden/demo-$size.png"
+done
