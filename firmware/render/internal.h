@@ -85,6 +85,5 @@ const crier_text *crier_text_get(crier_text_cache *c, const char *s, const crier
 /* Render without caching (for one-off slides); caller destroys tex. */
 crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text_style *style, crier_text *out);
 uint64_t crier_text_renders(void);
-void crier_text_cache_trim(crier_text_cache *c); /* drop entries unused since last trim */
 
 #endif

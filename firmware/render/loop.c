@@ -345,7 +345,6 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             }
             crier_eventlog_emit(o->events, "frame_presented", "i:frame", (int64_t)a->frames, "i:text_renders",
                                 (int64_t)crier_text_renders(), NULL);
-            crier_text_cache_trim(a->texts);
         }
         if (o->screenshot_path && o->screenshot_every_ms > 0 &&
             now_mono - a->last_screenshot_mono >= o->screenshot_every_ms) {

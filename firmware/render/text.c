@@ -173,14 +173,20 @@ typedef struct cache_entry {
     char *text;
     crier_text_style style;
     crier_text value;
-    int used; /* since last trim */
+    uint64_t last_use; /* cache tick of the last lookup */
 } cache_entry;
+
+/* Least-recently-used eviction once the cache holds `cap` entries or more than
+ * CACHE_MAX_BYTES of texture memory. */
+#define CACHE_MAX_BYTES (48u * 1024u * 1024u)
 
 struct crier_text_cache {
     SDL_Renderer *renderer;
     crier_fonts *fonts;
     cache_entry *entries;
     int n, cap;
+    size_t bytes;
+    uint64_t tick;
 };
 
 crier_text_cache *crier_text_cache_new(SDL_Renderer *r, crier_fonts *f, int capacity)
@@ -217,20 +223,17 @@ void crier_text_cache_free(crier_text_cache *c)
     SDL_free(c);
 }
 
-void crier_text_cache_trim(crier_text_cache *c)
+static void evict_lru(crier_text_cache *c)
 {
-    int w = 0;
-    for (int i = 0; i < c->n; i++) {
-        if (c->entries[i].used) {
-            c->entries[i].used = 0;
-            c->entries[w++] = c->entries[i];
-        } else {
-            entry_clear(&c->entries[i]);
-        }
-    }
-    for (int i = w; i < c->n; i++)
-        memset(&c->entries[i], 0, sizeof c->entries[i]);
-    c->n = w;
+    int victim = 0;
+    for (int i = 1; i < c->n; i++)
+        if (c->entries[i].last_use < c->entries[victim].last_use)
+            victim = i;
+    c->bytes -= (size_t)c->entries[victim].value.w * (size_t)c->entries[victim].value.h * 4u;
+    entry_clear(&c->entries[victim]);
+    c->entries[victim] = c->entries[c->n - 1];
+    memset(&c->entries[c->n - 1], 0, sizeof c->entries[0]);
+    c->n--;
 }
 
 static int style_eq(const crier_text_style *a, const crier_text_style *b)
@@ -313,26 +316,16 @@ cleanup:
 
 const crier_text *crier_text_get(crier_text_cache *c, const char *s, const crier_text_style *style)
 {
+    c->tick++;
     for (int i = 0; i < c->n; i++) {
         cache_entry *e = &c->entries[i];
         if (style_eq(&e->style, style) && strcmp(e->text, s) == 0) {
-            e->used = 1;
+            e->last_use = c->tick;
             return &e->value;
         }
     }
-    if (c->n == c->cap) {
-        /* Full: evict the oldest unused entry, else the first. */
-        int victim = 0;
-        for (int i = 0; i < c->n; i++)
-            if (!c->entries[i].used) {
-                victim = i;
-                break;
-            }
-        entry_clear(&c->entries[victim]);
-        c->entries[victim] = c->entries[c->n - 1];
-        memset(&c->entries[c->n - 1], 0, sizeof c->entries[0]);
-        c->n--;
-    }
+    while (c->n > 0 && (c->n == c->cap || c->bytes > CACHE_MAX_BYTES))
+        evict_lru(c);
     cache_entry *e = &c->entries[c->n];
     e->text = strdup(s);
     if (!e->text)
@@ -343,7 +336,8 @@ const crier_text *crier_text_get(crier_text_cache *c, const char *s, const crier
         return NULL;
     }
     e->style = *style;
-    e->used = 1;
+    e->last_use = c->tick;
+    c->bytes += (size_t)e->value.w * (size_t)e->value.h * 4u;
     c->n++;
     return &e->value;
 }
