@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,7 +54,11 @@ static void emit_va(crier_eventlog *ev, int64_t t_ms, const char *event, va_list
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return;
-    cJSON_AddNumberToObject(o, "t_ms", (double)t_ms);
+    /* Integers are written exactly (cJSON numbers are doubles: above 2^53, or even
+     * 1e15, they would come out rounded in exponent form). */
+    char num[32];
+    snprintf(num, sizeof num, "%" PRId64, t_ms);
+    cJSON_AddRawToObject(o, "t_ms", num);
     cJSON_AddStringToObject(o, "event", event);
     const char *name;
     while ((name = va_arg(ap, const char *)) != NULL) {
@@ -64,7 +69,8 @@ static void emit_va(crier_eventlog *ev, int64_t t_ms, const char *event, va_list
             else
                 cJSON_AddNullToObject(o, name + 2);
         } else if (strncmp(name, "i:", 2) == 0) {
-            cJSON_AddNumberToObject(o, name + 2, (double)va_arg(ap, int64_t));
+            snprintf(num, sizeof num, "%" PRId64, va_arg(ap, int64_t));
+            cJSON_AddRawToObject(o, name + 2, num);
         } else if (strncmp(name, "d:", 2) == 0) {
             cJSON_AddNumberToObject(o, name + 2, va_arg(ap, double));
         } else {

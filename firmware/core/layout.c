@@ -18,35 +18,6 @@ static void lerr(char *err, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int crier_color_parse(const char *s, crier_rgba *out)
-{
-    if (!s || s[0] != '#')
-        return -1;
-    size_t n = strlen(s + 1);
-    if (n != 6 && n != 8)
-        return -1;
-    uint8_t v[4] = {0, 0, 0, 255};
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[1 + 2 * i]), lo = hexval(s[2 + 2 * i]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        v[i] = (uint8_t)(hi * 16 + lo);
-    }
-    *out = (crier_rgba){v[0], v[1], v[2], v[3]};
-    return 0;
-}
-
 static int get_color(const cJSON *o, const char *name, crier_rgba def, crier_rgba *out, char *err, size_t len,
                      const char *zone)
 {
@@ -55,7 +26,7 @@ static int get_color(const cJSON *o, const char *name, crier_rgba def, crier_rgb
         *out = def;
         return 0;
     }
-    if (!cJSON_IsString(v) || crier_color_parse(v->valuestring, out) != 0) {
+    if (!cJSON_IsString(v) || crier_color_parse(v->valuestring, out) != CRIER_OK) {
         lerr(err, len, "zone '%s': \"%s\" must be a colour like \"#12abef\"", zone, name);
         return -1;
     }
@@ -110,7 +81,7 @@ crier_err crier_layout_parse(const char *buf, size_t len, crier_layout *out, cha
     out->ref_width = (int)rw->valuedouble;
     out->ref_height = (int)rh->valuedouble;
     const cJSON *bg = cJSON_GetObjectItemCaseSensitive(root, "background");
-    if (!bg || !cJSON_IsString(bg) || crier_color_parse(bg->valuestring, &out->background)) {
+    if (!bg || !cJSON_IsString(bg) || crier_color_parse(bg->valuestring, &out->background) != CRIER_OK) {
         lerr(err, err_len, "\"background\" must be a colour like \"#102030\"");
         goto cleanup;
     }

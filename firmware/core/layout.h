@@ -7,6 +7,7 @@
 #ifndef CRIER_LAYOUT_H
 #define CRIER_LAYOUT_H
 
+#include "core/contrast.h" /* crier_rgba, crier_color_parse */
 #include "core/error.h"
 
 #include <stddef.h>
@@ -21,10 +22,6 @@ typedef enum crier_zone_type {
     CRIER_ZONE_EVENTS,     /* upcoming events list */
     CRIER_ZONE_TICKER,     /* one-line ticker */
 } crier_zone_type;
-
-typedef struct crier_rgba {
-    uint8_t r, g, b, a;
-} crier_rgba;
 
 typedef struct crier_zone {
     crier_zone_type type;
@@ -59,7 +56,5 @@ crier_rect crier_layout_zone_rect(const crier_zone *z, int width, int height);
 int crier_layout_px(const crier_layout *l, double ref_px, int height);
 /* First zone of a type or NULL. */
 const crier_zone *crier_layout_find(const crier_layout *l, crier_zone_type type);
-/* "#rrggbb" or "#rrggbbaa" -> colour; returns -1 if malformed. */
-int crier_color_parse(const char *s, crier_rgba *out);
 
 #endif

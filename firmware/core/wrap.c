@@ -163,6 +163,17 @@ crier_err crier_wrap(const char *text, int max_width, int max_lines, crier_measu
         size_t cut = last_break > line_start ? last_break : cp_start;
         if (cut == line_start)
             cut = i; /* a single codepoint wider than the line: keep it */
+        /* Only white space before the break (a paragraph starting with spaces):
+         * drop it rather than emit an empty line. */
+        size_t k = line_start;
+        while (k < cut && (text[k] == ' ' || text[k] == '\t'))
+            k++;
+        if (k == cut) {
+            line_start = i = cut;
+            last_break = 0;
+            prev = 0;
+            continue;
+        }
         if (out->n_lines == max_lines) {
             more = 1;
             break;
