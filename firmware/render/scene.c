@@ -6,7 +6,9 @@
  * a texture and reused for every frame of their rotation slot. */
 #include "render/scene.h"
 #include "core/log.h"
+#include "core/qr.h"
 #include "core/wrap.h"
+#include "render/fontchain.h"
 
 #include <SDL_image.h>
 #include <stdio.h>
@@ -48,6 +50,36 @@ static SDL_Rect zone_rect(crier_scene *s, const crier_zone *z)
     return (SDL_Rect){r.x, r.y, r.w, r.h};
 }
 
+/* Draw a QR code for `link` with its top-left at (x, y) and side at most
+ * `side` pixels including the 4-module quiet zone.  Returns the side used
+ * (0 if the link cannot be encoded or a module would be under 2 pixels). */
+static int draw_qr(crier_scene *s, const char *link, int x, int y, int side)
+{
+    crier_qr q;
+    if (crier_qr_encode(link, &q) != CRIER_OK)
+        return 0;
+    int total = q.size + 8, mod = side / total;
+    if (mod < 2) {
+        crier_qr_free(&q);
+        return 0;
+    }
+    int used = mod * total;
+    SDL_Rect bg = {x, y, used, used};
+    fill(s, &bg, (crier_rgba){255, 255, 255, 255});
+    SDL_Rect *rects = SDL_malloc((size_t)q.size * (size_t)q.size * sizeof *rects);
+    int n = 0;
+    for (int my = 0; rects && my < q.size; my++)
+        for (int mx = 0; mx < q.size; mx++)
+            if (q.modules[my * q.size + mx])
+                rects[n++] = (SDL_Rect){x + (mx + 4) * mod, y + (my + 4) * mod, mod, mod};
+    SDL_SetRenderDrawColor(s->renderer, 0, 0, 0, 255);
+    if (rects)
+        SDL_RenderFillRects(s->renderer, rects, n);
+    SDL_free(rects);
+    crier_qr_free(&q);
+    return used;
+}
+
 /* ---- header ---------------------------------------------------------------- */
 
 void crier_scene_draw_header(crier_scene *s, const char *clock, const char *date)
@@ -80,48 +112,22 @@ void crier_scene_draw_header(crier_scene *s, const char *clock, const char *date
 
 /* ---- post slides --------------------------------------------------------- */
 
-typedef struct fit_ctx {
-    crier_fonts *fonts;
-    int px;
-    char buf[4096];
-} fit_ctx;
-
-static int fit_measure(const char *str, size_t len, void *ud)
-{
-    fit_ctx *f = ud;
-    if (len >= sizeof f->buf)
-        return 1 << 30;
-    memcpy(f->buf, str, len);
-    f->buf[len] = '\0';
-    return crier_fonts_measure(f->fonts, f->buf, f->px, 0);
-}
-
 /* Largest size from max_px down to min_px at which text fits in w x h. */
 static int fit_px(crier_scene *s, const char *text, int w, int h, int max_px, int min_px)
 {
-    fit_ctx *f = SDL_malloc(sizeof *f);
-    if (!f)
-        return min_px;
-    f->fonts = s->fonts;
-    int chosen = min_px;
     for (int p = max_px; p >= min_px; p -= (p > 40 ? 4 : 2)) {
-        f->px = p;
+        crier_fontchain *fc = crier_fonts_chain(s->fonts, p, 0);
+        int skip = fc ? crier_fontchain_line_height(fc) : 0;
+        int max_lines = skip > 0 ? h / skip : 0;
         crier_wrapped wr;
-        int skip = crier_fonts_line_height(s->fonts, p, 0);
-        int max_lines = skip > 0 ? h / skip : 1;
-        if (max_lines < 1)
+        if (max_lines < 1 || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
             continue;
-        if (crier_wrap(text, w, max_lines, fit_measure, f, &wr) != CRIER_OK)
-            break;
         int ok = !wr.truncated;
         crier_wrapped_free(&wr);
-        if (ok) {
-            chosen = p;
-            break;
-        }
+        if (ok)
+            return p;
     }
-    SDL_free(f);
-    return chosen;
+    return min_px;
 }
 
 static SDL_Texture *load_image(crier_scene *s, const char *path, int box_w, int box_h, SDL_Rect *out)
@@ -186,22 +192,66 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
         return NULL;
     int pad = px(s, z->padding_px);
     int text_w = r.w - 2 * pad;
-    /* An image takes the right part of the slide (or the lower part when tall). */
+    int bottom = r.h; /* text stays above this */
+    int portrait = r.h > r.w;
+    int has_link = post->link && post->link[0];
+    /* Landscape: text on the left; image and QR code share a right-hand column
+     * (the column is just the QR's width when there is no image).  Portrait:
+     * text on top, image below, QR code in a strip at the bottom.  The link's
+     * address is printed beside the code for residents without a phone. */
+    int qr_side = SDL_min(r.h * 26 / 100, r.w * 22 / 100);
+    if (portrait)
+        qr_side = SDL_min(r.h * 16 / 100, r.w * 30 / 100);
+    int col_x = post->image ? r.w * 55 / 100 : r.w - pad - qr_side;
+    int col_w = r.w - pad - col_x;
+    int img_bottom = r.h - pad; /* the image stays above this */
+    if (has_link) {
+        int used = draw_qr(s, post->link, r.w - pad - qr_side, r.h - pad - qr_side, qr_side);
+        if (used > 0) {
+            int qx = r.w - pad - used, qy = r.h - pad - used;
+            const char *shown = post->link;
+            if (strncmp(shown, "https://", 8) == 0)
+                shown += 8;
+            else if (strncmp(shown, "http://", 7) == 0)
+                shown += 7;
+            int beside = portrait || post->image; /* caption left of the code, else above it */
+            int cap_w = beside ? qx - pad - (portrait ? pad : col_x) : used;
+            crier_text_style cs = {.px = px(s, z->min_px), .color = col(z->color), .max_width = cap_w,
+                                   .max_lines = 2, .align = beside ? 2 : 0};
+            crier_text_style hs = cs;
+            hs.bold = 1;
+            hs.color = col(z->accent);
+            const crier_text *hint = cap_w > 0 ? crier_text_get(s->texts, "Scan for details", &hs) : NULL;
+            const crier_text *addr = cap_w > 0 ? crier_text_get(s->texts, shown, &cs) : NULL;
+            int th = (hint ? hint->h : 0) + (addr ? addr->h : 0);
+            int tx = beside ? qx - pad : qx, ty = beside ? qy + (used - th) / 2 : qy - pad / 2 - th;
+            if (hint) {
+                blit(s, hint, beside ? tx - hint->w : tx, ty);
+                ty += hint->h;
+            }
+            if (addr)
+                blit(s, addr, beside ? tx - addr->w : tx, ty);
+            img_bottom = beside ? qy - pad : qy - pad - th;
+            if (portrait)
+                bottom = img_bottom;
+            if (!post->image && !portrait)
+                text_w = col_x - 2 * pad;
+        }
+    }
     if (post->image) {
-        int portrait = r.h > r.w;
-        SDL_Rect box = portrait ? (SDL_Rect){pad, r.h / 2, r.w - 2 * pad, r.h / 2 - pad}
-                                : (SDL_Rect){r.w * 55 / 100, pad, r.w * 45 / 100 - pad, r.h - 2 * pad};
+        SDL_Rect box = portrait ? (SDL_Rect){pad, r.h / 2, r.w - 2 * pad, img_bottom - r.h / 2}
+                                : (SDL_Rect){col_x, pad, col_w, img_bottom - pad};
         SDL_Rect fitted;
-        SDL_Texture *img = load_image(s, post->image, box.w, box.h, &fitted);
+        SDL_Texture *img = box.w > 0 && box.h > 0 ? load_image(s, post->image, box.w, box.h, &fitted) : NULL;
         if (img) {
             fitted.x += box.x;
-            fitted.y += box.y;
+            fitted.y = box.y + (portrait ? (box.h - fitted.h) / 2 : 0); /* landscape: top-aligned */
             SDL_RenderCopy(s->renderer, img, NULL, &fitted);
             SDL_DestroyTexture(img);
             if (portrait)
-                r.h = r.h / 2; /* text gets the upper half */
+                bottom = r.h / 2; /* text gets the upper half */
             else
-                text_w = r.w * 55 / 100 - 2 * pad;
+                text_w = col_x - 2 * pad;
         }
     }
     int y = pad;
@@ -217,7 +267,7 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
     fill(s, &rule, z->accent);
     y += rule.h + pad;
     if (post->body && post->body[0]) {
-        int avail_h = r.h - y - pad;
+        int avail_h = bottom - y - pad;
         int max_px = px(s, z->body_px), min_px = px(s, z->min_px);
         int p = fit_px(s, post->body, text_w, avail_h, max_px, min_px);
         int skip = crier_fonts_line_height(s->fonts, p, 0);

@@ -1,11 +1,12 @@
 /* text.c - fonts, measuring, and text rendered once into cached textures.
  *
- * Fonts are opened per (size, weight) on demand from one in-memory copy of each
- * font file.  A text block (wrapped lines, ellipsis) becomes one texture; the
+ * Fonts: a fallback chain per (size, weight) opened on demand (fontchain.c:
+ * every script, shaping, bidi).  A text block (wrapped lines, ellipsis) becomes one texture; the
  * cache keeps recently used blocks keyed by text + style, so a static screen
  * re-renders nothing (crier_text_renders() proves it). */
 #include "core/log.h"
 #include "core/wrap.h"
+#include "render/fontchain.h"
 #include "render/internal.h"
 
 #include <stdatomic.h>
@@ -13,22 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_OPEN_FONTS 24
+#define MAX_OPEN_CHAINS 24
 
-typedef struct font_file {
-    void *data;
-    size_t size;
-} font_file;
-
-typedef struct open_font {
+/* A chain per (size, weight), opened on demand; the font files themselves are
+ * mapped once and shared by every chain (fontchain.c). */
+typedef struct open_chain {
     int px, bold;
-    TTF_Font *font;
+    crier_fontchain *chain;
     uint64_t last_use;
-} open_font;
+} open_chain;
 
 struct crier_fonts {
-    font_file regular, bold;
-    open_font open[MAX_OPEN_FONTS];
+    char *dir;
+    open_chain open[MAX_OPEN_CHAINS];
     int n_open;
     uint64_t tick;
 };
@@ -40,47 +38,16 @@ uint64_t crier_text_renders(void)
     return atomic_load(&text_render_count);
 }
 
-static int load_file(const char *path, font_file *out)
-{
-    SDL_RWops *rw = SDL_RWFromFile(path, "rb");
-    if (!rw)
-        return -1;
-    Sint64 size = SDL_RWsize(rw);
-    if (size <= 0 || size > 64 * 1024 * 1024) {
-        SDL_RWclose(rw);
-        return -1;
-    }
-    out->data = SDL_malloc((size_t)size);
-    if (!out->data || SDL_RWread(rw, out->data, 1, (size_t)size) != (size_t)size) {
-        SDL_free(out->data);
-        out->data = NULL;
-        SDL_RWclose(rw);
-        return -1;
-    }
-    out->size = (size_t)size;
-    SDL_RWclose(rw);
-    return 0;
-}
-
 crier_fonts *crier_fonts_open(const char *dir)
 {
-    char path[1024];
     crier_fonts *f = SDL_calloc(1, sizeof *f);
     if (!f)
         return NULL;
-    snprintf(path, sizeof path, "%s/NotoSans-Regular.ttf", dir);
-    if (load_file(path, &f->regular) != 0) {
-        LOG_ERROR("text", "cannot read font '%s'", path);
-        crier_fonts_close(f);
-        return NULL;
-    }
-    snprintf(path, sizeof path, "%s/NotoSans-Bold.ttf", dir);
-    if (load_file(path, &f->bold) != 0) {
-        LOG_WARN("text", "cannot read font '%s'; using regular for bold", path);
-    }
-    /* Prove the font parses now rather than on the first frame. */
-    if (!crier_fonts_line_height(f, 16, 0)) {
-        LOG_ERROR("text", "font '%s/NotoSans-Regular.ttf' is not a usable font", dir);
+    f->dir = SDL_strdup(dir);
+    /* Open one chain now: a missing or corrupt primary font fails start-up
+     * with a clear message instead of the first frame. */
+    if (!f->dir || !crier_fonts_chain(f, 32, 0)) {
+        LOG_ERROR("text", "cannot open the fonts in '%s'", dir);
         crier_fonts_close(f);
         return NULL;
     }
@@ -92,79 +59,53 @@ void crier_fonts_close(crier_fonts *f)
     if (!f)
         return;
     for (int i = 0; i < f->n_open; i++)
-        TTF_CloseFont(f->open[i].font);
-    SDL_free(f->regular.data);
-    SDL_free(f->bold.data);
+        crier_fontchain_free(f->open[i].chain);
+    SDL_free(f->dir);
     SDL_free(f);
 }
 
-static TTF_Font *get_font(crier_fonts *f, int px, int bold)
+crier_fontchain *crier_fonts_chain(crier_fonts *f, int px, int bold)
 {
+    static const char *const files[] = CRIER_FONTCHAIN_DEFAULT_FILES;
     if (px < 4)
         px = 4;
-    if (!f->bold.data)
-        bold = 0;
+    if (px > CRIER_FONTCHAIN_MAX_PX)
+        px = CRIER_FONTCHAIN_MAX_PX;
     f->tick++;
     int lru = 0;
     for (int i = 0; i < f->n_open; i++) {
         if (f->open[i].px == px && f->open[i].bold == bold) {
             f->open[i].last_use = f->tick;
-            return f->open[i].font;
+            return f->open[i].chain;
         }
         if (f->open[i].last_use < f->open[lru].last_use)
             lru = i;
     }
-    font_file *ff = bold ? &f->bold : &f->regular;
-    SDL_RWops *rw = SDL_RWFromConstMem(ff->data, (int)ff->size);
-    TTF_Font *font = rw ? TTF_OpenFontRW(rw, 1, px) : NULL;
-    if (!font) {
-        LOG_ERROR("text", "cannot open font at %dpx: %s", px, TTF_GetError());
+    crier_fontchain *chain = NULL;
+    crier_err rc = crier_fontchain_open(f->dir, files, CRIER_FONTCHAIN_DEFAULT_COUNT, px, bold, &chain);
+    if (rc != CRIER_OK) {
+        LOG_ERROR("text", "cannot open fonts at %dpx: %s", px, crier_strerror(rc));
         return NULL;
     }
-    TTF_SetFontHinting(font, TTF_HINTING_LIGHT);
-    int slot = f->n_open < MAX_OPEN_FONTS ? f->n_open++ : lru;
-    if (slot == lru && f->n_open == MAX_OPEN_FONTS && f->open[slot].font)
-        TTF_CloseFont(f->open[slot].font);
-    f->open[slot] = (open_font){px, bold, font, f->tick};
-    return font;
+    int slot = lru;
+    if (f->n_open < MAX_OPEN_CHAINS)
+        slot = f->n_open++;
+    else
+        crier_fontchain_free(f->open[slot].chain);
+    f->open[slot] = (open_chain){px, bold, chain, f->tick};
+    return chain;
 }
 
 int crier_fonts_measure(crier_fonts *f, const char *s, int px, int bold)
 {
-    TTF_Font *font = get_font(f, px, bold);
-    int w = 0, h = 0;
-    if (!font || !s[0] || TTF_SizeUTF8(font, s, &w, &h) != 0)
-        return 0;
-    return w;
+    crier_fontchain *fc = crier_fonts_chain(f, px, bold);
+    return fc && s[0] ? crier_fontchain_width(s, SIZE_MAX, fc) : 0;
 }
 
 int crier_fonts_line_height(crier_fonts *f, int px, int bold)
 {
-    TTF_Font *font = get_font(f, px, bold);
-    return font ? TTF_FontHeight(font) : 0;
-}
-
-typedef struct measure_ctx {
-    crier_fonts *fonts;
-    int px, bold;
-    char *buf;
-    size_t cap;
-} measure_ctx;
-
-static int measure_cb(const char *s, size_t len, void *ud)
-{
-    measure_ctx *m = ud;
-    if (len + 1 > m->cap) {
-        size_t cap = (len + 1) * 2;
-        char *n = realloc(m->buf, cap);
-        if (!n)
-            return 1 << 30;
-        m->buf = n;
-        m->cap = cap;
-    }
-    memcpy(m->buf, s, len);
-    m->buf[len] = '\0';
-    return crier_fonts_measure(m->fonts, m->buf, m->px, m->bold);
+    crier_fontchain *fc = crier_fonts_chain(f, px, bold);
+    return fc ? crier_fontchain_line_height(fc) : 0;
 }
 
 /* ---- text cache --------------------------------------------------------- */
@@ -248,48 +189,52 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
     crier_err rc = CRIER_OK;
     crier_wrapped wr = {0};
     SDL_Surface *surf = NULL;
-    measure_ctx m = {c->fonts, st->px, st->bold, NULL, 0};
     memset(out, 0, sizeof *out);
-    TTF_Font *font = get_font(c->fonts, st->px, st->bold);
-    if (!font)
+    crier_fontchain *fc = crier_fonts_chain(c->fonts, st->px, st->bold);
+    if (!fc)
         return CRIER_ERR_SDL;
     int max_w = st->max_width > 0 ? st->max_width : 1 << 20;
-    rc = crier_wrap(s, max_w, st->max_lines > 0 ? st->max_lines : 1000, measure_cb, &m, &wr);
+    rc = crier_wrap(s, max_w, st->max_lines > 0 ? st->max_lines : 1000, crier_fontchain_width, fc, &wr);
     if (rc != CRIER_OK)
         goto cleanup;
-    int line_h = TTF_FontLineSkip(font) + (int)(st->line_gap * st->px);
+    /* One direction for the whole block, from its first strong character:
+     * right-to-left text is right-aligned when the style says "start". */
+    crier_text_dir dir = crier_fontchain_direction(s, SIZE_MAX);
+    int line_h = crier_fontchain_line_height(fc) + (int)(st->line_gap * st->px);
     int width = 0;
     for (int i = 0; i < wr.n_lines; i++) {
-        int w = crier_fonts_measure(c->fonts, wr.lines[i], st->px, st->bold);
+        int w = crier_fontchain_width(wr.lines[i], SIZE_MAX, fc);
         if (w > width)
             width = w;
     }
-    if (st->max_width > 0 && (st->align != 0 || width > st->max_width))
+    int align = st->align;
+    if (align == 0 && dir == CRIER_DIR_RTL)
+        align = 2;
+    if (st->max_width > 0 && (align != 0 || width > st->max_width))
         width = st->max_width;
-    if (width <= 0 || wr.n_lines == 0) {
-        out->n_lines = 0;
+    if (width <= 0 || wr.n_lines == 0)
         goto cleanup; /* empty text: no texture */
-    }
-    int height = line_h * (wr.n_lines - 1) + TTF_FontHeight(font);
+    int height = line_h * wr.n_lines;
     surf = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!surf) {
         rc = CRIER_ERR_NOMEM;
         goto cleanup;
     }
     SDL_FillRect(surf, NULL, SDL_MapRGBA(surf->format, st->color.r, st->color.g, st->color.b, 0));
-    SDL_SetSurfaceBlendMode(surf, SDL_BLENDMODE_BLEND);
+    int ascent = crier_fontchain_ascent(fc);
     for (int i = 0; i < wr.n_lines; i++) {
         if (!wr.lines[i][0])
             continue;
-        SDL_Surface *line = TTF_RenderUTF8_Blended(font, wr.lines[i], st->color);
-        if (!line) {
-            LOG_WARN("text", "cannot render a line: %s", TTF_GetError());
+        SDL_Surface *line = NULL;
+        crier_text_metrics m;
+        if (crier_fontchain_render(fc, wr.lines[i], SIZE_MAX, dir, st->color, &line, &m) != CRIER_OK || !line) {
+            LOG_WARN("text", "cannot render a line of %zu bytes", strlen(wr.lines[i]));
             continue;
         }
-        SDL_Rect dst = {0, i * line_h, line->w, line->h};
-        if (st->align == 1)
+        SDL_Rect dst = {0, i * line_h + ascent - m.ascent, line->w, line->h};
+        if (align == 1)
             dst.x = (width - line->w) / 2;
-        else if (st->align == 2)
+        else if (align == 2)
             dst.x = width - line->w;
         SDL_SetSurfaceBlendMode(line, SDL_BLENDMODE_NONE);
         SDL_BlitSurface(line, NULL, surf, &dst);
@@ -310,7 +255,6 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
 cleanup:
     SDL_FreeSurface(surf);
     crier_wrapped_free(&wr);
-    free(m.buf);
     return rc;
 }
 
