@@ -1,0 +1,446 @@
+/* feed_ical.c - iCalendar (RFC 5545) events with libical.
+ *
+ * Design: the buffer is copied (libical wants a C string), parsed with
+ * icalparser_parse_string(), and every VEVENT is turned into zero or more
+ * CRIER_ITEM_EVENT items for the coming window [now, now + opts->window_ms):
+ *   - times: DATE-TIME in UTC, with a TZID (the calendar's VTIMEZONE, else
+ *     libical's built-in zone database, else the kiosk's local time), or
+ *     floating (kiosk local time); DATE (all-day) events run from local
+ *     midnight to local midnight (DTEND exclusive, one day when absent);
+ *   - ends: DTEND, else DTSTART + DURATION, else all-day +1 day, else unknown
+ *     (valid until the start);
+ *   - STATUS:CANCELLED events and instances are dropped; events that have
+ *     ended are dropped; events starting after the window are dropped;
+ *   - RRULE is expanded with libical's iterator, jumping to the window when the
+ *     rule has no COUNT, bounded by opts->max_recur_steps iterator steps and
+ *     opts->max_instances kept instances per event; EXDATE removes instances;
+ *     a VEVENT with RECURRENCE-ID replaces (or cancels) that one instance;
+ *   - ids: UID for single events, UID "@" UTC start (e.g. "x@20261126T090000Z")
+ *     for instances: stable across refreshes;
+ *   - lines libical cannot parse become X-LIC-PARSEERROR properties: they are
+ *     counted and logged; an event without a usable DTSTART is dropped.
+ * At most max_items events are kept, the soonest first.
+ * libical keeps a process-wide zone cache: call from one thread at a time. */
+#include "core/feed.h"
+#include "core/html_text.h"
+#include "core/log.h"
+
+#include <libical/ical.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define MAX_EXDATES 256
+#define MAX_OVERRIDES 1024
+#define DAY_MS (24LL * 3600 * 1000)
+
+typedef struct override_key {
+    char uid[128];
+    int64_t start_ms; /* RECURRENCE-ID as epoch ms */
+} override_key;
+
+typedef struct ical_ctx {
+    const crier_feed_opts *opts;
+    icalcomponent *root;
+    int64_t win_start, win_end;
+    crier_item_list items;
+    size_t hard_cap;       /* items collected before sorting */
+    override_key *overrides;
+    size_t n_overrides;
+    size_t parse_errors, dropped_no_start, capped_rules, cancelled;
+    crier_err rc;
+} ical_ctx;
+
+/* ---- time ------------------------------------------------------------------ */
+
+static int64_t local_midnight_ms(int y, int m, int d)
+{
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
+    return (int64_t)mktime(&tm) * 1000;
+}
+
+static icaltimezone *resolve_zone(ical_ctx *c, icalproperty *prop)
+{
+    icalparameter *p = prop ? icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER) : NULL;
+    const char *tzid = p ? icalparameter_get_tzid(p) : NULL;
+    if (!tzid || !*tzid)
+        return NULL;
+    icalcomponent *cal = c->root;
+    if (icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT)
+        cal = icalcomponent_get_first_component(c->root, ICAL_VCALENDAR_COMPONENT);
+    icaltimezone *z = cal ? icalcomponent_get_timezone(cal, tzid) : NULL;
+    if (!z)
+        z = icaltimezone_get_builtin_timezone(tzid);
+    if (!z) {
+        /* "/mozilla.org/.../Europe/Berlin" style prefixes */
+        const char *slash = strstr(tzid, "/");
+        while (!z && slash && slash[1]) {
+            z = icaltimezone_get_builtin_timezone(slash + 1);
+            slash = strstr(slash + 1, "/");
+        }
+    }
+    return z;
+}
+
+/* Epoch ms of t interpreted in zone (NULL zone and not UTC: kiosk local time). */
+static int64_t to_epoch_ms(struct icaltimetype t, icaltimezone *zone)
+{
+    if (icaltime_is_null_time(t))
+        return 0;
+    if (t.is_date)
+        return local_midnight_ms(t.year, t.month, t.day);
+    if (icaltime_is_utc(t))
+        return (int64_t)icaltime_as_timet(t) * 1000;
+    if (zone) {
+        /* t is wall time in zone: attach the zone, convert to UTC, then count seconds. */
+        t.zone = zone;
+        struct icaltimetype u = icaltime_convert_to_zone(t, icaltimezone_get_utc_timezone());
+        return (int64_t)icaltime_as_timet(u) * 1000;
+    }
+    struct tm tm = {.tm_year = t.year - 1900, .tm_mon = t.month - 1, .tm_mday = t.day,
+                    .tm_hour = t.hour, .tm_min = t.minute, .tm_sec = t.second, .tm_isdst = -1};
+    return (int64_t)mktime(&tm) * 1000;
+}
+
+static void utc_stamp(int64_t ms, char out[20])
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 20, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+/* ---- overrides (RECURRENCE-ID) ----------------------------------------------- */
+
+static int has_override(const ical_ctx *c, const char *uid, int64_t start_ms)
+{
+    for (size_t i = 0; i < c->n_overrides; i++)
+        if (c->overrides[i].start_ms == start_ms && !strcmp(c->overrides[i].uid, uid))
+            return 1;
+    return 0;
+}
+
+static void collect_overrides(ical_ctx *c, icalcomponent *cal)
+{
+    for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ev;
+         ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+        icalproperty *rid = icalcomponent_get_first_property(ev, ICAL_RECURRENCEID_PROPERTY);
+        const char *uid = icalcomponent_get_uid(ev);
+        if (!rid || !uid || c->n_overrides >= MAX_OVERRIDES)
+            continue;
+        override_key *k = &c->overrides[c->n_overrides];
+        snprintf(k->uid, sizeof k->uid, "%s", uid);
+        k->start_ms = to_epoch_ms(icalproperty_get_recurrenceid(rid), resolve_zone(c, rid));
+        c->n_overrides++;
+    }
+}
+
+/* ---- items ----------------------------------------------------------------- */
+
+static char *prop_text(icalcomponent *ev, icalproperty_kind kind, size_t cap)
+{
+    icalproperty *p = icalcomponent_get_first_property(ev, kind);
+    const char *v = NULL;
+    if (!p)
+        return NULL;
+    if (kind == ICAL_URL_PROPERTY)
+        v = icalproperty_get_url(p);
+    else
+        v = icalproperty_get_value_as_string(p);
+    if (!v)
+        return NULL;
+    if (kind != ICAL_URL_PROPERTY) {
+        /* get_value_as_string keeps RFC 5545 escapes; undo the common ones. */
+        char *tmp = malloc(strlen(v) + 1);
+        if (!tmp)
+            return NULL;
+        size_t k = 0;
+        for (const char *s = v; *s; s++) {
+            if (*s == '\\' && s[1]) {
+                s++;
+                tmp[k++] = (*s == 'n' || *s == 'N') ? '\n' : *s;
+            } else {
+                tmp[k++] = *s;
+            }
+        }
+        tmp[k] = '\0';
+        char *r = crier_html_clean_text(tmp, k, cap, 1, NULL);
+        free(tmp);
+        return r;
+    }
+    return crier_html_clean_text(v, strlen(v), cap, 0, NULL);
+}
+
+static void add_instance(ical_ctx *c, icalcomponent *ev, const char *uid, int64_t start, int64_t end, int recurring)
+{
+    if (c->rc != CRIER_OK)
+        return;
+    int64_t until = end ? end : start;
+    if (until <= c->opts->now_ms || start >= c->win_end)
+        return; /* past, or beyond the window */
+    if (c->items.count >= c->hard_cap)
+        return;
+    const crier_feed_opts *o = c->opts;
+    crier_item it = {.kind = CRIER_ITEM_EVENT, .weight = 1, .starts_ms = start, .ends_ms = end,
+                     .valid_until_ms = until};
+    char stamp[20], id[200];
+    if (recurring) {
+        utc_stamp(start, stamp);
+        snprintf(id, sizeof id, "%.150s@%s", uid, stamp);
+    } else {
+        snprintf(id, sizeof id, "%.190s", uid);
+    }
+    it.id = crier_strdup(id);
+    it.title = prop_text(ev, ICAL_SUMMARY_PROPERTY, o->max_title);
+    it.location = prop_text(ev, ICAL_LOCATION_PROPERTY, o->max_title);
+    it.body = prop_text(ev, ICAL_DESCRIPTION_PROPERTY, o->max_text);
+    it.link = prop_text(ev, ICAL_URL_PROPERTY, 2048);
+    crier_err rc = it.id ? crier_feed_finish_item(&it, o) : CRIER_ERR_NOMEM;
+    if (rc == CRIER_OK)
+        rc = crier_item_list_take(&c->items, &it);
+    crier_item_clear(&it);
+    if (rc != CRIER_OK)
+        c->rc = rc;
+}
+
+static size_t collect_exdates(ical_ctx *c, icalcomponent *ev, int64_t *ex)
+{
+    size_t n = 0;
+    for (icalproperty *p = icalcomponent_get_first_property(ev, ICAL_EXDATE_PROPERTY); p && n < MAX_EXDATES;
+         p = icalcomponent_get_next_property(ev, ICAL_EXDATE_PROPERTY))
+        ex[n++] = to_epoch_ms(icalproperty_get_exdate(p), resolve_zone(c, p));
+    return n;
+}
+
+static void do_event(ical_ctx *c, icalcomponent *ev)
+{
+    const crier_feed_opts *o = c->opts;
+    c->parse_errors += (size_t)icalcomponent_count_errors(ev);
+    if (icalcomponent_get_status(ev) == ICAL_STATUS_CANCELLED) {
+        c->cancelled++;
+        return;
+    }
+    icalproperty *ps = icalcomponent_get_first_property(ev, ICAL_DTSTART_PROPERTY);
+    struct icaltimetype dts = ps ? icalproperty_get_dtstart(ps) : icaltime_null_time();
+    if (!ps || icaltime_is_null_time(dts) || !icaltime_is_valid_time(dts)) {
+        c->dropped_no_start++;
+        return;
+    }
+    icaltimezone *zone = resolve_zone(c, ps);
+    int64_t start = to_epoch_ms(dts, zone);
+    int64_t end = 0;
+    icalproperty *pe = icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY);
+    icalproperty *pd = icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY);
+    if (pe) {
+        struct icaltimetype dte = icalproperty_get_dtend(pe);
+        if (!icaltime_is_null_time(dte))
+            end = to_epoch_ms(dte, resolve_zone(c, pe));
+    } else if (pd) {
+        struct icaldurationtype d = icalproperty_get_duration(pd);
+        if (!icaldurationtype_is_bad_duration(d))
+            end = start + (int64_t)icaldurationtype_as_int(d) * 1000;
+    } else if (dts.is_date) {
+        end = start + DAY_MS;
+    }
+    if (end && end < start)
+        end = 0;
+    int64_t dur = end ? end - start : 0;
+
+    char uidbuf[20];
+    const char *uid = icalcomponent_get_uid(ev);
+    if (!uid || !*uid) {
+        char h[17];
+        char *sum = prop_text(ev, ICAL_SUMMARY_PROPERTY, 300);
+        utc_stamp(start, uidbuf);
+        crier_feed_hash_id(sum, uidbuf, h);
+        free(sum);
+        snprintf(uidbuf, sizeof uidbuf, "%s", h);
+        uid = uidbuf;
+    }
+
+    icalproperty *rid = icalcomponent_get_first_property(ev, ICAL_RECURRENCEID_PROPERTY);
+    icalproperty *rr = icalcomponent_get_first_property(ev, ICAL_RRULE_PROPERTY);
+    if (rid) {
+        /* One replaced instance: id from its RECURRENCE-ID so it matches the master's instance. */
+        int64_t rid_ms = to_epoch_ms(icalproperty_get_recurrenceid(rid), resolve_zone(c, rid));
+        char stamp[20], id[200];
+        utc_stamp(rid_ms, stamp);
+        snprintf(id, sizeof id, "%.150s@%s", uid, stamp);
+        add_instance(c, ev, id, start, end, 0);
+        return;
+    }
+    if (!rr) {
+        add_instance(c, ev, uid, start, end, 0);
+        return;
+    }
+
+    struct icalrecurrencetype rule = icalproperty_get_rrule(rr);
+    if (rule.freq == ICAL_NO_RECURRENCE) {
+        c->parse_errors++;
+        add_instance(c, ev, uid, start, end, 0);
+        return;
+    }
+    int64_t ex[MAX_EXDATES];
+    size_t n_ex = collect_exdates(c, ev, ex);
+    struct icaltimetype base = dts;
+    if (!base.is_date && !icaltime_is_utc(base) && zone)
+        base.zone = zone;
+    icalrecur_iterator *it = icalrecur_iterator_new(rule, base);
+    if (!it) {
+        c->parse_errors++;
+        return;
+    }
+    /* Jump near the window when allowed (no COUNT) to avoid stepping through years. */
+    int64_t jump_ms = o->now_ms - (dur > 0 ? dur : 0) - DAY_MS;
+    if (rule.count == 0 && jump_ms > start) {
+        icaltimezone *z = base.is_date ? NULL : (icaltime_is_utc(base) ? icaltimezone_get_utc_timezone() : zone);
+        struct icaltimetype js = icaltime_from_timet_with_zone((time_t)(jump_ms / 1000), base.is_date, z);
+        if (!z && !base.is_date) {
+            /* floating: express the jump in local wall time */
+            time_t s = (time_t)(jump_ms / 1000);
+            struct tm tm;
+            localtime_r(&s, &tm);
+            js = base;
+            js.year = tm.tm_year + 1900, js.month = tm.tm_mon + 1, js.day = tm.tm_mday;
+            js.hour = tm.tm_hour, js.minute = tm.tm_min, js.second = tm.tm_sec;
+        }
+        if (!icalrecur_iterator_set_start(it, js)) {
+            icalrecur_iterator_free(it);
+            it = icalrecur_iterator_new(rule, base);
+            if (!it) {
+                c->parse_errors++;
+                return;
+            }
+        }
+    }
+    unsigned steps = 0, kept = 0;
+    int capped = 0;
+    for (;;) {
+        if (steps++ >= o->max_recur_steps) {
+            capped = 1;
+            break;
+        }
+        struct icaltimetype t = icalrecur_iterator_next(it);
+        if (icaltime_is_null_time(t))
+            break;
+        int64_t s = to_epoch_ms(t, base.is_date ? NULL : (icaltime_is_utc(t) ? NULL : zone));
+        if (s >= c->win_end)
+            break;
+        int64_t e = dur ? s + dur : (t.is_date ? s + DAY_MS : 0);
+        if ((e ? e : s) <= o->now_ms)
+            continue;
+        int excluded = 0;
+        for (size_t i = 0; i < n_ex && !excluded; i++)
+            excluded = ex[i] == s;
+        if (excluded || has_override(c, uid, s))
+            continue;
+        if (kept >= o->max_instances) {
+            capped = 1;
+            break;
+        }
+        add_instance(c, ev, uid, s, e, 1);
+        kept++;
+    }
+    icalrecur_iterator_free(it);
+    if (capped) {
+        c->capped_rules++;
+        LOG_WARN("feed", "%s: recurrence of \"%.80s\" capped (%u steps, %u instances kept)",
+                 o->source ? o->source : "?", uid, steps, kept);
+    }
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+    const crier_item *x = a, *y = b;
+    return x->starts_ms < y->starts_ms ? -1 : x->starts_ms > y->starts_ms;
+}
+
+static int looks_like_ical(const char *buf, size_t len)
+{
+    size_t i = 0;
+    if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+        i = 3;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+        i++;
+    return len - i >= 15 && !strncasecmp(buf + i, "BEGIN:VCALENDAR", 15);
+}
+
+crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_opts *opts, crier_item_list *out,
+                                char *err, size_t err_len)
+{
+    if (!buf || !looks_like_ical(buf, len)) {
+        crier_feed_set_err(err, err_len, "ical: not an iCalendar document (no BEGIN:VCALENDAR)");
+        return CRIER_ERR_PARSE;
+    }
+    if (memchr(buf, '\0', len)) {
+        crier_feed_set_err(err, err_len, "ical: NUL byte in document");
+        return CRIER_ERR_PARSE;
+    }
+    ical_ctx c = {.opts = opts, .win_start = opts->now_ms, .win_end = opts->now_ms + opts->window_ms};
+    c.hard_cap = opts->max_items * 4 > 1000 ? opts->max_items * 4 : 1000;
+    crier_item_list_init(&c.items);
+    crier_err rc = CRIER_OK;
+    char *copy = malloc(len + 1);
+    c.overrides = calloc(MAX_OVERRIDES, sizeof *c.overrides);
+    if (!copy || !c.overrides) {
+        rc = CRIER_ERR_NOMEM;
+        crier_feed_set_err(err, err_len, "ical: out of memory");
+        goto cleanup;
+    }
+    memcpy(copy, buf, len);
+    copy[len] = '\0';
+    icalerror_set_errors_are_fatal(0);
+    c.root = icalparser_parse_string(copy);
+    if (!c.root) {
+        rc = CRIER_ERR_PARSE;
+        crier_feed_set_err(err, err_len, "ical: no calendar component could be parsed");
+        goto cleanup;
+    }
+    /* The root is a VCALENDAR, or an XROOT holding several. */
+    icalcomponent *cals[64];
+    size_t n_cals = 0;
+    if (icalcomponent_isa(c.root) == ICAL_VCALENDAR_COMPONENT) {
+        cals[n_cals++] = c.root;
+    } else {
+        for (icalcomponent *k = icalcomponent_get_first_component(c.root, ICAL_VCALENDAR_COMPONENT);
+             k && n_cals < 64; k = icalcomponent_get_next_component(c.root, ICAL_VCALENDAR_COMPONENT))
+            cals[n_cals++] = k;
+    }
+    if (n_cals == 0) {
+        rc = CRIER_ERR_PARSE;
+        crier_feed_set_err(err, err_len, "ical: no VCALENDAR component");
+        goto cleanup;
+    }
+    for (size_t k = 0; k < n_cals; k++)
+        collect_overrides(&c, cals[k]);
+    for (size_t k = 0; k < n_cals && c.rc == CRIER_OK; k++) {
+        for (icalproperty *p = icalcomponent_get_first_property(cals[k], ICAL_XLICERROR_PROPERTY); p;
+             p = icalcomponent_get_next_property(cals[k], ICAL_XLICERROR_PROPERTY))
+            c.parse_errors++;
+        for (icalcomponent *ev = icalcomponent_get_first_component(cals[k], ICAL_VEVENT_COMPONENT);
+             ev && c.rc == CRIER_OK; ev = icalcomponent_get_next_component(cals[k], ICAL_VEVENT_COMPONENT))
+            do_event(&c, ev);
+    }
+    if (c.rc != CRIER_OK) {
+        rc = c.rc;
+        crier_feed_set_err(err, err_len, "ical: %s", crier_strerror(rc));
+        goto cleanup;
+    }
+    if (c.parse_errors || c.dropped_no_start)
+        LOG_WARN("feed", "%s: %zu malformed iCalendar line(s), %zu event(s) without a usable DTSTART dropped",
+                 opts->source ? opts->source : "?", c.parse_errors, c.dropped_no_start);
+    if (c.items.count > 1)
+        qsort(c.items.items, c.items.count, sizeof *c.items.items, cmp_start);
+    while (c.items.count > opts->max_items)
+        crier_item_clear(&c.items.items[--c.items.count]);
+    rc = crier_feed_append_all(out, &c.items);
+cleanup:
+    if (c.root)
+        icalcomponent_free(c.root);
+    crier_item_list_clear(&c.items);
+    free(c.overrides);
+    free(copy);
+    return rc;
+}
