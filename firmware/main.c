@@ -13,10 +13,9 @@
 #include "core/mailbox.h"
 #include "core/timeutil.h"
 #include "crier_version.h"
-#include "io/filesource.h"
+#include "io/sources.h"
 #include "render/render.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -98,60 +97,6 @@ static void print_config_line(const char *key, const char *value, const char *he
     fprintf(ud, "%s = %s\n", key, value);
 }
 
-static void print_item(const crier_item *it)
-{
-    static const char *const kinds[] = {"post", "event", "ticker"};
-    cJSON *o = cJSON_CreateObject();
-    char buf[40];
-    cJSON_AddStringToObject(o, "kind", kinds[it->kind]);
-    cJSON_AddStringToObject(o, "source", it->source ? it->source : "");
-    cJSON_AddStringToObject(o, "id", it->id ? it->id : "");
-    if (it->title)
-        cJSON_AddStringToObject(o, "title", it->title);
-    if (it->body)
-        cJSON_AddStringToObject(o, "text", it->body);
-    if (it->starts_ms) {
-        crier_format_utc_ms(it->starts_ms, buf, sizeof buf);
-        cJSON_AddStringToObject(o, "starts", buf);
-    }
-    if (it->ends_ms) {
-        crier_format_utc_ms(it->ends_ms, buf, sizeof buf);
-        cJSON_AddStringToObject(o, "ends", buf);
-    }
-    if (it->link)
-        cJSON_AddStringToObject(o, "link", it->link);
-    if (it->image)
-        cJSON_AddStringToObject(o, "image", it->image);
-    char *s = cJSON_PrintUnformatted(o);
-    if (s)
-        puts(s);
-    cJSON_free(s);
-    cJSON_Delete(o);
-}
-
-static int print_content(const crier_config *cfg)
-{
-    int64_t now = crier_wall_ms();
-    int failed = 0;
-    for (int i = 0; i < cfg->n_sources; i++) {
-        const crier_source_config *s = &cfg->sources[i];
-        crier_item_list list;
-        if (strcmp(s->type, "file") != 0) {
-            LOG_WARN("content", "source '%s': type %s is not fetched by this build", s->name, s->type);
-            continue;
-        }
-        if (crier_filesource_load(s->path, s->name, &list) != CRIER_OK) {
-            failed = 1;
-            continue;
-        }
-        for (size_t k = 0; k < list.count; k++)
-            if (crier_item_is_current(&list.items[k], now))
-                print_item(&list.items[k]);
-        crier_item_list_clear(&list);
-    }
-    return failed;
-}
-
 typedef struct signal_ctx {
     sigset_t set;
     crier_mailbox *mb;
@@ -181,7 +126,7 @@ int main(int argc, char **argv)
     crier_mailbox mb;
     int mb_ready = 0, sig_started = 0;
     crier_eventlog *events = NULL;
-    crier_filesource *files = NULL;
+    crier_sources *sources = NULL;
     pthread_t sig_tid;
     signal_ctx sc;
     char err[512] = "";
@@ -348,7 +293,7 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     if (print_only) {
-        status = print_content(&cfg) ? EXIT_RUNTIME : 0;
+        status = crier_sources_print(&cfg) ? EXIT_RUNTIME : 0;
         goto cleanup;
     }
 
@@ -377,9 +322,12 @@ int main(int argc, char **argv)
     if (pthread_create(&sig_tid, NULL, signal_thread, &sc) == 0)
         sig_started = 1;
 
-    files = crier_filesource_start(&cfg, &mb, 2000);
-    if (!files && cfg.n_sources > 0)
-        LOG_ERROR("main", "content sources could not start; showing no content");
+    sources = crier_sources_start(&cfg, &mb, err, sizeof err);
+    if (!sources) {
+        fprintf(stderr, "crier: content sources: %s\n", err);
+        status = EXIT_CONFIG;
+        goto cleanup;
+    }
 
     char fonts_dir[4096];
     snprintf(fonts_dir, sizeof fonts_dir, "%s/fonts", cfg.assets_dir);
@@ -401,7 +349,7 @@ int main(int argc, char **argv)
     crier_eventlog_emit(events, "stopped", "i:status", (int64_t)status, NULL);
 
 cleanup:
-    crier_filesource_stop(files);
+    crier_sources_stop(sources);
     if (sig_started) {
         pthread_kill(sig_tid, SIGUSR2);
         pthread_join(sig_tid, NULL);

@@ -6,6 +6,7 @@
  * garbage, out-of-range numbers and unknown enum values are errors. */
 #include "core/config.h"
 #include "core/content.h"
+#include "core/feed_schedule.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -72,6 +73,30 @@ static const key_def keys[] = {
      "Locale for dates, e.g. fr_FR.UTF-8 (empty = environment)"},
     {"stale_after_s", T_INT, OFF(stale_after_s), "3600", 60, 30 * 86400, NULL,
      "After this long without a good fetch the screen says \"as of HH:MM\""},
+    {"feed_ca_file", T_PATH, OFF(feed_ca_file), "", 0, 0, NULL,
+     "CA bundle that verifies https feed servers (empty: the system's)"},
+    {"feed_ca_path", T_PATH, OFF(feed_ca_path), "", 0, 0, NULL, "Hashed CA folder (empty: the system's)"},
+    {"feed_connect_timeout_s", T_INT, OFF(feed_connect_timeout_s), "10", 1, 300, NULL, "Feed connect timeout"},
+    {"feed_low_speed_time_s", T_INT, OFF(feed_low_speed_time_s), "20", 1, 600, NULL,
+     "Abort a feed transfer slower than feed_low_speed_bytes per second for this long"},
+    {"feed_low_speed_bytes", T_INT, OFF(feed_low_speed_bytes), "100", 1, 1000000, NULL,
+     "See feed_low_speed_time_s"},
+    {"feed_timeout_s", T_INT, OFF(feed_timeout_s), "60", 1, 3600, NULL, "Whole feed transfer timeout"},
+    {"feed_max_redirects", T_INT, OFF(feed_max_redirects), "5", 0, 20, NULL, "Redirects followed"},
+    {"feed_image_max_bytes", T_INT, OFF(feed_image_max_bytes), "3145728", 1024, 64 * 1024 * 1024, NULL,
+     "Largest image downloaded for a feed item"},
+    {"feed_backoff_min_s", T_INT, OFF(feed_backoff_min_s), "15", 1, 86400, NULL,
+     "First retry after a failed fetch"},
+    {"feed_backoff_max_s", T_INT, OFF(feed_backoff_max_s), "1800", 1, 86400, NULL,
+     "Longest wait between retries"},
+    {"alert_keys_dir", T_PATH, OFF(alert_keys_dir), "/etc/crier/keys", 0, 0, NULL,
+     "Folder of trusted public keys (*.pub), one per issuer"},
+    {"alert_show_tests", T_BOOL, OFF(alert_show_tests), "true", 0, 0, NULL,
+     "Show Test and Exercise alerts with a TEST/EXERCISE band (false: ignore them)"},
+    {"alert_max_future_s", T_INT, OFF(alert_max_future_s), "300", 0, 86400, NULL,
+     "Refuse alerts sent more than this far ahead of the kiosk's clock"},
+    {"alert_default_ttl_s", T_INT, OFF(alert_default_ttl_s), "86400", 0, 30 * 86400, NULL,
+     "Lifetime of an alert block without expiry (0: until cancelled)"},
 };
 #undef OFF
 
@@ -84,12 +109,17 @@ static const key_def source_keys[] = {
     {"refresh_s", T_INT, SOFF(refresh_s), "300", 10, 86400, NULL, "Seconds between fetches"},
     {"priority", T_INT, SOFF(priority), "0", -100, 100, NULL, "Higher shows first"},
     {"weight", T_INT, SOFF(weight), "1", 1, 100, NULL, "Relative share of the rotation"},
-    {"hours", T_STRING, SOFF(hours), NULL, 0, 0, NULL, "Show only between HH:MM-HH:MM"},
+    {"hours", T_STRING, SOFF(hours), NULL, 0, 0, NULL, "Show only in these local hours, e.g. 07-19 or 7-9,17-20"},
     {"days", T_STRING, SOFF(days), NULL, 0, 0, NULL, "Show only on these days, e.g. mon-fri"},
     {"max_bytes", T_INT, SOFF(max_bytes), "5242880", 1024, 64L * 1024 * 1024, NULL,
      "Largest accepted response body"},
     {"boosts", T_BOOL, SOFF(boosts), "false", 0, 0, NULL, "Mastodon: include boosts"},
     {"replies", T_BOOL, SOFF(replies), "false", 0, 0, NULL, "Mastodon: include replies"},
+    {"validity_s", T_INT, SOFF(validity_s), "0", 0, 365 * 86400, NULL,
+     "Lifetime of posts that carry none, from publication (0: no expiry)"},
+    {"window_days", T_INT, SOFF(window_days), "14", 1, 366, NULL, "iCalendar: days ahead shown"},
+    {"max_items", T_INT, SOFF(max_items), "200", 1, 2000, NULL, "Most items taken from this source"},
+    {"link_urls", T_BOOL, SOFF(link_urls), "false", 0, 0, NULL, "Append link addresses to the text"},
 };
 #undef SOFF
 
@@ -486,6 +516,18 @@ crier_err crier_config_check(const crier_config *cfg, char *err, size_t err_len)
     }
     for (int i = 0; i < cfg->n_sources; i++) {
         const crier_source_config *s = &cfg->sources[i];
+        uint32_t hours;
+        uint8_t days;
+        if (s->hours && crier_schedule_parse_hours(s->hours, &hours) != CRIER_OK) {
+            set_err(err, err_len, "key 'source.%s.hours': '%s' is not a list of hour ranges like 07-19 or 7-9,17-20",
+                    s->name, s->hours);
+            return CRIER_ERR_INVAL;
+        }
+        if (s->days && crier_schedule_parse_days(s->days, &days) != CRIER_OK) {
+            set_err(err, err_len, "key 'source.%s.days': '%s' is not a list of days like mon-fri or sat,sun",
+                    s->name, s->days);
+            return CRIER_ERR_INVAL;
+        }
         if (strcmp(s->type, "file") == 0) {
             if (!s->path) {
                 set_err(err, err_len, "line %d: source '%s' of type file needs source.%s.path", s->line,
@@ -556,4 +598,17 @@ void crier_config_each(const crier_config *cfg, crier_config_emit_fn fn, void *u
         }
         fn(k->name, v, k->help, ud);
     }
+}
+
+crier_err crier_config_source_schedule(const crier_source_config *src, crier_schedule *out)
+{
+    crier_schedule_init(out);
+    out->priority = src->priority;
+    out->weight = src->weight;
+    out->default_validity_ms = (int64_t)src->validity_s * 1000;
+    if (src->hours && crier_schedule_parse_hours(src->hours, &out->hours_mask) != CRIER_OK)
+        return CRIER_ERR_INVAL;
+    if (src->days && crier_schedule_parse_days(src->days, &out->days_mask) != CRIER_OK)
+        return CRIER_ERR_INVAL;
+    return CRIER_OK;
 }

@@ -31,6 +31,10 @@ typedef struct crier_source_config {
     int max_bytes;     /* download cap */
     int boosts;        /* mastodon: include boosts */
     int replies;       /* mastodon: include replies */
+    int validity_s;    /* lifetime of posts that carry none; 0 = no expiry */
+    int window_days;   /* ical: how far ahead events are shown */
+    int max_items;     /* most items taken from this source */
+    int link_urls;     /* append link addresses to the text */
     int line;          /* where it was first defined */
 } crier_source_config;
 
@@ -69,6 +73,22 @@ typedef struct crier_config {
     char *locale;
     int stale_after_s; /* say "as of HH:MM" when sources failed this long */
 
+    char *feed_ca_file;    /* CA bundle for https feeds; empty = system store */
+    char *feed_ca_path;    /* hashed CA folder; empty = system store */
+    int feed_connect_timeout_s;
+    int feed_low_speed_time_s;
+    int feed_low_speed_bytes;
+    int feed_timeout_s;
+    int feed_max_redirects;
+    int feed_image_max_bytes;
+    int feed_backoff_min_s;
+    int feed_backoff_max_s;
+
+    char *alert_keys_dir;  /* trusted public keys, one *.pub per issuer */
+    int alert_show_tests;  /* show Test/Exercise alerts with a band (else ignore) */
+    int alert_max_future_s;
+    int alert_default_ttl_s;
+
     crier_source_config sources[CRIER_MAX_SOURCES];
     int n_sources;
 } crier_config;
@@ -88,6 +108,10 @@ crier_err crier_config_set(crier_config *cfg, const char *key, const char *value
                            int line, const char *base_dir, char *err, size_t err_len);
 /* Cross-checks after all sources of settings are in. */
 crier_err crier_config_check(const crier_config *cfg, char *err, size_t err_len);
+
+struct crier_schedule;
+/* A source's rotation rule (priority, weight, hours, days, default validity). */
+crier_err crier_config_source_schedule(const crier_source_config *src, struct crier_schedule *out);
 
 /* Write every key with its current value and help text (for --print-config and docs). */
 typedef void (*crier_config_emit_fn)(const char *key, const char *value, const char *help, void *ud);

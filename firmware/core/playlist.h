@@ -9,16 +9,31 @@
 #define CRIER_PLAYLIST_H
 
 #include "core/content.h"
+#include "core/feed_schedule.h"
 
 #include <stdint.h>
+
+#define CRIER_PLAYLIST_MAX_RULES 32
+
+typedef struct crier_playlist_rule {
+    char source[48];
+    crier_schedule schedule;
+} crier_playlist_rule;
 
 typedef struct crier_playlist {
     crier_item_list items; /* all sources */
     uint64_t version;      /* bumped on every change */
+    crier_playlist_rule rules[CRIER_PLAYLIST_MAX_RULES]; /* day-parting per source */
+    int n_rules;
 } crier_playlist;
 
 void crier_playlist_init(crier_playlist *pl);
 void crier_playlist_free(crier_playlist *pl);
+
+/* Day-parting for a source's items: outside its hours/days they are not shown. */
+crier_err crier_playlist_set_schedule(crier_playlist *pl, const char *source, const crier_schedule *schedule);
+/* Is the item current at now_ms: inside its validity window and its source's hours/days? */
+int crier_playlist_item_live(const crier_playlist *pl, const crier_item *item, int64_t now_ms);
 
 /* Replace every item of `source` with the list's items (taken; list left empty). */
 crier_err crier_playlist_replace_source(crier_playlist *pl, const char *source, crier_item_list *list);

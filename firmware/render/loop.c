@@ -3,13 +3,29 @@
  *   take messages -> update playlist -> advance rotation/transition/clock ->
  *   draw only if something changed -> present -> sleep until next deadline
  *
- * Deadlines: the next rotation, the next clock minute, the next transition or
- * ticker frame, the next validity change of any item, a periodic screenshot,
- * and the end of --run-for.  A message from another thread wakes the loop at
- * once (crier_display_wake). */
+ * Deadlines: the next rotation, the next clock minute (second, if the clock
+ * format shows seconds), the next transition or ticker frame, the moment to
+ * pre-build the next slide, the next validity change of any item, a periodic
+ * screenshot, and the end of --run-for.  A message from another thread wakes
+ * the loop at once (crier_display_wake).
+ *
+ * The frame is composed in a->screen, a texture of the *logical* size (the
+ * layout's orientation: 1080x1920 on a 1920x1080 panel turned by 90 degrees)
+ * and turned by `rotation` when it is copied to the output, because KMSDRM
+ * does not rotate.  a->screen keeps its pixels between frames, so draw() only
+ * redraws the zones marked dirty (a transition redraws the posts zone, a
+ * scrolling ticker the ticker); DIRTY_ALL redraws everything (anything that
+ * paints over several zones, like an alert, must set it).
+ *
+ * Transitions stay smooth because the next slide is composed ahead of time,
+ * PREBUILD_MS before the current slot ends, while the screen is static; at
+ * the transition only two ready textures are blended.  Each frame_presented
+ * event carries draw_us (composing + copying out + present) and work_us (the
+ * whole turn, including any slide built in it) for bench/bench_render.py. */
 #include "core/log.h"
 #include "core/playlist.h"
 #include "core/timeutil.h"
+#include "render/fontchain.h"
 #include "render/internal.h"
 #include "render/scene.h"
 
@@ -23,6 +39,17 @@
 #include <unistd.h>
 
 #define FRAME_MS 16
+/* Compose the next slide this long before the current slot ends. */
+#define PREBUILD_MS 1500
+
+/* Zones to redraw (a->dirty). */
+enum {
+    DIRTY_HEADER = 1,
+    DIRTY_POSTS = 2,
+    DIRTY_EVENTS = 4,
+    DIRTY_TICKER = 8,
+    DIRTY_ALL = 15,
+};
 
 typedef struct slide {
     SDL_Texture *tex;
@@ -36,16 +63,26 @@ typedef struct app {
     crier_fonts *fonts;
     crier_text_cache *texts;
     crier_scene scene;
-    SDL_Texture *screen; /* the composed frame */
+    SDL_Texture *screen; /* the composed frame, logical size lw x lh */
+    int lw, lh;          /* logical frame size (the layout's orientation) */
+    int rotation;        /* 0, 90, 180, 270: clockwise turn applied at present */
+    int zones_overlap;   /* 1: a partial redraw could paint over a neighbour */
+    int shot_output;     /* test hook: screenshots read the (rotated) output */
     crier_playlist pl;
     slide cur, prev;
+    slide next;          /* pre-built next slide (tex NULL: none) */
+    int next_tried;      /* pre-building was attempted for this slot */
     int64_t slot_end_mono;   /* when the current post's slot ends */
     int64_t trans_start_mono;
     int in_transition;
     int64_t start_mono;
     char clock_text[64], date_text[128];
     int ticker_scrolls;
-    int dirty;
+    unsigned dirty;          /* DIRTY_* */
+    int clock_period_ms;     /* 1000 when the clock shows seconds, else 60000 */
+    int64_t next_change_wall; /* an item becomes valid or expires then */
+    size_t glyphs_missing;   /* crier_fontchain_missing_count() last reported */
+    int64_t turn_start_us;   /* start of this loop turn */
     uint64_t frames;
     int64_t last_screenshot_mono;
     int quit;
@@ -60,6 +97,38 @@ static void slide_clear(slide *s)
     memset(s, 0, sizeof *s);
 }
 
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Reports code points that fell back to the .notdef box since the last call
+ * (fontchain.c logs each one once); `id`/`source` name the post being composed
+ * or are NULL for the other zones. */
+static void note_missing_glyphs(app *a, const char *id, const char *source)
+{
+    size_t n = crier_fontchain_missing_count();
+    if (n <= a->glyphs_missing)
+        return;
+    crier_eventlog_emit(a->o->events, "glyph_missing", "s:id", id ? id : "", "s:source", source ? source : "",
+                        "i:new", (int64_t)(n - a->glyphs_missing), "i:total", (int64_t)n, NULL);
+    a->glyphs_missing = n;
+}
+
+static int same_post(const slide *s, const crier_item *post)
+{
+    return post && s->id && s->source && strcmp(s->id, post->id) == 0 && strcmp(s->source, post->source) == 0;
+}
+
+static SDL_Texture *build_slide(app *a, const crier_item *post)
+{
+    SDL_Texture *tex = post ? crier_scene_build_slide(&a->scene, post) : crier_scene_build_empty(&a->scene);
+    note_missing_glyphs(a, post ? post->id : NULL, post ? post->source : NULL);
+    return tex;
+}
+
 static int transition_ms(const app *a)
 {
     if (strcmp(a->o->cfg->transition, "none") == 0)
@@ -70,7 +139,15 @@ static int transition_ms(const app *a)
 /* Show `post` (NULL: the empty slide), with a transition from what was shown. */
 static void show_post(app *a, const crier_item *post, int64_t now_mono, int transition)
 {
-    SDL_Texture *tex = post ? crier_scene_build_slide(&a->scene, post) : crier_scene_build_empty(&a->scene);
+    SDL_Texture *tex = NULL;
+    if (a->next.tex && same_post(&a->next, post) && a->next.built_version == a->pl.version) {
+        tex = a->next.tex; /* composed ahead of time */
+        a->next.tex = NULL;
+    }
+    slide_clear(&a->next);
+    a->next_tried = 0;
+    if (!tex)
+        tex = build_slide(a, post);
     if (!tex)
         return; /* keep what is on screen */
     if (transition && a->cur.tex && transition_ms(a) > 0) {
@@ -97,7 +174,33 @@ static void show_post(app *a, const crier_item *post, int64_t now_mono, int tran
     } else {
         a->slot_end_mono = INT64_MAX;
     }
-    a->dirty = 1;
+    a->dirty |= DIRTY_POSTS;
+}
+
+/* Compose the post that rotate() will show next, while the screen is static,
+ * so the transition itself only blends two ready textures.  show_post() uses
+ * it if the playlist has not changed since and the same post comes up. */
+static int prebuild_due(const app *a)
+{
+    return !a->in_transition && !a->next_tried && a->cur.tex && a->slot_end_mono != INT64_MAX;
+}
+
+static void prebuild_next(app *a, int64_t now_mono, int64_t now_wall)
+{
+    a->next_tried = 1;
+    int64_t at_wall = now_wall + (a->slot_end_mono - now_mono);
+    const crier_item *next = crier_playlist_next_post(&a->pl, a->cur.source, a->cur.id, at_wall);
+    if (!next || same_post(&a->cur, next))
+        return; /* the only post stays: nothing to build */
+    SDL_Texture *tex = build_slide(a, next);
+    if (!tex)
+        return;
+    slide_clear(&a->next);
+    a->next.tex = tex;
+    a->next.source = crier_strdup(next->source);
+    a->next.id = crier_strdup(next->id);
+    a->next.built_version = a->pl.version;
+    LOG_DEBUG("render", "pre-built the slide of post '%s'", next->id);
 }
 
 static void rotate(app *a, int64_t now_mono, int64_t now_wall)
@@ -116,7 +219,9 @@ static void rotate(app *a, int64_t now_mono, int64_t now_wall)
 /* After content changed: rebuild the current slide if its post changed or went away. */
 static void content_changed(app *a, int64_t now_mono, int64_t now_wall)
 {
-    a->dirty = 1;
+    a->dirty = DIRTY_ALL;
+    slide_clear(&a->next); /* built from the old content */
+    a->next_tried = 0;
     if (!a->cur.tex) {
         rotate(a, now_mono, now_wall);
         return;
@@ -183,8 +288,23 @@ static void update_clock(app *a, int64_t now_wall)
     if (strcmp(c, a->clock_text) != 0 || strcmp(d, a->date_text) != 0) {
         snprintf(a->clock_text, sizeof a->clock_text, "%s", c);
         snprintf(a->date_text, sizeof a->date_text, "%s", d);
-        a->dirty = 1;
+        a->dirty |= DIRTY_HEADER | DIRTY_EVENTS; /* events say "Now" by the clock */
     }
+}
+
+/* Copy the logical frame to the output, turned by the configured rotation. */
+static void copy_out(app *a)
+{
+    SDL_Renderer *r = a->d.renderer;
+    SDL_SetRenderTarget(r, NULL);
+    if (a->rotation == 0) {
+        SDL_RenderCopy(r, a->screen, NULL, NULL);
+        return;
+    }
+    /* RenderCopyEx turns about the centre of dst: a logical-size rectangle
+     * centred on the output lands exactly on it after the turn. */
+    SDL_Rect dst = {(a->d.width - a->lw) / 2, (a->d.height - a->lh) / 2, a->lw, a->lh};
+    SDL_RenderCopyEx(r, a->screen, NULL, &dst, (double)a->rotation, NULL, SDL_FLIP_NONE);
 }
 
 static void draw(app *a, int64_t now_mono, int64_t now_wall)
@@ -192,9 +312,14 @@ static void draw(app *a, int64_t now_mono, int64_t now_wall)
     SDL_Renderer *r = a->d.renderer;
     crier_rgba bg = a->o->layout->background;
     SDL_SetRenderTarget(r, a->screen);
-    SDL_SetRenderDrawColor(r, bg.r, bg.g, bg.b, 255);
-    SDL_RenderClear(r);
-    crier_scene_draw_header(&a->scene, a->clock_text, a->date_text);
+    if (a->zones_overlap)
+        a->dirty = DIRTY_ALL;
+    if (a->dirty == DIRTY_ALL) {
+        SDL_SetRenderDrawColor(r, bg.r, bg.g, bg.b, 255);
+        SDL_RenderClear(r);
+    }
+    if (a->dirty & DIRTY_HEADER)
+        crier_scene_draw_header(&a->scene, a->clock_text, a->date_text);
     double t = 1.0;
     if (a->in_transition) {
         int tm = transition_ms(a);
@@ -206,21 +331,27 @@ static void draw(app *a, int64_t now_mono, int64_t now_wall)
             crier_eventlog_emit(a->o->events, "transition_end", NULL);
         }
     }
-    crier_scene_draw_posts(&a->scene, a->prev.tex, a->cur.tex, t);
-    crier_scene_draw_events(&a->scene, &a->pl, now_wall);
-    a->ticker_scrolls = crier_scene_draw_ticker(&a->scene, &a->pl, now_wall, now_mono - a->start_mono);
-    SDL_SetRenderTarget(r, NULL);
-    SDL_RenderCopy(r, a->screen, NULL, NULL);
+    if (a->dirty & DIRTY_POSTS)
+        crier_scene_draw_posts(&a->scene, a->prev.tex, a->cur.tex, t);
+    if (a->dirty & DIRTY_EVENTS)
+        crier_scene_draw_events(&a->scene, &a->pl, now_wall);
+    if (a->dirty & DIRTY_TICKER)
+        a->ticker_scrolls = crier_scene_draw_ticker(&a->scene, &a->pl, now_wall, now_mono - a->start_mono);
+    note_missing_glyphs(a, NULL, NULL);
+    copy_out(a);
 }
 
 static crier_err write_screenshot(app *a, const char *path)
 {
     crier_err rc = CRIER_OK;
     char tmp[4096];
-    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, a->scene.width, a->scene.height, 32, SDL_PIXELFORMAT_ARGB8888);
+    /* The logical frame, upright (what a resident sees); the test hook
+     * CRIER_SCREENSHOT_OUTPUT=1 reads the output instead, as turned. */
+    int w = a->shot_output ? a->d.width : a->lw, h = a->shot_output ? a->d.height : a->lh;
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s)
         return CRIER_ERR_NOMEM;
-    SDL_SetRenderTarget(a->d.renderer, a->screen);
+    SDL_SetRenderTarget(a->d.renderer, a->shot_output ? NULL : a->screen);
     if (SDL_RenderReadPixels(a->d.renderer, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0) {
         LOG_ERROR("render", "cannot read the frame: %s", SDL_GetError());
         rc = CRIER_ERR_SDL;
@@ -250,6 +381,20 @@ static int64_t min64(int64_t x, int64_t y)
     return x < y ? x : y;
 }
 
+/* 1 when two zones of the layout share pixels (as fractions). */
+static int layout_zones_overlap(const crier_layout *l)
+{
+    const double eps = 1e-6;
+    for (int i = 0; i < l->n_zones; i++)
+        for (int j = i + 1; j < l->n_zones; j++) {
+            const crier_zone *p = &l->zones[i], *q = &l->zones[j];
+            if (p->x + eps < q->x + q->w && q->x + eps < p->x + p->w && p->y + eps < q->y + q->h &&
+                q->y + eps < p->y + p->h)
+                return 1;
+        }
+    return 0;
+}
+
 static crier_err app_open(app *a)
 {
     const crier_config *cfg = a->o->cfg;
@@ -267,13 +412,35 @@ static crier_err app_open(app *a)
     if (!a->fonts)
         return CRIER_ERR_NOTFOUND;
     a->texts = crier_text_cache_new(a->d.renderer, a->fonts, 256);
-    a->screen = SDL_CreateTexture(a->d.renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->d.width,
-                                  a->d.height);
+    a->rotation = ((cfg->rotation % 360) + 360) % 360;
+    if (a->rotation % 90 != 0) {
+        LOG_WARN("render", "rotation %d is not 0, 90, 180 or 270; using 0", cfg->rotation);
+        a->rotation = 0;
+    }
+    a->lw = a->rotation % 180 ? a->d.height : a->d.width;
+    a->lh = a->rotation % 180 ? a->d.width : a->d.height;
+    a->screen = SDL_CreateTexture(a->d.renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->lw, a->lh);
     if (!a->texts || !a->screen) {
         LOG_ERROR("render", "cannot allocate the frame: %s", SDL_GetError());
         return CRIER_ERR_NOMEM;
     }
-    a->scene = (crier_scene){a->d.renderer, a->o->layout, cfg, a->texts, a->fonts, a->d.width, a->d.height};
+    SDL_SetTextureBlendMode(a->screen, SDL_BLENDMODE_NONE); /* a plain copy out */
+    if (a->rotation)
+        LOG_INFO("render", "rotation %d: composing %dx%d frames for a %dx%d output", a->rotation, a->lw, a->lh,
+                 a->d.width, a->d.height);
+    int layout_portrait = a->o->layout->ref_height > a->o->layout->ref_width;
+    if (layout_portrait != (a->lh > a->lw))
+        LOG_WARN("render", "layout '%s' is %s but the screen is %dx%d after rotation %d", a->o->layout->name,
+                 layout_portrait ? "portrait" : "landscape", a->lw, a->lh, a->rotation);
+    a->scene = (crier_scene){a->d.renderer, a->o->layout, cfg, a->texts, a->fonts, a->lw, a->lh};
+    a->zones_overlap = layout_zones_overlap(a->o->layout);
+    const char *hook = getenv("CRIER_SCREENSHOT_OUTPUT");
+    a->shot_output = hook && strcmp(hook, "1") == 0;
+    const char *f = cfg->clock_format;
+    a->clock_period_ms = f && (strstr(f, "%S") || strstr(f, "%T") || strstr(f, "%r") || strstr(f, "%X") ||
+                               strstr(f, "%s") || strstr(f, "%c"))
+                             ? 1000
+                             : 60000;
     return CRIER_OK;
 }
 
@@ -281,6 +448,7 @@ static void app_close(app *a)
 {
     slide_clear(&a->cur);
     slide_clear(&a->prev);
+    slide_clear(&a->next);
     crier_text_cache_free(a->texts);
     crier_fonts_close(a->fonts);
     if (a->screen)
@@ -299,6 +467,11 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
     memset(a, 0, sizeof *a);
     a->o = o;
     crier_playlist_init(&a->pl);
+    for (int i = 0; i < o->cfg->n_sources; i++) { /* day-parting per source */
+        crier_schedule sched;
+        if (crier_config_source_schedule(&o->cfg->sources[i], &sched) == CRIER_OK)
+            crier_playlist_set_schedule(&a->pl, o->cfg->sources[i].name, &sched);
+    }
     if (o->cfg->locale && o->cfg->locale[0] && !setlocale(LC_TIME, o->cfg->locale))
         LOG_WARN("render", "locale '%s' is not available; dates use the default", o->cfg->locale);
     crier_err rc = app_open(a);
@@ -309,12 +482,15 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
     int64_t end_mono = o->run_for_ms > 0 ? o->start_mono_ms + o->run_for_ms : INT64_MAX;
     a->last_screenshot_mono = a->start_mono;
     a->slot_end_mono = 0; /* rotate at once */
-    a->dirty = 1;
+    a->dirty = DIRTY_ALL;
+    a->next_change_wall = INT64_MAX;
+    a->glyphs_missing = crier_fontchain_missing_count();
 
     while (!a->quit && !a->d.quit_requested) {
         int64_t now_mono = crier_mono_ms(), now_wall = crier_wall_ms();
         if (now_mono >= end_mono)
             break;
+        a->turn_start_us = mono_us();
         int changed = 0;
         crier_msg *m = crier_mailbox_take_all(mb);
         while (m) {
@@ -329,13 +505,20 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             content_changed(a, now_mono, now_wall);
         else if (now_mono >= a->slot_end_mono)
             rotate(a, now_mono, now_wall);
+        if (now_wall >= a->next_change_wall)
+            a->dirty = DIRTY_ALL; /* an item became valid or expired */
         update_clock(a, now_wall);
-        if (a->in_transition || a->ticker_scrolls)
-            a->dirty = 1;
+        if (a->in_transition)
+            a->dirty |= DIRTY_POSTS;
+        if (a->ticker_scrolls)
+            a->dirty |= DIRTY_TICKER;
 
         if (a->dirty) {
+            int in_transition = a->in_transition;
+            int64_t draw_start_us = mono_us();
             draw(a, now_mono, now_wall);
             a->d.backend->present(&a->d);
+            int64_t done_us = mono_us();
             a->frames++;
             a->dirty = 0;
             if (a->frames == 1) {
@@ -344,8 +527,13 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
                 LOG_INFO("render", "first frame after %lld ms", (long long)(crier_mono_ms() - o->start_mono_ms));
             }
             crier_eventlog_emit(o->events, "frame_presented", "i:frame", (int64_t)a->frames, "i:text_renders",
-                                (int64_t)crier_text_renders(), NULL);
+                                (int64_t)crier_text_renders(), "i:draw_us", done_us - draw_start_us, "i:work_us",
+                                done_us - a->turn_start_us, "i:transition", (int64_t)in_transition,
+                                "i:glyphs_missing", (int64_t)a->glyphs_missing, NULL);
         }
+        /* Work ahead after presenting, so no frame waits for it. */
+        if (prebuild_due(a) && now_mono >= a->slot_end_mono - PREBUILD_MS)
+            prebuild_next(a, now_mono, now_wall);
         if (o->screenshot_path && o->screenshot_every_ms > 0 &&
             now_mono - a->last_screenshot_mono >= o->screenshot_every_ms) {
             write_screenshot(a, o->screenshot_path);
@@ -356,9 +544,12 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         int64_t deadline = min64(end_mono, a->slot_end_mono);
         if (a->in_transition || a->ticker_scrolls)
             deadline = min64(deadline, now_mono + FRAME_MS);
-        int64_t next_minute_wall = (now_wall / 60000 + 1) * 60000;
-        deadline = min64(deadline, now_mono + (next_minute_wall - now_wall));
+        if (prebuild_due(a))
+            deadline = min64(deadline, a->slot_end_mono - PREBUILD_MS);
+        int64_t next_tick_wall = (now_wall / a->clock_period_ms + 1) * a->clock_period_ms;
+        deadline = min64(deadline, now_mono + (next_tick_wall - now_wall));
         int64_t change = crier_playlist_next_change(&a->pl, now_wall);
+        a->next_change_wall = change;
         if (change != INT64_MAX)
             deadline = min64(deadline, now_mono + (change - now_wall));
         if (o->screenshot_path && o->screenshot_every_ms > 0)
