@@ -13,6 +13,9 @@
 #include "core/mailbox.h"
 #include "core/timeutil.h"
 #include "crier_version.h"
+#include "core/power_schedule.h"
+#include "io/display_power.h"
+#include "io/sdnotify.h"
 #include "io/sources.h"
 #include "render/render.h"
 
@@ -95,6 +98,33 @@ static void print_config_line(const char *key, const char *value, const char *he
 {
     (void)help;
     fprintf(ud, "%s = %s\n", key, value);
+}
+
+/* Board duties run from the render loop's hooks: systemd readiness and
+ * watchdog, and the display power schedule (an alert keeps the screen on). */
+typedef struct board_ctx {
+    crier_display_power *power;
+    crier_power_schedule schedule;
+    int last_on;
+} board_ctx;
+
+static void on_first_frame(void *ud)
+{
+    (void)ud;
+    crier_sdnotify_ready("showing content");
+}
+
+static void on_alive(void *ud, int64_t wall_ms)
+{
+    board_ctx *b = ud;
+    crier_sdnotify_watchdog();
+    if (b->power) {
+        crier_power_decision d;
+        if (crier_display_power_apply(b->power, &b->schedule, wall_ms, 0, &d) == CRIER_OK && d.on != b->last_on) {
+            LOG_INFO("power", "display %s (%s)", d.on ? "on" : "off", crier_power_reason_name(d.reason));
+            b->last_on = d.on;
+        }
+    }
 }
 
 typedef struct signal_ctx {
@@ -329,6 +359,11 @@ int main(int argc, char **argv)
         goto cleanup;
     }
 
+    board_ctx board = {.last_on = -1};
+    crier_power_schedule_parse(cfg.display_schedule, strlen(cfg.display_schedule), &board.schedule);
+    if (!cfg.headless && crier_display_power_new(cfg.display_power, cfg.cec_device, &board.power) != CRIER_OK)
+        LOG_WARN("power", "display power control '%s' unavailable; the screen stays on", cfg.display_power);
+    int64_t wd = crier_sdnotify_watchdog_interval_ms();
     char fonts_dir[4096];
     snprintf(fonts_dir, sizeof fonts_dir, "%s/fonts", cfg.assets_dir);
     crier_render_opts ro = {
@@ -340,12 +375,16 @@ int main(int argc, char **argv)
         .screenshot_every_ms = (int64_t)(shot_every * 1000),
         .start_mono_ms = start_mono,
         .events = events,
+        .hooks = {.ud = &board, .first_frame = on_first_frame, .alive = on_alive,
+                  .alive_every_ms = wd > 0 && wd < 30000 ? wd : 30000},
     };
     crier_err rc = crier_render_run(&ro, &mb);
     if (rc != CRIER_OK) {
         fprintf(stderr, "crier: display failed: %s (see the log above)\n", crier_strerror(rc));
         status = EXIT_RUNTIME;
     }
+    crier_sdnotify_stopping();
+    crier_display_power_free(board.power);
     crier_eventlog_emit(events, "stopped", "i:status", (int64_t)status, NULL);
 
 cleanup:

@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/content.h"
 #include "core/feed_schedule.h"
+#include "core/power_schedule.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -89,6 +90,11 @@ static const key_def keys[] = {
      "First retry after a failed fetch"},
     {"feed_backoff_max_s", T_INT, OFF(feed_backoff_max_s), "1800", 1, 86400, NULL,
      "Longest wait between retries"},
+    {"display_power", T_ENUM, OFF(display_power), "auto", 0, 0, "|auto|cec|null|",
+     "How the screen is switched on and off: cec, null (never), auto (cec if the device opens)"},
+    {"display_schedule", T_STRING, OFF(display_schedule), "always", 0, 0, NULL,
+     "When the screen is on, e.g. \"mon-fri 07:00-22:00; sat,sun 09:00-18:30\"; an alert always wakes it"},
+    {"cec_device", T_PATH, OFF(cec_device), "/dev/cec0", 0, 0, NULL, "HDMI-CEC device"},
     {"alert_keys_dir", T_PATH, OFF(alert_keys_dir), "/etc/crier/keys", 0, 0, NULL,
      "Folder of trusted public keys (*.pub), one per issuer"},
     {"alert_show_tests", T_BOOL, OFF(alert_show_tests), "true", 0, 0, NULL,
@@ -513,6 +519,12 @@ crier_err crier_config_check(const crier_config *cfg, char *err, size_t err_len)
     if (cfg->layout && !readable_file(cfg->layout)) {
         set_err(err, err_len, "key 'layout': cannot read '%s'", cfg->layout);
         return CRIER_ERR_NOTFOUND;
+    }
+    crier_power_schedule power;
+    if (crier_power_schedule_parse(cfg->display_schedule, strlen(cfg->display_schedule), &power) != CRIER_OK) {
+        set_err(err, err_len, "key 'display_schedule': '%s' is not a schedule like \"mon-fri 07:00-22:00; "
+                "sat,sun 09:00-18:30\" or \"always\"", cfg->display_schedule);
+        return CRIER_ERR_INVAL;
     }
     for (int i = 0; i < cfg->n_sources; i++) {
         const crier_source_config *s = &cfg->sources[i];

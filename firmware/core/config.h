@@ -84,6 +84,10 @@ typedef struct crier_config {
     int feed_backoff_min_s;
     int feed_backoff_max_s;
 
+    char *display_power;    /* auto | cec | null */
+    char *display_schedule; /* "always" or "mon-fri 07:00-22:00; sat,sun 09:00-18:30" */
+    char *cec_device;
+
     char *alert_keys_dir;  /* trusted public keys, one *.pub per issuer */
     int alert_show_tests;  /* show Test/Exercise alerts with a band (else ignore) */
     int alert_max_future_s;

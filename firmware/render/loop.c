@@ -85,6 +85,7 @@ typedef struct app {
     int64_t turn_start_us;   /* start of this loop turn */
     uint64_t frames;
     int64_t last_screenshot_mono;
+    int64_t next_alive_mono; /* next hooks.alive call */
     int quit;
 } app;
 
@@ -525,6 +526,8 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
                 crier_eventlog_emit(o->events, "first_frame", "i:since_start_ms",
                                     (int64_t)(crier_mono_ms() - o->start_mono_ms), NULL);
                 LOG_INFO("render", "first frame after %lld ms", (long long)(crier_mono_ms() - o->start_mono_ms));
+                if (o->hooks.first_frame)
+                    o->hooks.first_frame(o->hooks.ud);
             }
             crier_eventlog_emit(o->events, "frame_presented", "i:frame", (int64_t)a->frames, "i:text_renders",
                                 (int64_t)crier_text_renders(), "i:draw_us", done_us - draw_start_us, "i:work_us",
@@ -540,8 +543,15 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             a->last_screenshot_mono = now_mono;
         }
 
+        if (o->hooks.alive && now_mono >= a->next_alive_mono) {
+            o->hooks.alive(o->hooks.ud, now_wall);
+            a->next_alive_mono = now_mono + o->hooks.alive_every_ms;
+        }
+
         /* Sleep until the nearest deadline. */
         int64_t deadline = min64(end_mono, a->slot_end_mono);
+        if (o->hooks.alive)
+            deadline = min64(deadline, a->next_alive_mono);
         if (a->in_transition || a->ticker_scrolls)
             deadline = min64(deadline, now_mono + FRAME_MS);
         if (prebuild_due(a))

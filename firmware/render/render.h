@@ -16,6 +16,15 @@
 
 #include <stdint.h>
 
+/* Calls the render loop makes to the program around it (all optional; on the
+ * render thread, so they must be quick). */
+typedef struct crier_render_hooks {
+    void *ud;
+    void (*first_frame)(void *ud);                  /* once, after the first frame is presented */
+    void (*alive)(void *ud, int64_t wall_ms);       /* every alive_every_ms: watchdog, display power */
+    int64_t alive_every_ms;
+} crier_render_hooks;
+
 typedef struct crier_render_opts {
     const crier_config *cfg;
     const crier_layout *layout;
@@ -25,6 +34,7 @@ typedef struct crier_render_opts {
     int64_t screenshot_every_ms; /* 0 = only on exit */
     int64_t start_mono_ms;       /* process start, for first-frame timing */
     crier_eventlog *events;      /* may be NULL */
+    crier_render_hooks hooks;
 } crier_render_opts;
 
 crier_err crier_render_run(const crier_render_opts *opts, crier_mailbox *mailbox);
