@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# broker.sh - a throw-away mosquitto broker on a free loopback port, for the demo and tests.
+#
+#   scripts/broker.sh [start] [--tls] [--acl FILE] [--user U:P]... [--port N] [--dir D]
+#       Writes a config into a new temp folder (or D), starts mosquitto, waits until
+#       the port accepts connections and prints one line:  port=N pid=N dir=D
+#       --tls       TLS-only listener with a test CA made now with openssl:
+#                   D/ca.crt (trust this), D/server.{crt,key}, D/client.{crt,key}
+#                   (a client certificate signed by the same CA, CN=crier-client)
+#       --acl FILE  mosquitto ACL file (copied to D/acl)
+#       --user U:P  add a user (repeatable); anonymous clients are then refused
+#   scripts/broker.sh stop DIR      stop the broker of DIR and delete DIR
+#   scripts/broker.sh restart DIR   stop and start it again on the same port, same
+#                                   persistence (prints the line again)
+#   scripts/broker.sh kill DIR      SIGKILL it (a crash), keep DIR
+#
+# Exit status: 0 ok, 1 failure (mosquitto's log is printed to stderr), 2 usage.
+set -euo pipefail
+
+die() { echo "broker.sh: $*" >&2; exit 1; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+mosq=$(command -v mosquitto || true)
+[[ -z "$mosq" && -x /usr/sbin/mosquitto ]] && mosq=/usr/sbin/mosquitto
+[[ -n "$mosq" ]] || die "mosquitto not installed (apt-get install mosquitto)"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_in DIR: runs mosquitto with DIR/mosquitto.conf, waits for the port.
+start_in() {
+  local dir=$1 port
+  port=$(cat "$dir/port")
+  port_open "$port" && die "port $port is already in use"
+  # setsid: the broker must not die with the test's process group or terminal
+  setsid "$mosq" -c "$dir/mosquitto.conf" >>"$dir/stdout.log" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid" >"$dir/pid"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      cat "$dir/mosquitto.log" "$dir/stdout.log" >&2 2>/dev/null || true
+      die "mosquitto exited during start-up"
+    fi
+    port_open "$port" && { echo "port=$port pid=$pid dir=$dir"; return 0; }
+    sleep 0.05
+  done
+  kill "$pid" 2>/dev/null || true
+  die "mosquitto did not accept connections on port $port within 5 s"
+}
+
+stop_in() {
+  local dir=$1 sig=${2:-TERM} pid
+  [[ -f "$dir/pid" ]] || return 0
+  pid=$(cat "$dir/pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "-$sig" "$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    # wait until the port is free again (restart binds it at once)
+    for ((i = 0; i < 100; i++)); do
+      port_open "$(cat "$dir/port")" || break
+      sleep 0.05
+    done
+  fi
+  rm -f "$dir/pid"
+}
+
+make_tls() {
+  local dir=$1
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  (
+    cd "$dir"
+    openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.crt -days 2 -subj "/CN=Crier test CA" 2>/dev/null
+    openssl req "${ec[@]}" -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 \
+      -extfile server.ext 2>/dev/null
+    openssl req "${ec[@]}" -keyout client.key -out client.csr -subj "/CN=crier-client" 2>/dev/null
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2 2>/dev/null
+    chmod 644 ./*.crt ./*.key
+  ) || die "openssl could not make the test CA"
+}
+
+cmd=start
+case "${1:-}" in
+  start) shift ;;
+  stop|restart|kill)
+    cmd=$1
+    [[ $# -eq 2 ]] || usage
+    dir=$2
+    [[ -f "$dir/mosquitto.conf" ]] || die "$dir is not a broker.sh folder"
+    case $cmd in
+      stop) stop_in "$dir"; rm -rf "$dir" ;;
+      kill) stop_in "$dir" KILL ;;
+      restart) stop_in "$dir"; start_in "$dir" ;;
+    esac
+    exit 0 ;;
+  -h|--help) usage ;;
+esac
+
+tls=0 acl="" port="" dir="" users=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --tls) tls=1 ;;
+    --acl) [[ $# -ge 2 ]] || usage; acl=$2; shift ;;
+    --user) [[ $# -ge 2 && "$2" == *:* ]] || usage; users+=("$2"); shift ;;
+    --port) [[ $# -ge 2 ]] || usage; port=$2; shift ;;
+    --dir) [[ $# -ge 2 ]] || usage; dir=$2; shift ;;
+    -h|--help) usage ;;
+    *) echo "broker.sh: unknown option $1" >&2; usage ;;
+  esac
+  shift
+done
+
+if [[ -z "$dir" ]]; then
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/crier-broker.XXXXXX")
+else
+  mkdir -p "$dir"
+fi
+dir=$(cd "$dir" && pwd)
+[[ -n "$port" ]] || port=$(free_port)
+echo "$port" >"$dir/port"
+
+conf="$dir/mosquitto.conf"
+{
+  echo "# generated by scripts/broker.sh"
+  echo "per_listener_settings false"
+  [[ $(id -u) -eq 0 ]] && echo "user root"
+  echo "persistence true"
+  echo "persistence_location $dir/"
+  echo "autosave_interval 1"
+  echo "log_dest file $dir/mosquitto.log"
+  echo "log_type error"
+  echo "log_type warning"
+  echo "log_type notice"
+  echo "log_type information"
+  echo "log_timestamp_format %Y-%m-%dT%H:%M:%S"
+  echo "listener $port 127.0.0.1"
+  echo "max_queued_messages 10000"
+} >"$conf"
+
+if ((${#users[@]})); then
+  : >"$dir/passwd"
+  for up in "${users[@]}"; do
+    mosquitto_passwd -b "$dir/passwd" "${up%%:*}" "${up#*:}" 2>/dev/null || die "mosquitto_passwd failed"
+  done
+  chmod 600 "$dir/passwd"
+  { echo "allow_anonymous false"; echo "password_file $dir/passwd"; } >>"$conf"
+else
+  echo "allow_anonymous true" >>"$conf"
+fi
+if [[ -n "$acl" ]]; then
+  [[ -r "$acl" ]] || die "cannot read ACL file $acl"
+  cp "$acl" "$dir/acl"
+  chmod 600 "$dir/acl"
+  echo "acl_file $dir/acl" >>"$conf"
+fi
+if ((tls)); then
+  make_tls "$dir"
+  {
+    echo "cafile $dir/ca.crt"
+    echo "certfile $dir/server.crt"
+    echo "keyfile $dir/server.key"
+    echo "require_certificate false"
+  } >>"$conf"
+fi
+
+start_in "$dir"

@@ -1,0 +1,720 @@
+/* commands.c - crierctl's commands (see docs/crierctl.md).
+ *
+ * Every command parses its own arguments, connects with ctl_connect(), does
+ * its publish/subscribe exchange and returns an exit code.  Posts are built
+ * as JSON and checked with crier_post_parse() - the kiosks' own validator -
+ * before they leave, so staff get "field 'until' ..." here rather than a
+ * rejection receipt from every screen. */
+#include "crierctl.h"
+
+#include "core/content.h"
+#include "core/protocol.h"
+#include "core/timeutil.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUIET_MS 300 /* retained messages have all arrived after this silence */
+
+/* ---- argument helpers ------------------------------------------------------ */
+
+typedef struct scope_arg {
+    int given;
+    crier_scope scope;
+    const char *target;
+} scope_arg;
+
+/* Consumes --all / --site S / --kiosk K at argv[*i].  1 if consumed, 0 if not
+ * a scope option, -1 on error (printed). */
+static int take_scope(int argc, char **argv, int *i, scope_arg *s)
+{
+    const char *a = argv[*i];
+    crier_scope sc;
+    if (strcmp(a, "--all") == 0)
+        sc = CRIER_SCOPE_ALL;
+    else if (strcmp(a, "--site") == 0)
+        sc = CRIER_SCOPE_SITE;
+    else if (strcmp(a, "--kiosk") == 0)
+        sc = CRIER_SCOPE_KIOSK;
+    else
+        return 0;
+    if (s->given) {
+        fprintf(stderr, "crierctl: give only one of --all, --site, --kiosk\n");
+        return -1;
+    }
+    s->given = 1;
+    s->scope = sc;
+    s->target = NULL;
+    if (sc != CRIER_SCOPE_ALL) {
+        if (*i + 1 >= argc || !crier_name_valid(argv[*i + 1])) {
+            fprintf(stderr, "crierctl: %s needs a name of letters, digits, '_', '.', '-' (1..64)\n", a);
+            return -1;
+        }
+        s->target = argv[++*i];
+    }
+    return 1;
+}
+
+static int scope_from_config(const ctl_opts *o, scope_arg *s)
+{
+    const char *d = o->default_scope;
+    if (s->given || !d || strcmp(d, "all") == 0) {
+        if (!s->given)
+            s->scope = CRIER_SCOPE_ALL;
+        return 0;
+    }
+    if (strncmp(d, "site:", 5) == 0 && crier_name_valid(d + 5)) {
+        s->scope = CRIER_SCOPE_SITE;
+        s->target = d + 5;
+    } else if (strncmp(d, "kiosk:", 6) == 0 && crier_name_valid(d + 6)) {
+        s->scope = CRIER_SCOPE_KIOSK;
+        s->target = d + 6;
+    } else {
+        fprintf(stderr, "crierctl: config 'scope = %s': want all, site:NAME or kiosk:NAME\n", d);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *need_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "crierctl: %s needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* RFC 3339 or "+N[smhd]" relative to now. */
+static int parse_when(const char *s, int64_t now, int64_t *out)
+{
+    if (s[0] == '+') {
+        char *end = NULL;
+        errno = 0;
+        long long n = strtoll(s + 1, &end, 10);
+        if (end == s + 1 || errno || n < 0 || n > 100000 || end[0] == '\0' || end[1] != '\0')
+            return -1;
+        int64_t unit = end[0] == 's' ? 1000 : end[0] == 'm' ? 60000 : end[0] == 'h' ? 3600000 : end[0] == 'd' ? 86400000 : 0;
+        if (!unit)
+            return -1;
+        *out = now + n * unit;
+        return 0;
+    }
+    return crier_parse_iso8601(s, out);
+}
+
+static char *read_text_file(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "crierctl: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(max + 2);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    fclose(f);
+    if (!buf)
+        return NULL;
+    if (n > max) {
+        fprintf(stderr, "crierctl: %s is larger than %zu bytes\n", path, max);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* ---- post ------------------------------------------------------------------ */
+
+int cmd_post(const ctl_opts *o, int argc, char **argv)
+{
+    scope_arg sc = {0};
+    const char *title = NULL, *body = NULL, *body_file = NULL, *from = NULL, *until = NULL, *image = NULL,
+               *link = NULL, *priority = NULL, *duration = NULL, *lang = NULL, *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        int t = take_scope(argc, argv, &i, &sc);
+        if (t < 0)
+            return CTL_EXIT_USAGE;
+        if (t > 0)
+            continue;
+        const char *a = argv[i];
+        const char **slot = strcmp(a, "--title") == 0       ? &title
+                            : strcmp(a, "--body") == 0      ? &body
+                            : strcmp(a, "--body-file") == 0 ? &body_file
+                            : strcmp(a, "--from") == 0      ? &from
+                            : strcmp(a, "--until") == 0     ? &until
+                            : strcmp(a, "--image") == 0     ? &image
+                            : strcmp(a, "--link") == 0      ? &link
+                            : strcmp(a, "--priority") == 0  ? &priority
+                            : strcmp(a, "--duration") == 0  ? &duration
+                            : strcmp(a, "--lang") == 0      ? &lang
+                            : strcmp(a, "--id") == 0        ? &id
+                                                            : NULL;
+        if (!slot) {
+            fprintf(stderr, "crierctl post: unknown argument '%s' (see crierctl post --help)\n", a);
+            return CTL_EXIT_USAGE;
+        }
+        if (!(*slot = need_value(argc, argv, &i)))
+            return CTL_EXIT_USAGE;
+    }
+    if (!title) {
+        fprintf(stderr, "crierctl post: --title is required (see crierctl post --help)\n");
+        return CTL_EXIT_USAGE;
+    }
+    if (body && body_file) {
+        fprintf(stderr, "crierctl post: give --body or --body-file, not both\n");
+        return CTL_EXIT_USAGE;
+    }
+    if (scope_from_config(o, &sc) != 0)
+        return CTL_EXIT_USAGE;
+
+    int rc = CTL_EXIT_USAGE;
+    int64_t now = crier_wall_ms(), t;
+    char idbuf[CRIER_NAME_MAX + 1], when[40], hex[16], topic[CRIER_TOPIC_MAX], err[256];
+    char *body_text = NULL, *json = NULL;
+    ctl_client *c = NULL;
+    crier_item check = {0};
+    cJSON *p = cJSON_CreateObject();
+    if (!p)
+        return CTL_EXIT_FAILED;
+    if (id) {
+        if (!crier_name_valid(id)) {
+            fprintf(stderr, "crierctl post: --id must be letters, digits, '_', '.', '-' (1..64)\n");
+            goto cleanup;
+        }
+        snprintf(idbuf, sizeof idbuf, "%s", id);
+    } else {
+        char stamp[40];
+        crier_format_utc_ms(now, stamp, sizeof stamp); /* 2026-11-26T03:00:00.123Z */
+        ctl_random_hex(hex, sizeof hex);
+        snprintf(idbuf, sizeof idbuf, "p-%.4s%.2s%.2s-%.2s%.2s%.2s-%.4s", stamp, stamp + 5, stamp + 8, stamp + 11,
+                 stamp + 14, stamp + 17, hex);
+    }
+    if (body_file && !(body_text = read_text_file(body_file, CRIER_POST_MAX_BODY)))
+        goto cleanup;
+    cJSON_AddStringToObject(p, "id", idbuf);
+    cJSON_AddStringToObject(p, "title", title);
+    if (body || body_text)
+        cJSON_AddStringToObject(p, "body", body ? body : body_text);
+    if (image)
+        cJSON_AddStringToObject(p, "image", image);
+    if (link)
+        cJSON_AddStringToObject(p, "link", link);
+    if (from) {
+        if (parse_when(from, now, &t) != 0) {
+            fprintf(stderr, "crierctl post: --from '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", from);
+            goto cleanup;
+        }
+        crier_format_utc_ms(t, when, sizeof when);
+        cJSON_AddStringToObject(p, "valid_from", when);
+    }
+    if (until) {
+        if (parse_when(until, now, &t) != 0) {
+            fprintf(stderr, "crierctl post: --until '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", until);
+            goto cleanup;
+        }
+        crier_format_utc_ms(t, when, sizeof when);
+        cJSON_AddStringToObject(p, "valid_until", when);
+    }
+    if (priority) {
+        char *end;
+        long v = strtol(priority, &end, 10);
+        if (*end || end == priority) {
+            fprintf(stderr, "crierctl post: --priority must be an integer\n");
+            goto cleanup;
+        }
+        cJSON_AddNumberToObject(p, "priority", (double)v);
+    }
+    if (duration) {
+        char *end;
+        double v = strtod(duration, &end);
+        if (*end || end == duration) {
+            fprintf(stderr, "crierctl post: --duration must be a number of seconds\n");
+            goto cleanup;
+        }
+        cJSON_AddNumberToObject(p, "duration_s", v);
+    }
+    if (lang) {
+        cJSON *arr = cJSON_AddArrayToObject(p, "languages");
+        char *copy = crier_strdup(lang), *save = NULL;
+        for (char *tok = copy ? strtok_r(copy, ", ", &save) : NULL; tok; tok = strtok_r(NULL, ", ", &save))
+            cJSON_AddItemToArray(arr, cJSON_CreateString(tok));
+        free(copy);
+    }
+    cJSON_AddNumberToObject(p, "sent", (double)now);
+    json = cJSON_PrintUnformatted(p);
+    if (!json) {
+        rc = CTL_EXIT_FAILED;
+        goto cleanup;
+    }
+    if (crier_post_parse(json, strlen(json), idbuf, "crierctl", now, &check, err, sizeof err) != CRIER_OK) {
+        fprintf(stderr, "crierctl post: kiosks would reject this post: %s\n", err);
+        goto cleanup;
+    }
+    if (crier_topic_post(topic, sizeof topic, sc.scope, sc.target, idbuf) != CRIER_OK) {
+        fprintf(stderr, "crierctl post: bad scope\n");
+        goto cleanup;
+    }
+    if ((rc = ctl_connect(o, &c)) != CTL_EXIT_OK)
+        goto cleanup;
+    if ((rc = ctl_publish(c, topic, json, strlen(json), 1)) != CTL_EXIT_OK)
+        goto cleanup;
+    if (o->verbose)
+        fprintf(stderr, "crierctl: published %s\n", topic);
+    printf("%s\n", idbuf);
+    rc = CTL_EXIT_OK;
+cleanup:
+    ctl_close(c);
+    crier_item_clear(&check);
+    free(json);
+    free(body_text);
+    cJSON_Delete(p);
+    return rc;
+}
+
+/* ---- list / retract --------------------------------------------------------- */
+
+static int post_filters(const scope_arg *sc, const char *id, char f[3][CRIER_TOPIC_MAX], const char *ptr[3])
+{
+    const char *leaf = id ? id : "+";
+    int n = 0;
+    if (sc->given && sc->target) {
+        snprintf(f[0], CRIER_TOPIC_MAX, CRIER_TOPIC_PREFIX "/%s/%s/post/%s", crier_scope_name(sc->scope),
+                 sc->target, leaf);
+        n = 1;
+    } else if (sc->given) {
+        snprintf(f[0], CRIER_TOPIC_MAX, CRIER_TOPIC_PREFIX "/all/post/%s", leaf);
+        n = 1;
+    } else {
+        snprintf(f[0], CRIER_TOPIC_MAX, CRIER_TOPIC_PREFIX "/all/post/%s", leaf);
+        snprintf(f[1], CRIER_TOPIC_MAX, CRIER_TOPIC_PREFIX "/site/+/post/%s", leaf);
+        snprintf(f[2], CRIER_TOPIC_MAX, CRIER_TOPIC_PREFIX "/kiosk/+/post/%s", leaf);
+        n = 3;
+    }
+    for (int i = 0; i < n; i++)
+        ptr[i] = f[i];
+    return n;
+}
+
+static int by_topic(const void *a, const void *b)
+{
+    const ctl_msg *const *x = a, *const *y = b;
+    return strcmp((*x)->topic, (*y)->topic);
+}
+
+int cmd_list(const ctl_opts *o, int argc, char **argv)
+{
+    scope_arg sc = {0};
+    int as_json = 0;
+    for (int i = 1; i < argc; i++) {
+        int t = take_scope(argc, argv, &i, &sc);
+        if (t < 0)
+            return CTL_EXIT_USAGE;
+        if (t > 0)
+            continue;
+        if (strcmp(argv[i], "--json") == 0) {
+            as_json = 1;
+            continue;
+        }
+        fprintf(stderr, "crierctl list: unknown argument '%s' (see crierctl list --help)\n", argv[i]);
+        return CTL_EXIT_USAGE;
+    }
+    char f[3][CRIER_TOPIC_MAX];
+    const char *fp[3];
+    int nf = post_filters(&sc, NULL, f, fp);
+    ctl_client *c = NULL;
+    int rc = ctl_connect(o, &c);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_subscribe(c, fp, nf);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
+    if (rc != CTL_EXIT_OK) {
+        ctl_close(c);
+        return rc;
+    }
+    size_t n = ctl_msg_count(c), k = 0;
+    const ctl_msg **v = calloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; v && i < n; i++) {
+        const ctl_msg *m = ctl_msg_at(c, i);
+        if (m->len > 0)
+            v[k++] = m;
+    }
+    if (v)
+        qsort(v, k, sizeof *v, by_topic);
+    if (!as_json)
+        printf("%-16s %-28s %-20s %s\n", "SCOPE", "ID", "UNTIL", "TITLE");
+    for (size_t i = 0; v && i < k; i++) {
+        crier_topic t;
+        if (crier_topic_parse(v[i]->topic, &t) != CRIER_OK)
+            continue;
+        cJSON *j = cJSON_ParseWithLength(v[i]->payload, v[i]->len);
+        const cJSON *title = cJSON_GetObjectItemCaseSensitive(j, "title");
+        const cJSON *until = cJSON_GetObjectItemCaseSensitive(j, "valid_until");
+        char scope[80];
+        snprintf(scope, sizeof scope, "%s%s%s", crier_scope_name(t.scope), t.target[0] ? ":" : "", t.target);
+        if (as_json) {
+            cJSON *o2 = cJSON_CreateObject();
+            cJSON_AddStringToObject(o2, "scope", scope);
+            cJSON_AddStringToObject(o2, "id", t.name);
+            cJSON_AddStringToObject(o2, "topic", v[i]->topic);
+            if (j)
+                cJSON_AddItemReferenceToObject(o2, "post", j);
+            char *s = cJSON_PrintUnformatted(o2);
+            if (s)
+                printf("%s\n", s);
+            free(s);
+            cJSON_Delete(o2);
+        } else {
+            printf("%-16s %-28s %-20.20s %.60s\n", scope, t.name,
+                   cJSON_IsString(until) ? until->valuestring : "-",
+                   cJSON_IsString(title) ? title->valuestring : "(invalid post)");
+        }
+        cJSON_Delete(j);
+    }
+    if (!as_json && k == 0)
+        printf("(no posts)\n");
+    free(v);
+    ctl_close(c);
+    return CTL_EXIT_OK;
+}
+
+int cmd_retract(const ctl_opts *o, int argc, char **argv)
+{
+    scope_arg sc = {0};
+    const char *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        int t = take_scope(argc, argv, &i, &sc);
+        if (t < 0)
+            return CTL_EXIT_USAGE;
+        if (t > 0)
+            continue;
+        if (argv[i][0] != '-' && !id) {
+            id = argv[i];
+            continue;
+        }
+        fprintf(stderr, "crierctl retract: unknown argument '%s' (see crierctl retract --help)\n", argv[i]);
+        return CTL_EXIT_USAGE;
+    }
+    if (!id || !crier_name_valid(id)) {
+        fprintf(stderr, "crierctl retract: give the post id (as printed by 'crierctl post' or 'crierctl list')\n");
+        return CTL_EXIT_USAGE;
+    }
+    char f[3][CRIER_TOPIC_MAX];
+    const char *fp[3];
+    int nf = post_filters(&sc, id, f, fp);
+    ctl_client *c = NULL;
+    int rc = ctl_connect(o, &c);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_subscribe(c, fp, nf);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
+    int found = 0;
+    size_t n = rc == CTL_EXIT_OK ? ctl_msg_count(c) : 0;
+    /* copy the topics first: publishing runs the loop, which may add messages */
+    char **topics = calloc(n ? n : 1, sizeof *topics);
+    for (size_t i = 0; topics && i < n; i++) {
+        const ctl_msg *m = ctl_msg_at(c, i);
+        if (m->len > 0 && m->retain)
+            topics[found++] = crier_strdup(m->topic);
+    }
+    for (int i = 0; rc == CTL_EXIT_OK && i < found; i++) {
+        rc = ctl_publish(c, topics[i], "", 0, 1);
+        if (rc == CTL_EXIT_OK)
+            printf("retracted %s (%s)\n", id, topics[i]);
+    }
+    if (rc == CTL_EXIT_OK && found == 0) {
+        fprintf(stderr, "crierctl retract: no post '%s'%s\n", id, sc.given ? " in that scope" : "");
+        rc = CTL_EXIT_NOTFOUND;
+    }
+    for (int i = 0; topics && i < found; i++)
+        free(topics[i]);
+    free(topics);
+    ctl_close(c);
+    return rc;
+}
+
+/* ---- status ------------------------------------------------------------------ */
+
+typedef struct kiosk_row {
+    char name[CRIER_NAME_MAX + 1];
+    cJSON *status, *hb;
+} kiosk_row;
+
+static kiosk_row *row_for(kiosk_row *rows, size_t *n, size_t cap, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(rows[i].name, name) == 0)
+            return &rows[i];
+    if (*n == cap)
+        return NULL;
+    kiosk_row *r = &rows[(*n)++];
+    snprintf(r->name, sizeof r->name, "%s", name);
+    return r;
+}
+
+static const char *jstr(const cJSON *o, const char *k, const char *dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+static double jnum(const cJSON *o, const char *k, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static void fmt_age(char *buf, size_t len, double secs)
+{
+    if (secs < 0)
+        snprintf(buf, len, "-");
+    else if (secs < 120)
+        snprintf(buf, len, "%.0fs", secs);
+    else if (secs < 7200)
+        snprintf(buf, len, "%.0fm", secs / 60);
+    else if (secs < 172800)
+        snprintf(buf, len, "%.0fh", secs / 3600);
+    else
+        snprintf(buf, len, "%.0fd", secs / 86400);
+}
+
+int cmd_status(const ctl_opts *o, int argc, char **argv)
+{
+    const char *only = NULL;
+    int as_json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            as_json = 1;
+        else if (argv[i][0] != '-' && !only && crier_name_valid(argv[i]))
+            only = argv[i];
+        else {
+            fprintf(stderr, "crierctl status: unknown argument '%s' (see crierctl status --help)\n", argv[i]);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    char f[2][CRIER_TOPIC_MAX];
+    const char *fp[2] = {f[0], f[1]};
+    snprintf(f[0], sizeof f[0], CRIER_TOPIC_PREFIX "/kiosk/%s/status", only ? only : "+");
+    snprintf(f[1], sizeof f[1], CRIER_TOPIC_PREFIX "/kiosk/%s/heartbeat", only ? only : "+");
+    ctl_client *c = NULL;
+    int rc = ctl_connect(o, &c);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_subscribe(c, fp, 2);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
+    if (rc != CTL_EXIT_OK) {
+        ctl_close(c);
+        return rc;
+    }
+    enum { CAP = 4096 };
+    kiosk_row *rows = calloc(CAP, sizeof *rows);
+    size_t nrows = 0;
+    for (size_t i = 0; rows && i < ctl_msg_count(c); i++) {
+        const ctl_msg *m = ctl_msg_at(c, i);
+        crier_topic t;
+        if (m->len == 0 || crier_topic_parse(m->topic, &t) != CRIER_OK)
+            continue;
+        if (t.kind != CRIER_TOPIC_STATUS && t.kind != CRIER_TOPIC_HEARTBEAT)
+            continue;
+        kiosk_row *r = row_for(rows, &nrows, CAP, t.target);
+        cJSON *j = r ? cJSON_ParseWithLength(m->payload, m->len) : NULL;
+        if (!j)
+            continue;
+        cJSON **slot = t.kind == CRIER_TOPIC_STATUS ? &r->status : &r->hb;
+        cJSON_Delete(*slot);
+        *slot = j;
+    }
+    int64_t now = crier_wall_ms();
+    if (!as_json)
+        printf("%-16s %-10s %-7s %-8s %-8s %-6s %-8s %s\n", "KIOSK", "SITE", "STATE", "LAST-HB", "CONTENT", "ALERTS",
+               "VERSION", "ON SCREEN");
+    for (size_t i = 0; i < nrows; i++) {
+        kiosk_row *r = &rows[i];
+        if (as_json) {
+            cJSON *o2 = cJSON_CreateObject();
+            cJSON_AddStringToObject(o2, "kiosk", r->name);
+            if (r->status)
+                cJSON_AddItemReferenceToObject(o2, "status", r->status);
+            if (r->hb)
+                cJSON_AddItemReferenceToObject(o2, "heartbeat", r->hb);
+            char *s = cJSON_PrintUnformatted(o2);
+            if (s)
+                printf("%s\n", s);
+            free(s);
+            cJSON_Delete(o2);
+        } else {
+            char hb_age[16], content_age[16], alerts[16], showing[120];
+            double ts = jnum(r->hb, "ts", -1);
+            fmt_age(hb_age, sizeof hb_age, ts < 0 ? -1 : (now - ts) / 1000.0);
+            fmt_age(content_age, sizeof content_age, jnum(r->hb, "content_age_s", -1));
+            double al = jnum(r->hb, "alerts", -1);
+            if (al < 0)
+                snprintf(alerts, sizeof alerts, "-");
+            else
+                snprintf(alerts, sizeof alerts, "%.0f", al);
+            const cJSON *sh = cJSON_GetObjectItemCaseSensitive(r->hb, "showing");
+            if (cJSON_IsObject(sh))
+                snprintf(showing, sizeof showing, "%s \"%s\"", jstr(sh, "id", "?"), jstr(sh, "title", ""));
+            else
+                snprintf(showing, sizeof showing, "-");
+            printf("%-16s %-10s %-7s %-8s %-8s %-6s %-8s %.70s\n", r->name,
+                   jstr(r->status, "site", jstr(r->hb, "site", "-")), jstr(r->status, "state", "?"), hb_age,
+                   content_age, alerts, jstr(r->hb, "version", jstr(r->status, "version", "-")), showing);
+        }
+        cJSON_Delete(r->status);
+        cJSON_Delete(r->hb);
+    }
+    if (!as_json && nrows == 0)
+        printf("(no kiosks have reported%s%s)\n", only ? " as " : "", only ? only : "");
+    free(rows);
+    ctl_close(c);
+    return only && nrows == 0 ? CTL_EXIT_NOTFOUND : CTL_EXIT_OK;
+}
+
+/* ---- commands to one kiosk ------------------------------------------------------ */
+
+typedef struct cmd_wait {
+    char reply_topic[CRIER_TOPIC_MAX], shot_topic[CRIER_TOPIC_MAX];
+    int want_png;
+    const ctl_msg *reply, *png;
+} cmd_wait;
+
+static int cmd_done(ctl_client *c, void *ud)
+{
+    cmd_wait *w = ud;
+    for (size_t i = 0; i < ctl_msg_count(c); i++) {
+        const ctl_msg *m = ctl_msg_at(c, i);
+        if (!w->reply && strcmp(m->topic, w->reply_topic) == 0)
+            w->reply = m;
+        if (!w->png && w->want_png && strcmp(m->topic, w->shot_topic) == 0)
+            w->png = m;
+    }
+    if (!w->reply)
+        return 0;
+    cJSON *j = cJSON_ParseWithLength(w->reply->payload, w->reply->len);
+    int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"));
+    cJSON_Delete(j);
+    return !ok || !w->want_png || w->png;
+}
+
+static int send_command(const ctl_opts *o, const char *kiosk, const char *name, int seconds, const char *out)
+{
+    char req[CRIER_NAME_MAX + 1], hex[16], topic[CRIER_TOPIC_MAX];
+    ctl_random_hex(hex, sizeof hex);
+    snprintf(req, sizeof req, "%s-%s", name, hex);
+    cmd_wait w = {0};
+    w.want_png = out != NULL;
+    if (crier_topic_kiosk(topic, sizeof topic, CRIER_TOPIC_CMD, kiosk, name) != CRIER_OK ||
+        crier_topic_kiosk(w.reply_topic, sizeof w.reply_topic, CRIER_TOPIC_REPLY, kiosk, req) != CRIER_OK ||
+        crier_topic_kiosk(w.shot_topic, sizeof w.shot_topic, CRIER_TOPIC_SCREENSHOT, kiosk, req) != CRIER_OK) {
+        fprintf(stderr, "crierctl %s: bad kiosk name '%s'\n", name, kiosk);
+        return CTL_EXIT_USAGE;
+    }
+    const char *fp[2] = {w.reply_topic, w.shot_topic};
+    char *payload = crier_command_write(req, crier_wall_ms(), seconds);
+    ctl_client *c = NULL;
+    int rc = payload ? ctl_connect(o, &c) : CTL_EXIT_FAILED;
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_subscribe(c, fp, out ? 2 : 1);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_publish(c, topic, payload, strlen(payload), 0);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_collect(c, 0, o->timeout_s * 1000, cmd_done, &w);
+    if (rc == CTL_EXIT_OK && !cmd_done(c, &w)) {
+        fprintf(stderr, "crierctl %s: no answer from kiosk '%s' within %d s (offline? see 'crierctl status')\n",
+                name, kiosk, o->timeout_s);
+        rc = CTL_EXIT_TIMEOUT;
+    }
+    if (rc == CTL_EXIT_OK) {
+        cJSON *j = cJSON_ParseWithLength(w.reply->payload, w.reply->len);
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"))) {
+            fprintf(stderr, "crierctl %s: kiosk '%s' reports: %s\n", name, kiosk, jstr(j, "error", "failure"));
+            rc = CTL_EXIT_FAILED;
+        }
+        cJSON_Delete(j);
+    }
+    if (rc == CTL_EXIT_OK && out) {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp", out);
+        FILE *f = fopen(tmp, "wb");
+        int ok = f && fwrite(w.png->payload, 1, w.png->len, f) == w.png->len;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        if (!ok || rename(tmp, out) != 0) {
+            fprintf(stderr, "crierctl screenshot: cannot write %s: %s\n", out, strerror(errno));
+            remove(tmp);
+            rc = CTL_EXIT_FAILED;
+        } else {
+            printf("%s: wrote %s (%zu bytes)\n", kiosk, out, w.png->len);
+        }
+    } else if (rc == CTL_EXIT_OK) {
+        printf("%s: %s accepted\n", kiosk, name);
+    }
+    free(payload);
+    ctl_close(c);
+    return rc;
+}
+
+/* Parses "KIOSK [--seconds N] [--out F] [--timeout S]" for the three commands. */
+static int kiosk_command(const ctl_opts *o, int argc, char **argv, int allow_seconds, int allow_out)
+{
+    const char *kiosk = NULL, *out = NULL;
+    int seconds = 0;
+    ctl_opts local = *o;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (allow_seconds && strcmp(argv[i], "--seconds") == 0) {
+            if (!(v = need_value(argc, argv, &i)))
+                return CTL_EXIT_USAGE;
+            seconds = atoi(v);
+            if (seconds < 1 || seconds > 120) {
+                fprintf(stderr, "crierctl %s: --seconds must be 1..120\n", argv[0]);
+                return CTL_EXIT_USAGE;
+            }
+        } else if (allow_out && strcmp(argv[i], "--out") == 0) {
+            if (!(out = need_value(argc, argv, &i)))
+                return CTL_EXIT_USAGE;
+        } else if (strcmp(argv[i], "--timeout") == 0) {
+            if (!(v = need_value(argc, argv, &i)))
+                return CTL_EXIT_USAGE;
+            local.timeout_s = atoi(v);
+            if (local.timeout_s < 1 || local.timeout_s > 3600) {
+                fprintf(stderr, "crierctl %s: --timeout must be 1..3600 seconds\n", argv[0]);
+                return CTL_EXIT_USAGE;
+            }
+        } else if (argv[i][0] != '-' && !kiosk) {
+            kiosk = argv[i];
+        } else {
+            fprintf(stderr, "crierctl %s: unknown argument '%s' (see crierctl %s --help)\n", argv[0], argv[i],
+                    argv[0]);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    if (!kiosk || !crier_name_valid(kiosk)) {
+        fprintf(stderr, "crierctl %s: give the kiosk id (see 'crierctl status')\n", argv[0]);
+        return CTL_EXIT_USAGE;
+    }
+    if (allow_out && !out) {
+        fprintf(stderr, "crierctl %s: --out FILE.png is required\n", argv[0]);
+        return CTL_EXIT_USAGE;
+    }
+    return send_command(&local, kiosk, argv[0], seconds, out);
+}
+
+int cmd_screenshot(const ctl_opts *o, int argc, char **argv)
+{
+    return kiosk_command(o, argc, argv, 0, 1);
+}
+
+int cmd_reload(const ctl_opts *o, int argc, char **argv)
+{
+    return kiosk_command(o, argc, argv, 0, 0);
+}
+
+int cmd_identify(const ctl_opts *o, int argc, char **argv)
+{
+    return kiosk_command(o, argc, argv, 1, 0);
+}
