@@ -15,6 +15,8 @@
 #include "crier_version.h"
 #include "core/power_schedule.h"
 #include "io/display_power.h"
+#include "io/mqtt.h"
+#include "io/proofplay.h"
 #include "io/sdnotify.h"
 #include "io/sources.h"
 #include "render/render.h"
@@ -100,13 +102,51 @@ static void print_config_line(const char *key, const char *value, const char *he
     fprintf(ud, "%s = %s\n", key, value);
 }
 
-/* Board duties run from the render loop's hooks: systemd readiness and
- * watchdog, and the display power schedule (an alert keeps the screen on). */
-typedef struct board_ctx {
+/* What the render loop's hooks reach: systemd readiness and watchdog, the
+ * display power schedule (an alert keeps the screen on), the MQTT channel
+ * (status, screenshots), proof of play, and the content sources (reload). */
+typedef struct kiosk_ctx {
     crier_display_power *power;
     crier_power_schedule schedule;
     int last_on;
-} board_ctx;
+    crier_mqtt *mqtt;           /* NULL without a broker */
+    crier_proofplay *proofplay; /* NULL when off */
+    crier_sources *sources;
+} kiosk_ctx;
+
+static void on_shown(void *ud, const char *id, const char *source, const char *title)
+{
+    kiosk_ctx *k = ud;
+    crier_mqtt_report_showing(k->mqtt, id, source, title);
+    crier_proofplay_showing(k->proofplay, id, source, title);
+}
+
+static void on_content_updated(void *ud, int64_t wall_ms)
+{
+    kiosk_ctx *k = ud;
+    crier_mqtt_report_content_updated(k->mqtt, wall_ms);
+}
+
+static void on_command(void *ud, const crier_msg *m)
+{
+    kiosk_ctx *k = ud;
+    if (m->key && strcmp(m->key, "reload") == 0) {
+        LOG_INFO("main", "reload requested: re-reading every content source");
+        crier_sources_reload(k->sources);
+    }
+}
+
+static void on_screenshot(void *ud, const char *req, const void *png, size_t len)
+{
+    kiosk_ctx *k = ud;
+    if (k->mqtt)
+        crier_mqtt_reply_screenshot(k->mqtt, req, png, len);
+}
+
+static char *feeds_json(void *ud)
+{
+    return crier_sources_status_json(ud);
+}
 
 static void on_first_frame(void *ud)
 {
@@ -116,8 +156,10 @@ static void on_first_frame(void *ud)
 
 static void on_alive(void *ud, int64_t wall_ms)
 {
-    board_ctx *b = ud;
+    kiosk_ctx *b = ud;
     crier_sdnotify_watchdog();
+    if (!b->mqtt && b->proofplay) /* with MQTT, its thread flushes every 2 s */
+        crier_proofplay_flush(b->proofplay);
     if (b->power) {
         crier_power_decision d;
         if (crier_display_power_apply(b->power, &b->schedule, wall_ms, 0, &d) == CRIER_OK && d.on != b->last_on) {
@@ -157,6 +199,7 @@ int main(int argc, char **argv)
     int mb_ready = 0, sig_started = 0;
     crier_eventlog *events = NULL;
     crier_sources *sources = NULL;
+    kiosk_ctx board = {0};
     pthread_t sig_tid;
     signal_ctx sc;
     char err[512] = "";
@@ -359,10 +402,47 @@ int main(int argc, char **argv)
         goto cleanup;
     }
 
-    board_ctx board = {.last_on = -1};
+    board.last_on = -1;
+    board.sources = sources;
     crier_power_schedule_parse(cfg.display_schedule, strlen(cfg.display_schedule), &board.schedule);
     if (!cfg.headless && crier_display_power_new(cfg.display_power, cfg.cec_device, &board.power) != CRIER_OK)
         LOG_WARN("power", "display power control '%s' unavailable; the screen stays on", cfg.display_power);
+    if (cfg.proofplay) {
+        char pp[4096];
+        snprintf(pp, sizeof pp, "%s/proofplay.jsonl", cfg.state_dir);
+        board.proofplay = crier_proofplay_new(pp, (size_t)cfg.proofplay_max_bytes, cfg.proofplay_keep);
+        if (!board.proofplay)
+            LOG_WARN("main", "proof of play cannot be kept in '%s'", pp);
+    }
+    if (cfg.broker_url[0]) {
+        crier_mqtt_config mc = {
+            .broker = cfg.broker_url,
+            .kiosk = cfg.kiosk_id,
+            .site = cfg.site,
+            .username = cfg.broker_user[0] ? cfg.broker_user : NULL,
+            .password_file = cfg.broker_password_file[0] ? cfg.broker_password_file : NULL,
+            .cafile = cfg.broker_cafile[0] ? cfg.broker_cafile : NULL,
+            .certfile = cfg.broker_certfile[0] ? cfg.broker_certfile : NULL,
+            .keyfile = cfg.broker_keyfile[0] ? cfg.broker_keyfile : NULL,
+            .protocol = strcmp(cfg.broker_protocol, "5") == 0 ? 5 : strcmp(cfg.broker_protocol, "311") == 0 ? 4 : 0,
+            .keepalive_s = cfg.broker_keepalive_s,
+            .heartbeat_s = cfg.heartbeat_s,
+            .session_expiry_s = cfg.broker_session_expiry_s,
+            .reconnect_min_ms = cfg.broker_reconnect_min_ms,
+            .reconnect_max_ms = cfg.broker_reconnect_max_ms,
+            .screenshot_max_bytes = (size_t)cfg.screenshot_max_bytes,
+            .mailbox = &mb,
+            .proofplay = board.proofplay,
+            .feeds_json = feeds_json,
+            .feeds_ud = sources,
+        };
+        crier_err mrc = crier_mqtt_start(&mc, &board.mqtt);
+        if (mrc != CRIER_OK) {
+            fprintf(stderr, "crier: MQTT: %s (check the broker_* settings)\n", crier_strerror(mrc));
+            status = EXIT_CONFIG;
+            goto cleanup;
+        }
+    }
     int64_t wd = crier_sdnotify_watchdog_interval_ms();
     char fonts_dir[4096];
     snprintf(fonts_dir, sizeof fonts_dir, "%s/fonts", cfg.assets_dir);
@@ -376,7 +456,8 @@ int main(int argc, char **argv)
         .start_mono_ms = start_mono,
         .events = events,
         .hooks = {.ud = &board, .first_frame = on_first_frame, .alive = on_alive,
-                  .alive_every_ms = wd > 0 && wd < 30000 ? wd : 30000},
+                  .alive_every_ms = wd > 0 && wd < 30000 ? wd : 30000, .shown = on_shown,
+                  .content_updated = on_content_updated, .command = on_command, .screenshot = on_screenshot},
     };
     crier_err rc = crier_render_run(&ro, &mb);
     if (rc != CRIER_OK) {
@@ -384,10 +465,12 @@ int main(int argc, char **argv)
         status = EXIT_RUNTIME;
     }
     crier_sdnotify_stopping();
-    crier_display_power_free(board.power);
     crier_eventlog_emit(events, "stopped", "i:status", (int64_t)status, NULL);
 
 cleanup:
+    crier_mqtt_stop(board.mqtt); /* publishes "offline" and joins */
+    crier_proofplay_free(board.proofplay);
+    crier_display_power_free(board.power);
     crier_sources_stop(sources);
     if (sig_started) {
         pthread_kill(sig_tid, SIGUSR2);

@@ -53,7 +53,23 @@ static const key_def keys[] = {
     {"broker_cafile", T_PATH, OFF(broker_cafile), "", 0, 0, NULL, "CA certificate for mqtts://"},
     {"broker_certfile", T_PATH, OFF(broker_certfile), "", 0, 0, NULL, "Client certificate (optional)"},
     {"broker_keyfile", T_PATH, OFF(broker_keyfile), "", 0, 0, NULL, "Client key (optional)"},
-    {"heartbeat_s", T_INT, OFF(heartbeat_s), "60", 5, 86400, NULL, "Seconds between heartbeats"},
+    {"heartbeat_s", T_INT, OFF(heartbeat_s), "60", 5, 3600, NULL, "Seconds between heartbeats"},
+    {"broker_protocol", T_ENUM, OFF(broker_protocol), "auto", 0, 0, "|auto|5|311|",
+     "MQTT version: auto (5, falling back to 3.1.1), 5 or 311"},
+    {"broker_keepalive_s", T_INT, OFF(broker_keepalive_s), "30", 5, 600, NULL, "MQTT keep-alive"},
+    {"broker_session_expiry_s", T_INT, OFF(broker_session_expiry_s), "86400", 0, 30 * 86400, NULL,
+     "How long the broker keeps this kiosk's session (and QoS 1 messages) while it is away"},
+    {"broker_reconnect_min_ms", T_INT, OFF(broker_reconnect_min_ms), "1000", 100, 600000, NULL,
+     "First reconnect delay"},
+    {"broker_reconnect_max_ms", T_INT, OFF(broker_reconnect_max_ms), "60000", 100, 3600000, NULL,
+     "Longest reconnect delay"},
+    {"screenshot_max_bytes", T_INT, OFF(screenshot_max_bytes), "4194304", 65536, 64 * 1024 * 1024, NULL,
+     "Largest screenshot published back"},
+    {"proofplay", T_BOOL, OFF(proofplay), "true", 0, 0, NULL,
+     "Keep proof of play (what was shown, when, how long) in STATE_DIR/proofplay.jsonl"},
+    {"proofplay_max_bytes", T_INT, OFF(proofplay_max_bytes), "1048576", 4096, 256 * 1024 * 1024, NULL,
+     "Size at which the proof-of-play file is rotated"},
+    {"proofplay_keep", T_INT, OFF(proofplay_keep), "3", 0, 100, NULL, "Rotated proof-of-play files kept"},
     {"size", T_SIZE, 0, "0x0", 0, 0, NULL, "Screen size WxH; 0x0 = the display's native mode"},
     {"headless", T_BOOL, OFF(headless), "false", 0, 0, NULL,
      "Render into memory with the software renderer (no display)"},
@@ -572,6 +588,10 @@ crier_err crier_config_check(const crier_config *cfg, char *err, size_t err_len)
             set_err(err, err_len, "key '%s': cannot read '%s'", files[i][0], files[i][1]);
             return CRIER_ERR_NOTFOUND;
         }
+    }
+    if (cfg->broker_reconnect_min_ms > cfg->broker_reconnect_max_ms) {
+        set_err(err, err_len, "key 'broker_reconnect_min_ms' is larger than 'broker_reconnect_max_ms'");
+        return CRIER_ERR_INVAL;
     }
     if ((cfg->broker_certfile[0] != 0) != (cfg->broker_keyfile[0] != 0)) {
         set_err(err, err_len, "keys 'broker_certfile' and 'broker_keyfile' must be set together");

@@ -58,6 +58,15 @@ typedef struct crier_config {
     char *broker_certfile;
     char *broker_keyfile;
     int heartbeat_s;
+    char *broker_protocol; /* auto | 5 | 311 */
+    int broker_keepalive_s;
+    int broker_session_expiry_s;
+    int broker_reconnect_min_ms;
+    int broker_reconnect_max_ms;
+    int screenshot_max_bytes;
+    int proofplay;         /* keep proof of play in state_dir/proofplay.jsonl */
+    int proofplay_max_bytes;
+    int proofplay_keep;
 
     int width, height; /* window/screen size; 0 = native */
     int headless;

@@ -26,6 +26,8 @@
 #include "core/playlist.h"
 #include "core/timeutil.h"
 #include "render/fontchain.h"
+#include "core/protocol.h"
+#include "render/commands.h"
 #include "render/internal.h"
 #include "render/scene.h"
 
@@ -83,9 +85,11 @@ typedef struct app {
     int64_t next_change_wall; /* an item becomes valid or expires then */
     size_t glyphs_missing;   /* crier_fontchain_missing_count() last reported */
     int64_t turn_start_us;   /* start of this loop turn */
+    int full_copy_needed;    /* the output has not received a whole frame yet */
     uint64_t frames;
     int64_t last_screenshot_mono;
     int64_t next_alive_mono; /* next hooks.alive call */
+    int64_t identify_until_mono; /* identify overlay shown until then (0: not shown) */
     int quit;
 } app;
 
@@ -172,8 +176,12 @@ static void show_post(app *a, const crier_item *post, int64_t now_mono, int tran
         crier_eventlog_emit(a->o->events, "item_shown", "s:id", post->id, "s:source", post->source, "s:title",
                             post->title, "i:duration_ms", (int64_t)dur, NULL);
         LOG_DEBUG("render", "showing post '%s' from %s for %d ms", post->id, post->source, dur);
+        if (a->o->hooks.shown)
+            a->o->hooks.shown(a->o->hooks.ud, post->id, post->source, post->title);
     } else {
         a->slot_end_mono = INT64_MAX;
+        if (a->o->hooks.shown)
+            a->o->hooks.shown(a->o->hooks.ud, NULL, NULL, NULL);
     }
     a->dirty |= DIRTY_POSTS;
 }
@@ -220,6 +228,8 @@ static void rotate(app *a, int64_t now_mono, int64_t now_wall)
 /* After content changed: rebuild the current slide if its post changed or went away. */
 static void content_changed(app *a, int64_t now_mono, int64_t now_wall)
 {
+    if (a->o->hooks.content_updated)
+        a->o->hooks.content_updated(a->o->hooks.ud, now_wall);
     a->dirty = DIRTY_ALL;
     slide_clear(&a->next); /* built from the old content */
     a->next_tried = 0;
@@ -228,12 +238,34 @@ static void content_changed(app *a, int64_t now_mono, int64_t now_wall)
         return;
     }
     const crier_item *cur = a->cur.id ? crier_playlist_find(&a->pl, a->cur.source, a->cur.id) : NULL;
-    if (!cur || !crier_item_is_current(cur, now_wall)) {
+    const crier_item *top = crier_playlist_next_post(&a->pl, NULL, NULL, now_wall);
+    if (!cur || !crier_playlist_item_live(&a->pl, cur, now_wall)) {
         rotate(a, now_mono, now_wall); /* retracted or expired: move on at once */
+    } else if (top && top->priority > cur->priority) {
+        show_post(a, top, now_mono, 1); /* a more important post interrupts the rotation */
     } else {
         int64_t keep_end = a->slot_end_mono;
         show_post(a, cur, now_mono, 0);  /* refresh in place */
         a->slot_end_mono = keep_end;
+    }
+}
+
+/* identify and screenshot are the renderer's; anything else goes to the hook. */
+static void run_command(app *a, const crier_msg *m)
+{
+    const crier_command *cmd = m->payload;
+    const char *req = cmd ? cmd->req : "";
+    if (m->key && strcmp(m->key, "identify") == 0) {
+        int secs = cmd && cmd->seconds > 0 ? cmd->seconds : 10;
+        a->identify_until_mono = crier_mono_ms() + (int64_t)secs * 1000;
+        a->dirty = DIRTY_ALL;
+        crier_eventlog_emit(a->o->events, "identify", "i:seconds", (int64_t)secs, NULL);
+    } else if (m->key && strcmp(m->key, "screenshot") == 0) {
+        SDL_Surface *frame = crier_capture_frame(a->d.renderer, a->screen, a->lw, a->lh);
+        crier_eventlog_emit(a->o->events, "screenshot_requested", "s:req", req, NULL);
+        crier_screenshot_async(frame, req, &a->o->hooks);
+    } else if (a->o->hooks.command) {
+        a->o->hooks.command(a->o->hooks.ud, m);
     }
 }
 
@@ -263,6 +295,9 @@ static void apply_message(app *a, crier_msg *m, int *changed)
             *changed = 1;
         }
         break;
+    case CRIER_MSG_COMMAND:
+        run_command(a, m);
+        break;
     case CRIER_MSG_QUIT:
         a->quit = 1;
         break;
@@ -290,14 +325,21 @@ static void update_clock(app *a, int64_t now_wall)
         snprintf(a->clock_text, sizeof a->clock_text, "%s", c);
         snprintf(a->date_text, sizeof a->date_text, "%s", d);
         a->dirty |= DIRTY_HEADER | DIRTY_EVENTS; /* events say "Now" by the clock */
+        crier_eventlog_emit(a->o->events, "clock_updated", "s:clock", c, "s:date", d, NULL);
     }
 }
 
 /* Copy the logical frame to the output, turned by the configured rotation. */
-static void copy_out(app *a)
+static void copy_out(app *a, const SDL_Rect *changed, int n_changed)
 {
     SDL_Renderer *r = a->d.renderer;
     SDL_SetRenderTarget(r, NULL);
+    if (a->rotation == 0 && a->d.keeps_frame && n_changed > 0) {
+        /* An output that keeps its pixels (headless) needs only what changed. */
+        for (int i = 0; i < n_changed; i++)
+            SDL_RenderCopy(r, a->screen, &changed[i], &changed[i]);
+        return;
+    }
     if (a->rotation == 0) {
         SDL_RenderCopy(r, a->screen, NULL, NULL);
         return;
@@ -308,13 +350,31 @@ static void copy_out(app *a)
     SDL_RenderCopyEx(r, a->screen, NULL, &dst, (double)a->rotation, NULL, SDL_FLIP_NONE);
 }
 
+/* Rectangles of the zones marked dirty (0 when everything is). */
+static int dirty_rects(app *a, SDL_Rect out[4])
+{
+    static const crier_zone_type types[] = {CRIER_ZONE_HEADER, CRIER_ZONE_POSTS, CRIER_ZONE_EVENTS,
+                                            CRIER_ZONE_TICKER};
+    if (a->dirty == DIRTY_ALL)
+        return 0;
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        const crier_zone *z = (a->dirty & (1u << i)) ? crier_layout_find(a->o->layout, types[i]) : NULL;
+        if (z) {
+            crier_rect c = crier_layout_zone_rect(z, a->lw, a->lh);
+            out[n++] = (SDL_Rect){c.x, c.y, c.w, c.h};
+        }
+    }
+    return n;
+}
+
 static void draw(app *a, int64_t now_mono, int64_t now_wall)
 {
     SDL_Renderer *r = a->d.renderer;
     crier_rgba bg = a->o->layout->background;
     SDL_SetRenderTarget(r, a->screen);
-    if (a->zones_overlap)
-        a->dirty = DIRTY_ALL;
+    if (a->zones_overlap || a->identify_until_mono)
+        a->dirty = DIRTY_ALL; /* something paints across zones */
     if (a->dirty == DIRTY_ALL) {
         SDL_SetRenderDrawColor(r, bg.r, bg.g, bg.b, 255);
         SDL_RenderClear(r);
@@ -338,8 +398,13 @@ static void draw(app *a, int64_t now_mono, int64_t now_wall)
         crier_scene_draw_events(&a->scene, &a->pl, now_wall);
     if (a->dirty & DIRTY_TICKER)
         a->ticker_scrolls = crier_scene_draw_ticker(&a->scene, &a->pl, now_wall, now_mono - a->start_mono);
+    if (a->identify_until_mono)
+        crier_draw_identify(r, a->texts, a->lw, a->lh, a->o->cfg->kiosk_id, a->o->cfg->site);
     note_missing_glyphs(a, NULL, NULL);
-    copy_out(a);
+    SDL_Rect changed[4];
+    int n_changed = a->full_copy_needed ? 0 : dirty_rects(a, changed);
+    a->full_copy_needed = 0;
+    copy_out(a, changed, n_changed);
 }
 
 static crier_err write_screenshot(app *a, const char *path)
@@ -484,6 +549,7 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
     a->last_screenshot_mono = a->start_mono;
     a->slot_end_mono = 0; /* rotate at once */
     a->dirty = DIRTY_ALL;
+    a->full_copy_needed = 1;
     a->next_change_wall = INT64_MAX;
     a->glyphs_missing = crier_fontchain_missing_count();
 
@@ -509,6 +575,10 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         if (now_wall >= a->next_change_wall)
             a->dirty = DIRTY_ALL; /* an item became valid or expired */
         update_clock(a, now_wall);
+        if (a->identify_until_mono && now_mono >= a->identify_until_mono) {
+            a->identify_until_mono = 0; /* the overlay goes: redraw what it covered */
+            a->dirty = DIRTY_ALL;
+        }
         if (a->in_transition)
             a->dirty |= DIRTY_POSTS;
         if (a->ticker_scrolls)
@@ -552,6 +622,8 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         int64_t deadline = min64(end_mono, a->slot_end_mono);
         if (o->hooks.alive)
             deadline = min64(deadline, a->next_alive_mono);
+        if (a->identify_until_mono)
+            deadline = min64(deadline, a->identify_until_mono);
         if (a->in_transition || a->ticker_scrolls)
             deadline = min64(deadline, now_mono + FRAME_MS);
         if (prebuild_due(a))

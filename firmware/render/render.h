@@ -23,6 +23,14 @@ typedef struct crier_render_hooks {
     void (*first_frame)(void *ud);                  /* once, after the first frame is presented */
     void (*alive)(void *ud, int64_t wall_ms);       /* every alive_every_ms: watchdog, display power */
     int64_t alive_every_ms;
+    /* A post went on screen (id NULL: nothing shown): MQTT status, proof of play. */
+    void (*shown)(void *ud, const char *id, const char *source, const char *title);
+    void (*content_updated)(void *ud, int64_t wall_ms);
+    /* A command the renderer does not handle itself ("reload"); msg stays owned by the loop. */
+    void (*command)(void *ud, const crier_msg *msg);
+    /* A screenshot asked for by a command: png is NULL on failure. Called on
+     * a short-lived worker thread (PNG encoding is kept off the render thread). */
+    void (*screenshot)(void *ud, const char *req, const void *png, size_t len);
 } crier_render_hooks;
 
 typedef struct crier_render_opts {
