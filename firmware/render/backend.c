@@ -160,6 +160,7 @@ static crier_err headless_open(crier_display *d, const crier_config *cfg)
     }
     common_init(d);
     d->use_sdl_wait = 0;
+    d->keeps_frame = 1; /* the memory surface is never swapped */
     d->width = cfg->width ? cfg->width : 1920;
     d->height = cfg->height ? cfg->height : 1080;
     d->surface = SDL_CreateRGBSurfaceWithFormat(0, d->width, d->height, 32, SDL_PIXELFORMAT_ARGB8888);

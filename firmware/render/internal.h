@@ -26,6 +26,8 @@ typedef struct crier_display {
     SDL_Surface *surface;     /* headless target */
     int width, height;        /* output size in pixels */
     int use_sdl_wait;         /* 1: SDL_WaitEventTimeout; 0: condvar */
+    int keeps_frame;          /* 1: the output keeps its pixels between presents
+                               * (headless), so only changed areas are copied */
     Uint32 wake_event;        /* SDL user event type for wake-ups */
     pthread_mutex_t lock;     /* guards woken */
     pthread_cond_t cond;

@@ -50,9 +50,10 @@ static SDL_Rect zone_rect(crier_scene *s, const crier_zone *z)
     return (SDL_Rect){r.x, r.y, r.w, r.h};
 }
 
-/* Draw a QR code for `link` with its top-left at (x, y) and side at most
- * `side` pixels including the 4-module quiet zone.  Returns the side used
- * (0 if the link cannot be encoded or a module would be under 2 pixels). */
+/* Draw a QR code for `link` in the square of `side` pixels at (x, y), aligned
+ * to its bottom-right corner, including the 4-module quiet zone.  Returns the
+ * side used (0 if the link cannot be encoded or a module would be under 2
+ * pixels): the code occupies (x + side - used, y + side - used). */
 static int draw_qr(crier_scene *s, const char *link, int x, int y, int side)
 {
     crier_qr q;
@@ -64,6 +65,8 @@ static int draw_qr(crier_scene *s, const char *link, int x, int y, int side)
         return 0;
     }
     int used = mod * total;
+    x += side - used;
+    y += side - used;
     SDL_Rect bg = {x, y, used, used};
     fill(s, &bg, (crier_rgba){255, 255, 255, 255});
     SDL_Rect *rects = SDL_malloc((size_t)q.size * (size_t)q.size * sizeof *rects);
@@ -112,22 +115,29 @@ void crier_scene_draw_header(crier_scene *s, const char *clock, const char *date
 
 /* ---- post slides --------------------------------------------------------- */
 
-/* Largest size from max_px down to min_px at which text fits in w x h. */
-static int fit_px(crier_scene *s, const char *text, int w, int h, int max_px, int min_px)
+/* Largest size from max_px down to min_px at which text fits in w x h (bold or
+ * regular); min_px if it fits at none (the caller then cuts it with "…").  The
+ * last step always tries min_px itself. */
+static int fit_px(crier_scene *s, const char *text, int bold, int w, int h, int max_px, int min_px)
 {
-    for (int p = max_px; p >= min_px; p -= (p > 40 ? 4 : 2)) {
-        crier_fontchain *fc = crier_fonts_chain(s->fonts, p, 0);
+    if (min_px > max_px)
+        min_px = max_px;
+    for (int p = max_px;;) {
+        crier_fontchain *fc = crier_fonts_chain(s->fonts, p, bold);
         int skip = fc ? crier_fontchain_line_height(fc) : 0;
         int max_lines = skip > 0 ? h / skip : 0;
         crier_wrapped wr;
-        if (max_lines < 1 || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
-            continue;
-        int ok = !wr.truncated;
-        crier_wrapped_free(&wr);
-        if (ok)
-            return p;
+        if (max_lines >= 1 && crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) == CRIER_OK) {
+            int ok = !wr.truncated;
+            crier_wrapped_free(&wr);
+            if (ok)
+                return p;
+        }
+        if (p <= min_px)
+            return min_px;
+        int step = p > 40 ? 4 : 2;
+        p = p - step < min_px ? min_px : p - step;
     }
-    return min_px;
 }
 
 static SDL_Texture *load_image(crier_scene *s, const char *path, int box_w, int box_h, SDL_Rect *out)
@@ -168,7 +178,7 @@ static SDL_Texture *load_image(crier_scene *s, const char *path, int box_w, int 
 static SDL_Texture *new_zone_target(crier_scene *s, const crier_zone *z, SDL_Rect *r)
 {
     *r = zone_rect(s, z);
-    SDL_Texture *t = SDL_CreateTexture(s->renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, r->w, r->h);
+    SDL_Texture *t = SDL_CreateTexture(s->renderer, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_TARGET, r->w, r->h);
     if (!t) {
         LOG_ERROR("render", "cannot create a %dx%d slide: %s", r->w, r->h, SDL_GetError());
         return NULL;
@@ -255,9 +265,16 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
         }
     }
     int y = pad;
-    crier_text_style ts = {.px = px(s, z->title_px), .bold = 1, .color = col(z->accent),
-                           .max_width = text_w, .max_lines = 3};
-    const crier_text *title = crier_text_get(s->texts, post->title ? post->title : "", &ts);
+    /* The title shrinks like the body (never below min_px) to fit at most
+     * three lines of its full size; past that it is cut with "…". */
+    const char *title_text = post->title ? post->title : "";
+    int title_max = px(s, z->title_px), title_min = SDL_min(px(s, z->min_px), title_max);
+    int title_box = 3 * crier_fonts_line_height(s->fonts, title_max, 1);
+    int tp = title_text[0] ? fit_px(s, title_text, 1, text_w, title_box, title_max, title_min) : title_max;
+    int tskip = crier_fonts_line_height(s->fonts, tp, 1);
+    crier_text_style ts = {.px = tp, .bold = 1, .color = col(z->accent), .max_width = text_w,
+                           .max_lines = tskip > 0 ? SDL_max(1, title_box / tskip) : 3};
+    const crier_text *title = crier_text_get(s->texts, title_text, &ts);
     if (title) {
         blit(s, title, pad, y);
         y += title->h + pad / 2;
@@ -269,7 +286,7 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
     if (post->body && post->body[0]) {
         int avail_h = bottom - y - pad;
         int max_px = px(s, z->body_px), min_px = px(s, z->min_px);
-        int p = fit_px(s, post->body, text_w, avail_h, max_px, min_px);
+        int p = fit_px(s, post->body, 0, text_w, avail_h, max_px, min_px);
         int skip = crier_fonts_line_height(s->fonts, p, 0);
         crier_text_style bs = {.px = p, .color = col(z->color), .max_width = text_w,
                                .max_lines = skip > 0 ? SDL_max(1, avail_h / skip) : 1};

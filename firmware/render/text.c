@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_OPEN_CHAINS 24
+#define MAX_OPEN_CHAINS 6
 
 /* A chain per (size, weight), opened on demand; the font files themselves are
  * mapped once and shared by every chain (fontchain.c). */
@@ -177,6 +177,79 @@ static void evict_lru(crier_text_cache *c)
     c->n--;
 }
 
+/* Direction of each wrapped line: that of its paragraph (text between '\n's),
+ * so an Arabic line in a Latin post is right-aligned.  When every paragraph
+ * has the block's direction (the usual case) nothing is wrapped twice;
+ * otherwise each paragraph is wrapped alone to learn how many lines it made
+ * (crier_wrap breaks each paragraph of a text exactly as it would alone). */
+static void line_directions(const char *s, int max_w, crier_fontchain *fc, crier_text_dir block,
+                            crier_text_dir *dirs, int n_lines)
+{
+    for (int i = 0; i < n_lines; i++)
+        dirs[i] = block;
+    if (!strchr(s, '\n'))
+        return;
+    int mixed = 0;
+    for (const char *p = s; *p && !mixed;) {
+        size_t len = strcspn(p, "\n");
+        if (len > 0 && crier_fontchain_direction(p, len) != block)
+            mixed = 1;
+        p += len + (p[len] == '\n');
+    }
+    if (!mixed)
+        return;
+    int line = 0;
+    for (const char *p = s; *p && line < n_lines;) {
+        size_t len = strcspn(p, "\n");
+        crier_text_dir d = len > 0 ? crier_fontchain_direction(p, len) : block;
+        int count = 1;
+        if (len > 0) {
+            char *par = strndup(p, len);
+            crier_wrapped one;
+            if (par && crier_wrap(par, max_w, 1 << 20, crier_fontchain_width, fc, &one) == CRIER_OK) {
+                count = one.n_lines > 0 ? one.n_lines : 1;
+                crier_wrapped_free(&one);
+            }
+            free(par);
+        }
+        for (int k = 0; k < count && line < n_lines; k++)
+            dirs[line++] = d;
+        p += len + (p[len] == '\n');
+    }
+}
+
+/* Composite src over dst at (x, y), both ARGB8888 with straight alpha (the
+ * "over" operator).  Lines of a block overlap where a tall line (Arabic,
+ * Devanagari, emoji) reaches into its neighbour's descenders; a plain copy
+ * would erase them and SDL's blend assumes an opaque destination. */
+static void blit_over(SDL_Surface *src, SDL_Surface *dst, int x, int y)
+{
+    int x0 = SDL_max(0, -x), y0 = SDL_max(0, -y);
+    int x1 = SDL_min(src->w, dst->w - x), y1 = SDL_min(src->h, dst->h - y);
+    for (int j = y0; j < y1; j++) {
+        const Uint32 *sp = (const Uint32 *)((const Uint8 *)src->pixels + (size_t)j * (size_t)src->pitch);
+        Uint32 *dp = (Uint32 *)((Uint8 *)dst->pixels + (size_t)(j + y) * (size_t)dst->pitch) + x;
+        for (int i = x0; i < x1; i++) {
+            Uint32 sv = sp[i], sa = sv >> 24;
+            if (sa == 0)
+                continue;
+            Uint32 dv = dp[i], da = dv >> 24;
+            if (sa == 255 || da == 0) {
+                dp[i] = sv;
+                continue;
+            }
+            /* out_a = sa + da (1 - sa); out_c = (c_s sa + c_d da (1 - sa)) / out_a, in 0..255 units. */
+            Uint32 dw = da * (255 - sa) / 255, oa = sa + dw;
+            Uint32 out = oa << 24;
+            for (int sh = 0; sh <= 16; sh += 8) {
+                Uint32 c = (((sv >> sh) & 255) * sa + ((dv >> sh) & 255) * dw + oa / 2) / oa;
+                out |= (c > 255 ? 255 : c) << sh;
+            }
+            dp[i] = out;
+        }
+    }
+}
+
 static int style_eq(const crier_text_style *a, const crier_text_style *b)
 {
     return a->px == b->px && a->bold == b->bold && a->color.r == b->color.r && a->color.g == b->color.g &&
@@ -189,6 +262,7 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
     crier_err rc = CRIER_OK;
     crier_wrapped wr = {0};
     SDL_Surface *surf = NULL;
+    crier_text_dir *dirs = NULL;
     memset(out, 0, sizeof *out);
     crier_fontchain *fc = crier_fonts_chain(c->fonts, st->px, st->bold);
     if (!fc)
@@ -197,9 +271,18 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
     rc = crier_wrap(s, max_w, st->max_lines > 0 ? st->max_lines : 1000, crier_fontchain_width, fc, &wr);
     if (rc != CRIER_OK)
         goto cleanup;
-    /* One direction for the whole block, from its first strong character:
-     * right-to-left text is right-aligned when the style says "start". */
+    /* Each paragraph takes its direction from its first strong character;
+     * right-to-left lines are right-aligned when the style says "start". */
     crier_text_dir dir = crier_fontchain_direction(s, SIZE_MAX);
+    dirs = wr.n_lines > 0 ? calloc((size_t)wr.n_lines, sizeof *dirs) : NULL;
+    if (wr.n_lines > 0 && !dirs) {
+        rc = CRIER_ERR_NOMEM;
+        goto cleanup;
+    }
+    line_directions(s, max_w, fc, dir, dirs, wr.n_lines);
+    int any_rtl = 0;
+    for (int i = 0; i < wr.n_lines; i++)
+        any_rtl |= dirs[i] == CRIER_DIR_RTL;
     int line_h = crier_fontchain_line_height(fc) + (int)(st->line_gap * st->px);
     int width = 0;
     for (int i = 0; i < wr.n_lines; i++) {
@@ -207,10 +290,7 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
         if (w > width)
             width = w;
     }
-    int align = st->align;
-    if (align == 0 && dir == CRIER_DIR_RTL)
-        align = 2;
-    if (st->max_width > 0 && (align != 0 || width > st->max_width))
+    if (st->max_width > 0 && (st->align != 0 || any_rtl || width > st->max_width))
         width = st->max_width;
     if (width <= 0 || wr.n_lines == 0)
         goto cleanup; /* empty text: no texture */
@@ -227,17 +307,22 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
             continue;
         SDL_Surface *line = NULL;
         crier_text_metrics m;
-        if (crier_fontchain_render(fc, wr.lines[i], SIZE_MAX, dir, st->color, &line, &m) != CRIER_OK || !line) {
+        if (crier_fontchain_render(fc, wr.lines[i], SIZE_MAX, dirs[i], st->color, &line, &m) != CRIER_OK || !line) {
             LOG_WARN("text", "cannot render a line of %zu bytes", strlen(wr.lines[i]));
             continue;
         }
         SDL_Rect dst = {0, i * line_h + ascent - m.ascent, line->w, line->h};
+        int align = st->align == 0 && dirs[i] == CRIER_DIR_RTL ? 2 : st->align;
         if (align == 1)
             dst.x = (width - line->w) / 2;
         else if (align == 2)
             dst.x = width - line->w;
-        SDL_SetSurfaceBlendMode(line, SDL_BLENDMODE_NONE);
-        SDL_BlitSurface(line, NULL, surf, &dst);
+        if (line->format->format == SDL_PIXELFORMAT_ARGB8888) {
+            blit_over(line, surf, dst.x, dst.y);
+        } else {
+            SDL_SetSurfaceBlendMode(line, SDL_BLENDMODE_BLEND);
+            SDL_BlitSurface(line, NULL, surf, &dst);
+        }
         SDL_FreeSurface(line);
     }
     out->tex = SDL_CreateTextureFromSurface(c->renderer, surf);
@@ -253,6 +338,7 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
     out->truncated = wr.truncated;
     atomic_fetch_add(&text_render_count, 1);
 cleanup:
+    free(dirs);
     SDL_FreeSurface(surf);
     crier_wrapped_free(&wr);
     return rc;
