@@ -101,6 +101,7 @@ typedef struct crier_config {
     int alert_show_tests;  /* show Test/Exercise alerts with a band (else ignore) */
     int alert_max_future_s;
     int alert_default_ttl_s;
+    int alert_language_s;  /* seconds each language of an alert stays up */
 
     crier_source_config sources[CRIER_MAX_SOURCES];
     int n_sources;

@@ -12,7 +12,8 @@
  * The frame is composed in a->screen, a texture of the *logical* size (the
  * layout's orientation: 1080x1920 on a 1920x1080 panel turned by 90 degrees)
  * and turned by `rotation` when it is copied to the output, because KMSDRM
- * does not rotate.  a->screen keeps its pixels between frames, so draw() only
+ * does not rotate (headless without rotation composes straight into the
+ * output: a->screen is NULL).  The frame keeps its pixels, so draw() only
  * redraws the zones marked dirty (a transition redraws the posts zone, a
  * scrolling ticker the ticker); DIRTY_ALL redraws everything (anything that
  * paints over several zones, like an alert, must set it).
@@ -27,6 +28,7 @@
 #include "core/timeutil.h"
 #include "render/fontchain.h"
 #include "core/protocol.h"
+#include "render/alertview.h"
 #include "render/commands.h"
 #include "render/internal.h"
 #include "render/scene.h"
@@ -34,6 +36,9 @@
 #include <SDL_image.h>
 #include <errno.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +95,14 @@ typedef struct app {
     int64_t last_screenshot_mono;
     int64_t next_alive_mono; /* next hooks.alive call */
     int64_t identify_until_mono; /* identify overlay shown until then (0: not shown) */
+    /* Emergency alerts: the latest snapshot from the alert service, most
+     * important first.  While one is active it owns the whole screen. */
+    crier_alert_list *alerts;
+    size_t alert_lang_turn;
+    int64_t alert_next_lang_mono;
+    int alerts_unreported;      /* presented receipts owed after the next present */
+    char **alert_reported;      /* "sender\nidentifier\nsent" already receipted */
+    size_t n_alert_reported;
     int quit;
 } app;
 
@@ -250,6 +263,75 @@ static void content_changed(app *a, int64_t now_mono, int64_t now_wall)
     }
 }
 
+static int alerts_active(const app *a)
+{
+    return a->alerts && a->alerts->count > 0;
+}
+
+/* Drop alerts whose time is up on the kiosk's own clock (the alert service
+ * sends a new snapshot too; this keeps the screen right without it). */
+static int64_t alerts_expire(app *a, int64_t now_wall)
+{
+    int64_t next = INT64_MAX;
+    if (!a->alerts)
+        return next;
+    int64_t ttl = (int64_t)a->o->cfg->alert_default_ttl_s * 1000;
+    size_t w = 0;
+    for (size_t i = 0; i < a->alerts->count; i++) {
+        crier_alert *al = a->alerts->items[i];
+        int64_t end = crier_alert_expiry(al, ttl);
+        if (end > 0 && end <= now_wall) {
+            LOG_INFO("alert", "alert '%s' from %s expired on screen", al->identifier, al->sender);
+            crier_eventlog_emit(a->o->events, "alert_expired", "s:identifier", al->identifier, NULL);
+            crier_alert_free(al);
+            a->dirty = DIRTY_ALL;
+            continue;
+        }
+        if (end > 0 && end < next)
+            next = end;
+        a->alerts->items[w++] = al;
+    }
+    a->alerts->count = w;
+    return next;
+}
+
+/* After a present: a receipt for every alert now on screen the first time. */
+static void alerts_report_presented(app *a, int64_t presented_ms)
+{
+    if (!a->alerts_unreported)
+        return;
+    a->alerts_unreported = 0;
+    char **keep = calloc(a->alerts ? a->alerts->count + 1 : 1, sizeof *keep);
+    size_t n_keep = 0;
+    for (size_t i = 0; a->alerts && keep && i < a->alerts->count; i++) {
+        const crier_alert *al = a->alerts->items[i];
+        char key[600];
+        snprintf(key, sizeof key, "%s\n%s\n%lld", al->sender, al->identifier, (long long)al->sent_ms);
+        char *found = NULL;
+        for (size_t k = 0; k < a->n_alert_reported; k++)
+            if (a->alert_reported[k] && strcmp(a->alert_reported[k], key) == 0) {
+                found = a->alert_reported[k];
+                a->alert_reported[k] = NULL;
+            }
+        if (!found) {
+            found = crier_strdup(key);
+            crier_eventlog_emit(a->o->events, "alert_presented", "s:identifier", al->identifier, "s:sender",
+                                al->sender, "i:received_ms", al->received_ms, "i:presented_ms", presented_ms, NULL);
+            LOG_INFO("alert", "alert '%s' from %s on screen %lld ms after it arrived", al->identifier, al->sender,
+                     (long long)(presented_ms - al->received_ms));
+            if (a->o->hooks.alert_presented)
+                a->o->hooks.alert_presented(a->o->hooks.ud, al->sender, al->identifier, presented_ms);
+        }
+        if (found)
+            keep[n_keep++] = found;
+    }
+    for (size_t k = 0; k < a->n_alert_reported; k++)
+        free(a->alert_reported[k]);
+    free(a->alert_reported);
+    a->alert_reported = keep;
+    a->n_alert_reported = n_keep;
+}
+
 /* identify and screenshot are the renderer's; anything else goes to the hook. */
 static void run_command(app *a, const crier_msg *m)
 {
@@ -298,6 +380,15 @@ static void apply_message(app *a, crier_msg *m, int *changed)
     case CRIER_MSG_COMMAND:
         run_command(a, m);
         break;
+    case CRIER_MSG_ALERTS:
+        crier_alert_list_free(a->alerts);
+        a->alerts = m->payload; /* take the snapshot */
+        m->payload = NULL;
+        a->alert_lang_turn = 0;
+        a->alert_next_lang_mono = crier_mono_ms() + (int64_t)a->o->cfg->alert_language_s * 1000;
+        a->alerts_unreported = 1;
+        a->dirty = DIRTY_ALL; /* preempts whatever is on screen, this very turn */
+        break;
     case CRIER_MSG_QUIT:
         a->quit = 1;
         break;
@@ -334,6 +425,8 @@ static void copy_out(app *a, const SDL_Rect *changed, int n_changed)
 {
     SDL_Renderer *r = a->d.renderer;
     SDL_SetRenderTarget(r, NULL);
+    if (!a->screen)
+        return; /* composed in place */
     if (a->rotation == 0 && a->d.keeps_frame && n_changed > 0) {
         /* An output that keeps its pixels (headless) needs only what changed. */
         for (int i = 0; i < n_changed; i++)
@@ -371,6 +464,15 @@ static int dirty_rects(app *a, SDL_Rect out[4])
 static void draw(app *a, int64_t now_mono, int64_t now_wall)
 {
     SDL_Renderer *r = a->d.renderer;
+    if (alerts_active(a)) {
+        SDL_SetRenderTarget(r, a->screen);
+        crier_alertview_draw(r, a->texts, a->fonts, a->lw, a->lh, a->alerts, a->alert_lang_turn);
+        if (a->identify_until_mono)
+            crier_draw_identify(r, a->texts, a->lw, a->lh, a->o->cfg->kiosk_id, a->o->cfg->site);
+        copy_out(a, NULL, 0);
+        a->dirty = DIRTY_ALL; /* the normal screen is redrawn whole afterwards */
+        return;
+    }
     crier_rgba bg = a->o->layout->background;
     SDL_SetRenderTarget(r, a->screen);
     if (a->zones_overlap || a->identify_until_mono)
@@ -463,6 +565,13 @@ static int layout_zones_overlap(const crier_layout *l)
 
 static crier_err app_open(app *a)
 {
+#ifdef __GLIBC__
+    /* Frames, slides and text surfaces are large, short-lived buffers.  glibc
+     * raises its mmap threshold after the first such free and then serves
+     * them from the heap, which fragments and never shrinks; a fixed
+     * threshold keeps them in their own mappings, returned on free. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
     const crier_config *cfg = a->o->cfg;
     a->d.backend = cfg->headless ? &crier_backend_headless : &crier_backend_window;
     crier_err rc = a->d.backend->open(&a->d, cfg);
@@ -485,12 +594,17 @@ static crier_err app_open(app *a)
     }
     a->lw = a->rotation % 180 ? a->d.height : a->d.width;
     a->lh = a->rotation % 180 ? a->d.width : a->d.height;
-    a->screen = SDL_CreateTexture(a->d.renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->lw, a->lh);
-    if (!a->texts || !a->screen) {
+    /* An output that keeps its pixels and needs no turn (headless) is the
+     * frame itself: no second 8 MB buffer, no copy. */
+    int direct = a->d.keeps_frame && a->rotation == 0;
+    if (!direct)
+        a->screen = SDL_CreateTexture(a->d.renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->lw, a->lh);
+    if (!a->texts || (!direct && !a->screen)) {
         LOG_ERROR("render", "cannot allocate the frame: %s", SDL_GetError());
         return CRIER_ERR_NOMEM;
     }
-    SDL_SetTextureBlendMode(a->screen, SDL_BLENDMODE_NONE); /* a plain copy out */
+    if (a->screen)
+        SDL_SetTextureBlendMode(a->screen, SDL_BLENDMODE_NONE); /* a plain copy out */
     if (a->rotation)
         LOG_INFO("render", "rotation %d: composing %dx%d frames for a %dx%d output", a->rotation, a->lw, a->lh,
                  a->d.width, a->d.height);
@@ -512,6 +626,10 @@ static crier_err app_open(app *a)
 
 static void app_close(app *a)
 {
+    crier_alert_list_free(a->alerts);
+    for (size_t k = 0; k < a->n_alert_reported; k++)
+        free(a->alert_reported[k]);
+    free(a->alert_reported);
     slide_clear(&a->cur);
     slide_clear(&a->prev);
     slide_clear(&a->next);
@@ -575,6 +693,12 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         if (now_wall >= a->next_change_wall)
             a->dirty = DIRTY_ALL; /* an item became valid or expired */
         update_clock(a, now_wall);
+        int64_t alert_end_wall = alerts_expire(a, now_wall);
+        if (alerts_active(a) && a->alerts->items[0]->info_count > 1 && now_mono >= a->alert_next_lang_mono) {
+            a->alert_lang_turn++;
+            a->alert_next_lang_mono = now_mono + (int64_t)o->cfg->alert_language_s * 1000;
+            a->dirty = DIRTY_ALL;
+        }
         if (a->identify_until_mono && now_mono >= a->identify_until_mono) {
             a->identify_until_mono = 0; /* the overlay goes: redraw what it covered */
             a->dirty = DIRTY_ALL;
@@ -590,6 +714,7 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             draw(a, now_mono, now_wall);
             a->d.backend->present(&a->d);
             int64_t done_us = mono_us();
+            alerts_report_presented(a, crier_wall_ms());
             a->frames++;
             a->dirty = 0;
             if (a->frames == 1) {
@@ -624,6 +749,10 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             deadline = min64(deadline, a->next_alive_mono);
         if (a->identify_until_mono)
             deadline = min64(deadline, a->identify_until_mono);
+        if (alert_end_wall != INT64_MAX)
+            deadline = min64(deadline, now_mono + (alert_end_wall - now_wall));
+        if (alerts_active(a) && a->alerts->items[0]->info_count > 1)
+            deadline = min64(deadline, a->alert_next_lang_mono);
         if (a->in_transition || a->ticker_scrolls)
             deadline = min64(deadline, now_mono + FRAME_MS);
         if (prebuild_due(a))

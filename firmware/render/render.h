@@ -31,6 +31,8 @@ typedef struct crier_render_hooks {
     /* A screenshot asked for by a command: png is NULL on failure. Called on
      * a short-lived worker thread (PNG encoding is kept off the render thread). */
     void (*screenshot)(void *ud, const char *req, const void *png, size_t len);
+    /* The frame showing this alert was presented at presented_ms (wall clock). */
+    void (*alert_presented)(void *ud, const char *sender, const char *identifier, int64_t presented_ms);
 } crier_render_hooks;
 
 typedef struct crier_render_opts {
