@@ -51,6 +51,7 @@ static void usage(FILE *out)
             "      --set KEY=VALUE        set any configuration key (repeatable; overrides the file)\n"
             "      --log-level LEVEL      debug, info, warn, error or off (default info)\n"
             "      --check-config         validate the configuration, print it, and exit\n"
+            "      --help-config          list every configuration key with its default and meaning\n"
             "      --print-content        load every content source once, print the merged content\n"
             "                             as JSON lines, and exit\n"
             "      --version              print the version and exit\n"
@@ -94,6 +95,11 @@ static int read_file(const char *path, size_t max, char **out, size_t *len)
     *out = buf;
     *len = n;
     return 0;
+}
+
+static void print_config_help(const char *key, const char *value, const char *help, void *ud)
+{
+    fprintf(ud, "%-26s %-22s %s\n", key, value[0] ? value : "\"\"", help);
 }
 
 static void print_config_line(const char *key, const char *value, const char *help, void *ud)
@@ -229,14 +235,14 @@ int main(int argc, char **argv)
     }
 
     enum { O_HEADLESS = 256, O_SIZE, O_RUNFOR, O_SHOT, O_SHOTEVERY, O_EVENTS, O_SET, O_LOGLEVEL, O_CHECK,
-           O_PRINT, O_VERSION };
+           O_PRINT, O_VERSION, O_HELPCONFIG };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'}, {"headless", no_argument, NULL, O_HEADLESS},
         {"size", required_argument, NULL, O_SIZE}, {"run-for", required_argument, NULL, O_RUNFOR},
         {"screenshot", required_argument, NULL, O_SHOT}, {"screenshot-every", required_argument, NULL, O_SHOTEVERY},
         {"events", required_argument, NULL, O_EVENTS}, {"set", required_argument, NULL, O_SET},
         {"log-level", required_argument, NULL, O_LOGLEVEL}, {"check-config", no_argument, NULL, O_CHECK},
-        {"print-content", no_argument, NULL, O_PRINT}, {"version", no_argument, NULL, O_VERSION},
+        {"print-content", no_argument, NULL, O_PRINT}, {"help-config", no_argument, NULL, O_HELPCONFIG}, {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int opt;
     opterr = 0;
@@ -298,6 +304,11 @@ int main(int argc, char **argv)
             goto cleanup;
         case 'h':
             usage(stdout);
+            goto cleanup;
+        case O_HELPCONFIG:
+            printf("%-26s %-22s %s\n", "KEY", "DEFAULT", "MEANING");
+            crier_config_each(&cfg, print_config_help, stdout);
+            printf("%-26s %-22s %s\n", "source.NAME.FIELD", "", "content sources: see docs/configuration.md");
             goto cleanup;
         case ':':
             fprintf(stderr, "crier: option '%s' needs a value (see crier --help)\n", argv[optind - 1]);

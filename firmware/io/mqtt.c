@@ -61,6 +61,8 @@ struct crier_mqtt {
     size_t extra_count;
     int (*on_extra)(void *, const char *, const void *, size_t, int);
     void *extra_ud;
+    const crier_keyring *post_keyring; /* borrowed, read-only */
+    int require_signed_posts;
     char topic_status[CRIER_TOPIC_MAX], topic_heartbeat[CRIER_TOPIC_MAX], topic_rejected[CRIER_TOPIC_MAX];
     int64_t start_mono_ms;
 
@@ -112,7 +114,9 @@ static uint64_t fnv1a(const void *data, size_t len)
 static void set_error(crier_mqtt *mq, const char *msg)
 {
     pthread_mutex_lock(&mq->lock);
-    snprintf(mq->stats.last_error, sizeof mq->stats.last_error, "%s", msg);
+    size_t n = strnlen(msg, sizeof mq->stats.last_error - 1); /* cut long messages */
+    memcpy(mq->stats.last_error, msg, n);
+    mq->stats.last_error[n] = '\0';
     pthread_mutex_unlock(&mq->lock);
 }
 
@@ -232,8 +236,10 @@ static void handle_post(crier_mqtt *mq, const crier_topic *t, const char *topic,
         reject(mq, topic, t->name, CRIER_ERR_INVAL, err, len);
         return;
     }
-    if (len > CRIER_POST_MAX_BYTES) {
-        snprintf(err, sizeof err, "payload of %zu bytes exceeds the limit of %u bytes", len, CRIER_POST_MAX_BYTES);
+    /* with trusted keys a post may come as an envelope (base64 adds a third) */
+    size_t max = mq->post_keyring ? CRIER_POST_ENVELOPE_MAX_BYTES : CRIER_POST_MAX_BYTES;
+    if (len > max) {
+        snprintf(err, sizeof err, "payload of %zu bytes exceeds the limit of %zu bytes", len, max);
         reject(mq, topic, t->name, CRIER_ERR_LIMIT, err, len);
         return;
     }
@@ -272,13 +278,17 @@ static void handle_post(crier_mqtt *mq, const crier_topic *t, const char *topic,
         LOG_ERROR(COMP, "out of memory for post '%s'", t->name);
         return;
     }
-    crier_err rc = crier_post_parse(payload, len, t->name, "mqtt", crier_wall_ms(), item, err, sizeof err);
+    char *issuer = NULL;
+    crier_err rc = crier_post_open(payload, len, mq->post_keyring, mq->require_signed_posts, t->name, "mqtt",
+                                   crier_wall_ms(), item, &issuer, err, sizeof err);
     if (rc != CRIER_OK) {
         free(item);
         reject(mq, topic, t->name, rc, err, len);
         return;
     }
-    LOG_INFO(COMP, "post '%s' %s from %s: \"%.60s\"", t->name, e ? "updated" : "received", topic, item->title);
+    LOG_INFO(COMP, "post '%s' %s from %s%s%s%s: \"%.60s\"", t->name, e ? "updated" : "received", topic,
+             issuer ? " (signed by '" : " (unsigned", issuer ? issuer : "", issuer ? "')" : ")", item->title);
+    free(issuer);
     crier_msg *m = crier_msg_new(CRIER_MSG_ITEM_UPSERT, "mqtt", t->name);
     if (!m) {
         item_free(item);
@@ -822,6 +832,8 @@ crier_err crier_mqtt_start(const crier_mqtt_config *cfg, crier_mqtt **out)
     mq->feeds_ud = cfg->feeds_ud;
     mq->on_extra = cfg->on_extra;
     mq->extra_ud = cfg->extra_ud;
+    mq->post_keyring = cfg->post_keyring;
+    mq->require_signed_posts = cfg->require_signed_posts ? 1 : 0;
     mq->alerts = -1;
     mq->start_mono_ms = crier_mono_ms();
     crier_topic_kiosk(mq->topic_status, sizeof mq->topic_status, CRIER_TOPIC_STATUS, mq->kiosk, NULL);

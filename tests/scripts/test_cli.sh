@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 DEMO=$CRIER_SOURCE/assets/demo
 
 help=$("$CRIER" --help)
-for flag in --config --headless --size --run-for --screenshot --events --version --help --set \
+for flag in --help-config --config --headless --size --run-for --screenshot --events --version --help --set \
             --log-level --check-config --print-content --screenshot-every; do
   check "--help documents $flag" grep -q -- "$flag" <<<"$help"
 done
@@ -65,4 +65,8 @@ kill -TERM $pid
 rc=0; wait $pid || rc=$?
 check "SIGTERM: clean exit 0" test $rc -eq 0
 check "SIGTERM: screenshot written" test -s "$TMP/term.png"
+# Every key the program knows is documented.
+missing=$("$CRIER" --help-config | awk 'NR>1 && $1 != "source.NAME.FIELD" {print $1}' | while read -r k; do
+  grep -q "\`$k\`" "$CRIER_SOURCE/docs/configuration.md" || echo "$k"; done)
+check "docs/configuration.md documents every key${missing:+ (missing: $missing)}" test -z "$missing"
 summary
