@@ -14,6 +14,7 @@
 #include "core/timeutil.h"
 #include "crier_version.h"
 #include "core/power_schedule.h"
+#include "io/alerts.h"
 #include "io/display_power.h"
 #include "io/mqtt.h"
 #include "io/proofplay.h"
@@ -118,7 +119,20 @@ typedef struct kiosk_ctx {
     crier_mqtt *mqtt;           /* NULL without a broker */
     crier_proofplay *proofplay; /* NULL when off */
     crier_sources *sources;
+    crier_alerts *alerts;
 } kiosk_ctx;
+
+static void on_alert_presented(void *ud, const char *sender, const char *identifier, int64_t presented_ms)
+{
+    kiosk_ctx *k = ud;
+    crier_alerts_presented(k->alerts, sender, identifier, presented_ms);
+}
+
+static void on_alerts_frame(void *ud, const char *snapshot_key, int64_t presented_ms)
+{
+    kiosk_ctx *k = ud;
+    crier_alerts_snapshot_presented(k->alerts, strtoull(snapshot_key, NULL, 10), presented_ms);
+}
 
 static void on_shown(void *ud, const char *id, const char *source, const char *title)
 {
@@ -168,7 +182,8 @@ static void on_alive(void *ud, int64_t wall_ms)
         crier_proofplay_flush(b->proofplay);
     if (b->power) {
         crier_power_decision d;
-        if (crier_display_power_apply(b->power, &b->schedule, wall_ms, 0, &d) == CRIER_OK && d.on != b->last_on) {
+        int alert = b->alerts && crier_alerts_active_count(b->alerts) > 0; /* an alert keeps the screen on */
+        if (crier_display_power_apply(b->power, &b->schedule, wall_ms, alert, &d) == CRIER_OK && d.on != b->last_on) {
             LOG_INFO("power", "display %s (%s)", d.on ? "on" : "off", crier_power_reason_name(d.reason));
             b->last_on = d.on;
         }
@@ -425,6 +440,30 @@ int main(int argc, char **argv)
         if (!board.proofplay)
             LOG_WARN("main", "proof of play cannot be kept in '%s'", pp);
     }
+    /* Alerts first: persisted active alerts are on screen before any broker. */
+    char alerts_path[4096];
+    snprintf(alerts_path, sizeof alerts_path, "%s/alerts.json", cfg.state_dir);
+    mkdir(cfg.state_dir, 0750);
+    crier_alerts_config ac = {
+        .keys_dir = cfg.alert_keys_dir,
+        .state_path = alerts_path,
+        .kiosk = cfg.kiosk_id,
+        .site = cfg.site[0] ? cfg.site : NULL,
+        .show_tests = cfg.alert_show_tests,
+        .max_future_ms = (int64_t)cfg.alert_max_future_s * 1000,
+        .default_ttl_ms = (int64_t)cfg.alert_default_ttl_s * 1000,
+        .require_signed_posts = strcmp(cfg.require_signed_posts, "true") == 0    ? 1
+                                : strcmp(cfg.require_signed_posts, "false") == 0 ? 0
+                                                                                 : -1,
+        .mailbox = &mb,
+        .events = events,
+    };
+    board.alerts = crier_alerts_start(&ac, err, sizeof err);
+    if (!board.alerts) {
+        fprintf(stderr, "crier: alerts: %s\n", err);
+        status = EXIT_CONFIG;
+        goto cleanup;
+    }
     if (cfg.broker_url[0]) {
         crier_mqtt_config mc = {
             .broker = cfg.broker_url,
@@ -447,12 +486,14 @@ int main(int argc, char **argv)
             .feeds_json = feeds_json,
             .feeds_ud = sources,
         };
+        crier_alerts_mqtt_hooks(board.alerts, &mc);
         crier_err mrc = crier_mqtt_start(&mc, &board.mqtt);
         if (mrc != CRIER_OK) {
             fprintf(stderr, "crier: MQTT: %s (check the broker_* settings)\n", crier_strerror(mrc));
             status = EXIT_CONFIG;
             goto cleanup;
         }
+        crier_alerts_set_mqtt(board.alerts, board.mqtt);
     }
     int64_t wd = crier_sdnotify_watchdog_interval_ms();
     char fonts_dir[4096];
@@ -468,7 +509,8 @@ int main(int argc, char **argv)
         .events = events,
         .hooks = {.ud = &board, .first_frame = on_first_frame, .alive = on_alive,
                   .alive_every_ms = wd > 0 && wd < 30000 ? wd : 30000, .shown = on_shown,
-                  .content_updated = on_content_updated, .command = on_command, .screenshot = on_screenshot},
+                  .content_updated = on_content_updated, .command = on_command, .screenshot = on_screenshot,
+                  .alert_presented = on_alert_presented, .alerts_frame_presented = on_alerts_frame},
     };
     crier_err rc = crier_render_run(&ro, &mb);
     if (rc != CRIER_OK) {
@@ -479,7 +521,9 @@ int main(int argc, char **argv)
     crier_eventlog_emit(events, "stopped", "i:status", (int64_t)status, NULL);
 
 cleanup:
+    crier_alerts_set_mqtt(board.alerts, NULL);
     crier_mqtt_stop(board.mqtt); /* publishes "offline" and joins */
+    crier_alerts_stop(board.alerts);
     crier_proofplay_free(board.proofplay);
     crier_display_power_free(board.power);
     crier_sources_stop(sources);

@@ -119,6 +119,8 @@ static const key_def keys[] = {
      "Refuse alerts sent more than this far ahead of the kiosk's clock"},
     {"alert_default_ttl_s", T_INT, OFF(alert_default_ttl_s), "86400", 0, 30 * 86400, NULL,
      "Lifetime of an alert block without expiry (0: until cancelled)"},
+    {"require_signed_posts", T_ENUM, OFF(require_signed_posts), "auto", 0, 0, "|auto|true|false|",
+     "Staff posts must be signed: auto = as soon as alert_keys_dir holds a trusted key"},
     {"alert_language_s", T_INT, OFF(alert_language_s), "8", 2, 120, NULL,
      "Seconds each language of a multilingual alert stays on screen"},
 };

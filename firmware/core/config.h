@@ -102,6 +102,7 @@ typedef struct crier_config {
     int alert_max_future_s;
     int alert_default_ttl_s;
     int alert_language_s;  /* seconds each language of an alert stays up */
+    char *require_signed_posts; /* auto | true | false */
 
     crier_source_config sources[CRIER_MAX_SOURCES];
     int n_sources;

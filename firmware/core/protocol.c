@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -95,6 +96,7 @@ static const char *kiosk_leaf(crier_topic_kind kind, int *needs_name)
     case CRIER_TOPIC_CMD: *needs_name = 1; return "cmd";
     case CRIER_TOPIC_REPLY: *needs_name = 1; return "reply";
     case CRIER_TOPIC_SCREENSHOT: *needs_name = 1; return "screenshot";
+    case CRIER_TOPIC_RECEIPT: *needs_name = 1; return "receipt";
     default: return NULL;
     }
 }
@@ -137,9 +139,10 @@ crier_err crier_topic_parse(const char *topic, crier_topic *out)
         return CRIER_ERR_PARSE;
     crier_topic t = {0};
     if (strcmp(parts[2], "all") == 0) {
-        if (np != 5 || strcmp(parts[3], "post") != 0 || !crier_name_valid(parts[4]))
+        if (np != 5 || (strcmp(parts[3], "post") != 0 && strcmp(parts[3], "alert") != 0) ||
+            !crier_name_valid(parts[4]))
             return CRIER_ERR_PARSE;
-        t.kind = CRIER_TOPIC_POST;
+        t.kind = strcmp(parts[3], "post") == 0 ? CRIER_TOPIC_POST : CRIER_TOPIC_ALERT;
         t.scope = CRIER_SCOPE_ALL;
         strcpy(t.name, parts[4]);
         *out = t;
@@ -157,6 +160,8 @@ crier_err crier_topic_parse(const char *topic, crier_topic *out)
     const char *leaf = parts[4];
     if (np == 6 && strcmp(leaf, "post") == 0)
         t.kind = CRIER_TOPIC_POST;
+    else if (np == 6 && strcmp(leaf, "alert") == 0)
+        t.kind = CRIER_TOPIC_ALERT;
     else if (t.scope != CRIER_SCOPE_KIOSK)
         return CRIER_ERR_PARSE;
     else if (np == 5 && strcmp(leaf, "status") == 0)
@@ -171,6 +176,8 @@ crier_err crier_topic_parse(const char *topic, crier_topic *out)
         t.kind = CRIER_TOPIC_REPLY;
     else if (np == 6 && strcmp(leaf, "screenshot") == 0)
         t.kind = CRIER_TOPIC_SCREENSHOT;
+    else if (np == 6 && strcmp(leaf, "receipt") == 0)
+        t.kind = CRIER_TOPIC_RECEIPT;
     else
         return CRIER_ERR_PARSE;
     if (np == 6) {
@@ -184,7 +191,7 @@ crier_err crier_topic_parse(const char *topic, crier_topic *out)
 
 int crier_topic_is_for(const crier_topic *t, const char *site, const char *kiosk)
 {
-    if (!t || t->kind != CRIER_TOPIC_POST)
+    if (!t || (t->kind != CRIER_TOPIC_POST && t->kind != CRIER_TOPIC_ALERT))
         return 0;
     switch (t->scope) {
     case CRIER_SCOPE_ALL: return 1;
@@ -366,7 +373,12 @@ static int lang_tag_ok(const char *s)
     return *p == '\0' && strlen(s) <= 35;
 }
 
-/* Time field: RFC 3339 string or non-negative integer epoch ms. */
+/* Latest time a post may carry: 9999-12-31T23:59:59.999Z.  crier_post_write
+ * writes times as RFC 3339 with a 4-digit year, so anything later (or before
+ * 1970) would not parse again (found by tests/fuzz/fuzz_post.c). */
+#define POST_TIME_MAX_MS 253402300799999LL
+
+/* Time field: RFC 3339 string or non-negative integer epoch ms, 1970..9999. */
 static crier_err get_time(const cJSON *v, const char *name, int64_t *out, char *err, size_t elen)
 {
     if (cJSON_IsString(v)) {
@@ -374,12 +386,18 @@ static crier_err get_time(const cJSON *v, const char *name, int64_t *out, char *
             emsg(err, elen, "field '%s': not an RFC 3339 time", name);
             return CRIER_ERR_INVAL;
         }
+        if (*out < 0 || *out > POST_TIME_MAX_MS) {
+            *out = 0;
+            emsg(err, elen, "field '%s': time before 1970 or after 9999", name);
+            return CRIER_ERR_INVAL;
+        }
         return CRIER_OK;
     }
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (!(d >= 0 && d <= 9007199254740991.0) || floor(d) != d) {
-            emsg(err, elen, "field '%s': epoch milliseconds must be a non-negative integer", name);
+        if (!(d >= 0 && d <= (double)POST_TIME_MAX_MS) || floor(d) != d) {
+            emsg(err, elen, "field '%s': epoch milliseconds must be a non-negative integer up to %lld (year 9999)", name,
+                 (long long)POST_TIME_MAX_MS);
             return CRIER_ERR_INVAL;
         }
         *out = (int64_t)d;
@@ -844,4 +862,169 @@ crier_err crier_broker_url_parse(const char *url, crier_broker_url *out)
         out->port = (int)port;
     }
     return CRIER_OK;
+}
+
+/* ---- alerts: topics and receipts ------------------------------------------ */
+
+crier_err crier_topic_alert(char *buf, size_t len, crier_scope scope, const char *target, const char *tid)
+{
+    if (!tid || (strcmp(tid, "+") != 0 && !crier_name_valid(tid)))
+        return CRIER_ERR_INVAL;
+    switch (scope) {
+    case CRIER_SCOPE_ALL:
+        return put(buf, len, CRIER_TOPIC_PREFIX "/all/alert/%s", tid);
+    case CRIER_SCOPE_SITE:
+    case CRIER_SCOPE_KIOSK:
+        if (!target || (strcmp(target, "+") != 0 && !crier_name_valid(target)))
+            return CRIER_ERR_INVAL;
+        return put(buf, len, CRIER_TOPIC_PREFIX "/%s/%s/alert/%s", crier_scope_name(scope), target, tid);
+    }
+    return CRIER_ERR_INVAL;
+}
+
+crier_err crier_alert_topic_id(const char *sender, const char *identifier, char *out, size_t out_len)
+{
+    if (!sender || !identifier || !out || out_len < CRIER_NAME_MAX + 1)
+        return CRIER_ERR_INVAL;
+    if (crier_name_valid(identifier) && strncmp(identifier, "h-", 2) != 0)
+        return put(out, out_len, "%s", identifier);
+    /* not usable as a topic level ('/', '+', spaces, too long...): a hash of
+     * sender and identifier, so different alerts get different topics */
+    if (sodium_init() < 0)
+        return CRIER_ERR_UNSUPPORTED;
+    unsigned char h[16];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)sender, strlen(sender));
+    crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
+    crypto_generichash_update(&st, (const unsigned char *)identifier, strlen(identifier));
+    crypto_generichash_final(&st, h, sizeof h);
+    char hex[33];
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    return put(out, out_len, "h-%s", hex);
+}
+
+static void add_utf8(cJSON *o, const char *k, const char *v)
+{
+    if (v && crier_utf8_valid(v, strlen(v)))
+        cJSON_AddStringToObject(o, k, v);
+}
+
+char *crier_receipt_write(const crier_receipt *r)
+{
+    cJSON *o = r ? cJSON_CreateObject() : NULL;
+    if (!o)
+        return NULL;
+    add_utf8(o, "kiosk", r->kiosk);
+    add_utf8(o, "site", r->site);
+    add_utf8(o, "identifier", r->identifier);
+    add_utf8(o, "sender", r->sender);
+    add_utf8(o, "msgType", r->msg_type);
+    add_utf8(o, "status", r->status);
+    add_utf8(o, "issuer", r->issuer);
+    add_utf8(o, "keyId", r->key_id);
+    add_utf8(o, "verdict", r->verdict ? r->verdict : "rejected");
+    add_utf8(o, "reason", r->reason);
+    add_str(o, "code", r->code == CRIER_OK ? "ok" : crier_strerror(r->code));
+    if (r->sent_ms)
+        cJSON_AddNumberToObject(o, "sent_ms", (double)r->sent_ms);
+    if (r->received_ms)
+        cJSON_AddNumberToObject(o, "received_ms", (double)r->received_ms);
+    if (r->presented_ms)
+        cJSON_AddNumberToObject(o, "presented_ms", (double)r->presented_ms);
+    cJSON_AddNumberToObject(o, "bytes", (double)r->bytes);
+    cJSON_AddNumberToObject(o, "ts", (double)r->ts_ms);
+    return print_and_free(o);
+}
+
+/* ---- signed payloads -------------------------------------------------------- */
+
+int crier_payload_is_envelope(const char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return 0;
+    size_t i = 0;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+        i++;
+    if (i >= len || buf[i] != '{')
+        return 0;
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    int yes = cJSON_IsObject(root) && (cJSON_GetObjectItemCaseSensitive(root, "sig") ||
+                                       cJSON_GetObjectItemCaseSensitive(root, "kid") ||
+                                       cJSON_GetObjectItemCaseSensitive(root, "alg"));
+    cJSON_Delete(root);
+    return yes;
+}
+
+crier_err crier_envelope_peek(const char *buf, size_t len, char **payload, size_t *payload_len, char **key_id)
+{
+    *payload = NULL;
+    if (payload_len)
+        *payload_len = 0;
+    if (key_id)
+        *key_id = NULL;
+    if (!buf || len == 0 || len > CRIER_ENVELOPE_MAX_BYTES || sodium_init() < 0)
+        return CRIER_ERR_PARSE;
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "payload");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(root, "kid");
+    crier_err rc = CRIER_ERR_PARSE;
+    if (cJSON_IsString(p)) {
+        size_t slen = strlen(p->valuestring), got = 0;
+        char *bin = malloc(slen / 4 * 3 + 4);
+        const char *end = NULL;
+        if (bin && sodium_base642bin((unsigned char *)bin, slen / 4 * 3 + 3, p->valuestring, slen, NULL, &got, &end,
+                                     sodium_base64_VARIANT_ORIGINAL) == 0 && end == p->valuestring + slen) {
+            bin[got] = '\0';
+            *payload = bin;
+            if (payload_len)
+                *payload_len = got;
+            if (key_id && cJSON_IsString(k))
+                *key_id = crier_strdup(k->valuestring);
+            rc = CRIER_OK;
+        } else {
+            free(bin);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+crier_err crier_post_open(const char *buf, size_t len, const crier_keyring *ring, int require_signed,
+                          const char *id, const char *source, int64_t now_ms, crier_item *out, char **issuer,
+                          char *err_msg, size_t err_len)
+{
+    if (issuer)
+        *issuer = NULL;
+    memset(out, 0, sizeof *out);
+    if (!crier_payload_is_envelope(buf, len)) {
+        if (require_signed) {
+            emsg(err_msg, err_len, "unsigned post: this kiosk accepts only signed posts");
+            return CRIER_ERR_AUTH;
+        }
+        return crier_post_parse(buf, len, id, source, now_ms, out, err_msg, err_len);
+    }
+    if (len > CRIER_POST_ENVELOPE_MAX_BYTES) {
+        emsg(err_msg, err_len, "signed post of %zu bytes exceeds the limit of %u bytes", len,
+             CRIER_POST_ENVELOPE_MAX_BYTES);
+        return CRIER_ERR_LIMIT;
+    }
+    if (!ring || crier_keyring_count(ring) == 0) {
+        emsg(err_msg, err_len, "signed post, but this kiosk trusts no keys (alert_keys_dir is empty)");
+        return CRIER_ERR_AUTH;
+    }
+    char *payload = NULL, *who = NULL, reason[200] = "";
+    size_t plen = 0;
+    crier_err rc = crier_envelope_open(buf, len, ring, &payload, &plen, &who, NULL, reason, sizeof reason);
+    if (rc != CRIER_OK) {
+        emsg(err_msg, err_len, "signed post: %s", reason[0] ? reason : crier_strerror(rc));
+        return rc;
+    }
+    rc = crier_post_parse(payload, plen, id, source, now_ms, out, err_msg, err_len);
+    free(payload);
+    if (rc == CRIER_OK && issuer)
+        *issuer = who;
+    else
+        free(who);
+    return rc;
 }

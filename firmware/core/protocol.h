@@ -15,7 +15,14 @@
  *   crier/v1/kiosk/<kiosk>/reply/<req>       command reply (JSON)    (QoS 1)
  *   crier/v1/kiosk/<kiosk>/screenshot/<req>  screenshot PNG bytes    (QoS 1)
  *   crier/v1/kiosk/<kiosk>/rejected          rejection receipts      (QoS 1)
- * An empty retained payload on a post topic retracts that post.
+ *   crier/v1/all/alert/<tid>                 signed alert, every screen (retained, QoS 1)
+ *   crier/v1/site/<site>/alert/<tid>         signed alert, one site  (retained, QoS 1)
+ *   crier/v1/kiosk/<kiosk>/alert/<tid>       signed alert, one kiosk (retained, QoS 1)
+ *   crier/v1/kiosk/<kiosk>/receipt/<tid>     alert receipt (JSON)    (QoS 1)
+ * An empty retained payload on a post topic retracts that post.  <tid> is an
+ * alert's topic id (crier_alert_topic_id); an Update or Cancel is published on
+ * the topic of the alert it supersedes, so the retained message there is always
+ * the latest word on that alert (docs/protocol.md "Alerts").
  *
  * Names (ids, sites, kiosks, request ids, command names) are 1..64 bytes of
  * [A-Za-z0-9_.-], never "." or ".." and never MQTT wildcards or '/'.
@@ -28,6 +35,7 @@
 
 #include "core/content.h"
 #include "core/error.h"
+#include "core/sign.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +75,8 @@ typedef enum crier_topic_kind {
     CRIER_TOPIC_REPLY,      /* target = kiosk, name = request id */
     CRIER_TOPIC_SCREENSHOT, /* target = kiosk, name = request id */
     CRIER_TOPIC_REJECTED,   /* target = kiosk */
+    CRIER_TOPIC_ALERT,      /* scope, target (site/kiosk; "" for all), name = alert topic id */
+    CRIER_TOPIC_RECEIPT,    /* target = kiosk, name = alert topic id */
 } crier_topic_kind;
 
 typedef struct crier_topic {
@@ -87,15 +97,68 @@ crier_err crier_topic_post(char *buf, size_t len, crier_scope scope, const char 
 /* Subscription filter for every post of a scope ("crier/v1/site/<site>/post/+"). */
 crier_err crier_topic_post_filter(char *buf, size_t len, crier_scope scope, const char *target);
 /* kind is one of STATUS, HEARTBEAT, REJECTED (name unused, may be NULL) or CMD,
- * REPLY, SCREENSHOT (name required). */
+ * REPLY, SCREENSHOT, RECEIPT (name required; "+" allowed for filters). */
 crier_err crier_topic_kiosk(char *buf, size_t len, crier_topic_kind kind, const char *kiosk, const char *name);
 
 /* Parses a topic.  CRIER_ERR_PARSE when it is not a Crier v1 topic or a name
  * in it is invalid; *out is then zeroed (kind UNKNOWN). */
 crier_err crier_topic_parse(const char *topic, crier_topic *out);
 
-/* Is a parsed post topic addressed to this kiosk (all, its site, or itself)? */
+/* Is a parsed post (or alert) topic addressed to this kiosk (all, its site, or itself)? */
 int crier_topic_is_for(const crier_topic *t, const char *site, const char *kiosk);
+
+/* ---- alerts (docs/protocol.md "Alerts", docs/alerts.md) ---------------------
+ *
+ * Alert topic: crier/v1/<scope...>/alert/<tid>; id may be "+" for a filter. */
+crier_err crier_topic_alert(char *buf, size_t len, crier_scope scope, const char *target, const char *tid);
+/* The topic id of an alert: its identifier when that is a valid name not
+ * starting with "h-", else "h-" + 32 hex digits of BLAKE2b-128(sender "\n"
+ * identifier).  out needs CRIER_NAME_MAX + 1 bytes.  CRIER_ERR_INVAL for NULL. */
+crier_err crier_alert_topic_id(const char *sender, const char *identifier, char *out, size_t out_len);
+
+/* A receipt: what one kiosk did with one alert message.  Strings may be NULL
+ * (left out).  presented_ms = 0: not (yet) presented (left out). */
+typedef struct crier_receipt {
+    const char *kiosk, *site;
+    const char *identifier, *sender, *msg_type, *status;
+    const char *issuer, *key_id;    /* from the kiosk's key file; NULL if unknown */
+    const char *verdict;            /* "accepted", "ignored", "rejected" */
+    const char *reason;             /* one line; NULL when accepted without remark */
+    crier_err code;                 /* CRIER_OK when accepted */
+    int64_t sent_ms, received_ms, presented_ms, ts_ms;
+    size_t bytes;
+} crier_receipt;
+/* {"kiosk","site","identifier","sender","msgType","status","issuer","keyId",
+ *  "verdict","reason","code","sent_ms","received_ms","presented_ms","bytes","ts"}.
+ * Strings that are not valid UTF-8 are left out.  malloc()ed, NULL on failure. */
+char *crier_receipt_write(const crier_receipt *r);
+
+/* ---- signed payloads (envelopes, core/sign.h) -------------------------------- */
+
+/* Largest envelope that can hold a full-size post. */
+#define CRIER_POST_ENVELOPE_MAX_BYTES (CRIER_POST_MAX_BYTES / 3u * 4u + 1024u)
+
+/* Does buf look like a signed envelope (a JSON object with a "sig", "kid" or
+ * "alg" member)?  Posts and alerts never have such fields, so this is how a
+ * kiosk tells a signed post from an unsigned one.  1 or 0. */
+int crier_payload_is_envelope(const char *buf, size_t len);
+
+/* Decode an envelope WITHOUT verifying it (crierctl list / lookups; never on
+ * a kiosk).  *payload (malloc()ed, NUL-terminated) and *key_id (may be NULL)
+ * are the caller's.  CRIER_ERR_PARSE when it is not an envelope. */
+crier_err crier_envelope_peek(const char *buf, size_t len, char **payload, size_t *payload_len,
+                              char **key_id);
+
+/* A post payload as a kiosk receives it, signed or not:
+ *   - an envelope: verified with ring (crier_envelope_open), then the inner
+ *     payload goes to crier_post_parse; *issuer (may be NULL) gets the key's
+ *     issuer (malloc()ed);
+ *   - plain JSON: rejected with CRIER_ERR_AUTH when require_signed, else
+ *     crier_post_parse.
+ * ring may be NULL (then every envelope is rejected: no trusted keys). */
+crier_err crier_post_open(const char *buf, size_t len, const crier_keyring *ring, int require_signed,
+                          const char *id, const char *source, int64_t now_ms, crier_item *out, char **issuer,
+                          char *err_msg, size_t err_len);
 
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF)?  NUL bytes are refused. */
 int crier_utf8_valid(const char *s, size_t len);

@@ -31,6 +31,7 @@
 
 #include "core/error.h"
 #include "core/mailbox.h"
+#include "core/sign.h"
 #include "io/proofplay.h"
 
 #include <stddef.h>
@@ -69,6 +70,14 @@ typedef struct crier_mqtt_config {
     size_t extra_filter_count;
     int (*on_extra)(void *ud, const char *topic, const void *payload, size_t len, int retained);
     void *extra_ud;
+    /* Signed staff posts (issue 6; docs/protocol.md "Signed posts"): a post
+     * payload that is an envelope is verified with post_keyring (borrowed; must
+     * outlive crier_mqtt_stop; NULL = no trusted keys) and its inner payload
+     * parsed as a post.  require_signed_posts: 1 = unsigned posts are rejected,
+     * 0 = accepted (signed ones are still verified).  crier_alerts_mqtt_hooks()
+     * fills both. */
+    const crier_keyring *post_keyring;
+    int require_signed_posts;
 } crier_mqtt_config;
 
 /* Validates the config, copies it and starts the thread.  The broker need not

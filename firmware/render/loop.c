@@ -101,6 +101,7 @@ typedef struct app {
     size_t alert_lang_turn;
     int64_t alert_next_lang_mono;
     int alerts_unreported;      /* presented receipts owed after the next present */
+    char alert_snapshot_key[32]; /* key of the last CRIER_MSG_ALERTS taken */
     char **alert_reported;      /* "sender\nidentifier\nsent" already receipted */
     size_t n_alert_reported;
     int quit;
@@ -233,6 +234,7 @@ static void rotate(app *a, int64_t now_mono, int64_t now_wall)
         /* The only post: keep it, no transition, no re-render. */
         int dur = next->duration_ms > 0 ? next->duration_ms : a->o->cfg->default_duration_s * 1000;
         a->slot_end_mono = now_mono + dur;
+        a->next_tried = 0; /* another post may become valid by the next slot */
         return;
     }
     show_post(a, next, now_mono, 1);
@@ -301,6 +303,8 @@ static void alerts_report_presented(app *a, int64_t presented_ms)
     if (!a->alerts_unreported)
         return;
     a->alerts_unreported = 0;
+    if (a->o->hooks.alerts_frame_presented && a->alert_snapshot_key[0])
+        a->o->hooks.alerts_frame_presented(a->o->hooks.ud, a->alert_snapshot_key, presented_ms);
     char **keep = calloc(a->alerts ? a->alerts->count + 1 : 1, sizeof *keep);
     size_t n_keep = 0;
     for (size_t i = 0; a->alerts && keep && i < a->alerts->count; i++) {
@@ -384,6 +388,7 @@ static void apply_message(app *a, crier_msg *m, int *changed)
         crier_alert_list_free(a->alerts);
         a->alerts = m->payload; /* take the snapshot */
         m->payload = NULL;
+        snprintf(a->alert_snapshot_key, sizeof a->alert_snapshot_key, "%s", m->key ? m->key : "");
         a->alert_lang_turn = 0;
         a->alert_next_lang_mono = crier_mono_ms() + (int64_t)a->o->cfg->alert_language_s * 1000;
         a->alerts_unreported = 1;

@@ -33,6 +33,9 @@ typedef struct crier_render_hooks {
     void (*screenshot)(void *ud, const char *req, const void *png, size_t len);
     /* The frame showing this alert was presented at presented_ms (wall clock). */
     void (*alert_presented)(void *ud, const char *sender, const char *identifier, int64_t presented_ms);
+    /* The first frame after the alert snapshot with this key (its generation:
+     * CRIER_MSG_ALERTS key) was presented: receipts for Cancels, which show nothing. */
+    void (*alerts_frame_presented)(void *ud, const char *snapshot_key, int64_t presented_ms);
 } crier_render_hooks;
 
 typedef struct crier_render_opts {

@@ -251,9 +251,18 @@ void ctl_close(ctl_client *c)
 
 int ctl_publish(ctl_client *c, const char *topic, const void *payload, size_t len, int retain)
 {
+    return ctl_publish_ex(c, topic, payload, len, retain, 0);
+}
+
+int ctl_publish_ex(ctl_client *c, const char *topic, const void *payload, size_t len, int retain, uint32_t expiry_s)
+{
     c->pub_done = 0;
     c->pub_reason = 0;
-    int rc = mosquitto_publish_v5(c->mosq, &c->pub_mid, topic, (int)len, payload, 1, retain ? true : false, NULL);
+    mosquitto_property *props = NULL;
+    if (expiry_s && c->protocol == MQTT_PROTOCOL_V5)
+        mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, expiry_s);
+    int rc = mosquitto_publish_v5(c->mosq, &c->pub_mid, topic, (int)len, payload, 1, retain ? true : false, props);
+    mosquitto_property_free_all(&props);
     if (rc != MOSQ_ERR_SUCCESS) {
         fprintf(stderr, "crierctl: publish to %s failed: %s\n", topic, mosquitto_strerror(rc));
         return rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST ? CTL_EXIT_UNREACHABLE : CTL_EXIT_FAILED;

@@ -9,6 +9,7 @@
 
 #include "core/content.h"
 #include "core/protocol.h"
+#include "core/sign.h"
 #include "core/timeutil.h"
 
 #include <cjson/cJSON.h>
@@ -20,12 +21,6 @@
 #define QUIET_MS 300 /* retained messages have all arrived after this silence */
 
 /* ---- argument helpers ------------------------------------------------------ */
-
-typedef struct scope_arg {
-    int given;
-    crier_scope scope;
-    const char *target;
-} scope_arg;
 
 /* Consumes --all / --site S / --kiosk K at argv[*i].  1 if consumed, 0 if not
  * a scope option, -1 on error (printed). */
@@ -133,7 +128,7 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
 {
     scope_arg sc = {0};
     const char *title = NULL, *body = NULL, *body_file = NULL, *from = NULL, *until = NULL, *image = NULL,
-               *link = NULL, *priority = NULL, *duration = NULL, *lang = NULL, *id = NULL;
+               *link = NULL, *priority = NULL, *duration = NULL, *lang = NULL, *id = NULL, *key_path = NULL;
     for (int i = 1; i < argc; i++) {
         int t = take_scope(argc, argv, &i, &sc);
         if (t < 0)
@@ -152,6 +147,7 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
                             : strcmp(a, "--duration") == 0  ? &duration
                             : strcmp(a, "--lang") == 0      ? &lang
                             : strcmp(a, "--id") == 0        ? &id
+                            : strcmp(a, "--key") == 0       ? &key_path
                                                             : NULL;
         if (!slot) {
             fprintf(stderr, "crierctl post: unknown argument '%s' (see crierctl post --help)\n", a);
@@ -174,7 +170,9 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
     int rc = CTL_EXIT_USAGE;
     int64_t now = crier_wall_ms(), t;
     char idbuf[CRIER_NAME_MAX + 1], when[40], hex[16], topic[CRIER_TOPIC_MAX], err[256];
-    char *body_text = NULL, *json = NULL;
+    char *body_text = NULL, *json = NULL, *envelope = NULL;
+    crier_key key;
+    int have_key = 0;
     ctl_client *c = NULL;
     crier_item check = {0};
     cJSON *p = cJSON_CreateObject();
@@ -258,9 +256,20 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
         fprintf(stderr, "crierctl post: bad scope\n");
         goto cleanup;
     }
+    /* signed when a key is configured (docs/protocol.md "Signed posts") */
+    if (key_path || o->signing_key) {
+        if (ctl_load_signing_key(o, key_path, &key) != 0)
+            goto cleanup;
+        have_key = 1;
+        if (!(envelope = ctl_seal(&key, json, strlen(json)))) {
+            rc = CTL_EXIT_FAILED;
+            goto cleanup;
+        }
+    }
     if ((rc = ctl_connect(o, &c)) != CTL_EXIT_OK)
         goto cleanup;
-    if ((rc = ctl_publish(c, topic, json, strlen(json), 1)) != CTL_EXIT_OK)
+    if ((rc = envelope ? ctl_publish(c, topic, envelope, strlen(envelope), 1) : ctl_publish(c, topic, json, strlen(json), 1)) !=
+        CTL_EXIT_OK)
         goto cleanup;
     if (o->verbose)
         fprintf(stderr, "crierctl: published %s\n", topic);
@@ -268,6 +277,9 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
     rc = CTL_EXIT_OK;
 cleanup:
     ctl_close(c);
+    if (have_key)
+        crier_key_wipe(&key);
+    free(envelope);
     crier_item_clear(&check);
     free(json);
     free(body_text);
@@ -350,7 +362,12 @@ int cmd_list(const ctl_opts *o, int argc, char **argv)
         crier_topic t;
         if (crier_topic_parse(v[i]->topic, &t) != CRIER_OK)
             continue;
-        cJSON *j = cJSON_ParseWithLength(v[i]->payload, v[i]->len);
+        char *inner = NULL, *kid = NULL;
+        size_t inner_len = 0;
+        int signed_post = crier_payload_is_envelope(v[i]->payload, v[i]->len) &&
+                          crier_envelope_peek(v[i]->payload, v[i]->len, &inner, &inner_len, &kid) == CRIER_OK;
+        cJSON *j = signed_post ? cJSON_ParseWithLength(inner, inner_len) : cJSON_ParseWithLength(v[i]->payload, v[i]->len);
+        free(inner);
         const cJSON *title = cJSON_GetObjectItemCaseSensitive(j, "title");
         const cJSON *until = cJSON_GetObjectItemCaseSensitive(j, "valid_until");
         char scope[80];
@@ -360,6 +377,8 @@ int cmd_list(const ctl_opts *o, int argc, char **argv)
             cJSON_AddStringToObject(o2, "scope", scope);
             cJSON_AddStringToObject(o2, "id", t.name);
             cJSON_AddStringToObject(o2, "topic", v[i]->topic);
+            if (signed_post)
+                cJSON_AddStringToObject(o2, "kid", kid ? kid : "");
             if (j)
                 cJSON_AddItemReferenceToObject(o2, "post", j);
             char *s = cJSON_PrintUnformatted(o2);
@@ -373,6 +392,7 @@ int cmd_list(const ctl_opts *o, int argc, char **argv)
                    cJSON_IsString(title) ? title->valuestring : "(invalid post)");
         }
         cJSON_Delete(j);
+        free(kid);
     }
     if (!as_json && k == 0)
         printf("(no posts)\n");
@@ -717,4 +737,26 @@ int cmd_reload(const ctl_opts *o, int argc, char **argv)
 int cmd_identify(const ctl_opts *o, int argc, char **argv)
 {
     return kiosk_command(o, argc, argv, 1, 0);
+}
+
+/* ---- shared with alerts.c ------------------------------------------------------ */
+
+int ctl_take_scope(int argc, char **argv, int *i, scope_arg *s)
+{
+    return take_scope(argc, argv, i, s);
+}
+
+int ctl_scope_from_config(const ctl_opts *o, scope_arg *s)
+{
+    return scope_from_config(o, s);
+}
+
+int ctl_parse_when(const char *s, int64_t now, int64_t *out)
+{
+    return parse_when(s, now, out);
+}
+
+char *ctl_read_text_file(const char *path, size_t max)
+{
+    return read_text_file(path, max);
 }

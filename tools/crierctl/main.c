@@ -7,7 +7,7 @@
  * file (--config F, else $XDG_CONFIG_HOME/crierctl.conf or
  * ~/.config/crierctl.conf when present), the command line.  The config file is
  * "key = value" lines (# comments): broker, user, password_file, cafile,
- * certfile, keyfile, scope, timeout.  docs/crierctl.md documents every command
+ * certfile, keyfile, scope, timeout, signing_key, sender.  docs/crierctl.md documents every command
  * and the exit codes. */
 #include "crierctl.h"
 
@@ -34,13 +34,15 @@ static const command commands[] = {
      "                     [--all | --site SITE | --kiosk KIOSK]\n"
      "                     [--from TIME] [--until TIME] [--image URL] [--link URL]\n"
      "                     [--priority N] [--duration SECONDS] [--lang de,en] [--id ID]\n"
+     "                     [--key FILE]\n"
      "\n"
      "Publishes a retained post; every screen in the scope shows it now and any screen\n"
      "that boots later gets it too.  Prints the post id (use it with 'retract').\n"
      "Scope defaults to the config file's 'scope' (else --all).\n"
      "TIME is RFC 3339 (2026-12-24T18:00:00+01:00, 2026-12-24) or relative: +30m, +2h, +3d.\n"
      "Priority -100..100 (higher first), duration 1..3600 s, at most 8 languages.\n"
-     "The post is checked with the kiosks' own rules before it is sent.\n"},
+     "The post is checked with the kiosks' own rules before it is sent.  With a signing\n"
+     "key (--key FILE or the config's signing_key) it travels signed (Ed25519).\n"},
     {"retract", cmd_retract, "remove a post from the screens",
      "usage: crierctl retract ID [--all | --site SITE | --kiosk KIOSK]\n"
      "\n"
@@ -71,28 +73,64 @@ static const command commands[] = {
      "\n"
      "Shows the kiosk's id large on its screen for N seconds (default 10, 1..120), so\n"
      "you can tell which screen is which.\n"},
-    {"keygen", cmd_not_yet, "make a signing key pair (not yet available)",
-     "usage: crierctl keygen\n\nNot yet available (crisis override, issue 6).\n"},
-    {"alert", cmd_not_yet, "send a signed emergency alert (not yet available)",
-     "usage: crierctl alert ...\n\nNot yet available (crisis override, issue 6).\n"},
-    {"update", cmd_not_yet, "update an alert (not yet available)",
-     "usage: crierctl update ...\n\nNot yet available (crisis override, issue 6).\n"},
-    {"cancel", cmd_not_yet, "cancel an alert (not yet available)",
-     "usage: crierctl cancel ...\n\nNot yet available (crisis override, issue 6).\n"},
+    {"keygen", cmd_keygen, "make a signing key pair (secret .key, public .pub for the kiosks)",
+     "usage: crierctl keygen --issuer NAME --out DIR [--force]\n"
+     "\n"
+     "Writes DIR/NAME.key (the secret key, mode 0600: keep it on the staff machine) and\n"
+     "DIR/NAME.pub (install it in every kiosk's alert_keys_dir).  NAME is the issuer\n"
+     "name kiosks log and report with every alert (spaces become '-' in file names).\n"
+     "Refuses to overwrite existing files unless --force.  Prints the key id.\n"},
+    {"alert", cmd_alert, "send a signed emergency alert",
+     "usage: crierctl alert --event TEXT --severity S --headline TEXT [INFO OPTIONS]\n"
+     "                      [--lang TAG INFO OPTIONS]... [--info-file FILE.json]\n"
+     "                      [--all | --site SITE | --kiosk KIOSK] [--status STATUS]\n"
+     "                      [--id ID] [--sender S] [--note TEXT] [--key FILE]\n"
+     "                      [--wait N] [--timeout SECONDS]\n"
+     "       crierctl alert --from-cap FILE.xml [--all | --site SITE | --kiosk KIOSK] [--key FILE] [--wait N]\n"
+     "\n"
+     "INFO OPTIONS (one info block per language):\n"
+     "  --event TEXT  --headline TEXT  --description TEXT  --instruction TEXT  --area TEXT\n"
+     "  --severity Extreme|Severe|Moderate|Minor|Unknown\n"
+     "  --urgency Immediate|Expected|Future|Past|Unknown      (default Immediate)\n"
+     "  --certainty Observed|Likely|Possible|Unlikely|Unknown (default Observed)\n"
+     "  --expires TIME  --effective TIME  --onset TIME  --web URL  --sender-name TEXT\n"
+     "--lang TAG starts a new info block in that language; a block inherits event,\n"
+     "severity, urgency, certainty, times, area and web from the first one.\n"
+     "--info-file: a JSON array of info blocks in the wire format (docs/alerts.md).\n"
+     "STATUS: Actual (default), Exercise, Test.  TIME: RFC 3339 or +30m, +2h, +3d.\n"
+     "The alert is signed with --key FILE (else the config's signing_key), checked with\n"
+     "the kiosks' own rules, and published retained.  Prints its identifier.\n"
+     "--wait N: wait (up to --timeout) for N kiosks' receipts and print, per kiosk, the\n"
+     "time from send to screen, then count, p50, max and the kiosks that did not answer.\n"},
+    {"update", cmd_update, "replace a sent alert with new content",
+     "usage: crierctl update ID [INFO OPTIONS as for alert] [--status S] [--key FILE] [--wait N]\n"
+     "                     [--all | --site SITE | --kiosk KIOSK] [--ref-sender S]\n"
+     "\n"
+     "Sends a signed Update that replaces alert ID (and everything ID replaced) on every\n"
+     "screen, on ID's retained topic.  Without a scope the alert is looked up on the\n"
+     "broker (exit 6 if it is not there).  Prints the Update's own identifier.\n"},
+    {"cancel", cmd_cancel, "withdraw a sent alert from every screen",
+     "usage: crierctl cancel ID [--key FILE] [--wait N] [--all | --site SITE | --kiosk KIOSK]\n"
+     "                     [--ref-sender S] [--note TEXT]\n"
+     "\n"
+     "Sends a signed Cancel for alert ID on its retained topic: screens drop it now,\n"
+     "screens that are off get the Cancel when they reconnect.  Without a scope the\n"
+     "alert is looked up on the broker (exit 6 if it is not there).\n"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: crierctl [--broker mqtt(s)://HOST:PORT] [--user U --password-file F]\n"
-               "                [--cafile F] [--cert F --key F] [--config F] [--timeout S] [-v]\n"
+               "                [--cafile F] [--cert F --key F] [--signing-key F] [--sender S]\n"
+               "                [--config F] [--timeout S] [-v]\n"
                "                COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'crierctl COMMAND --help' explains a command.  Defaults come from\n"
                "~/.config/crierctl.conf (or --config F).  Exit codes: 0 ok, 1 bad arguments,\n"
-               "2 not yet available, 3 broker unreachable, 4 login or ACL refused, 5 no answer\n"
-               "from the kiosk, 6 not found, 7 the kiosk reported an error.\n");
+               "3 broker unreachable, 4 login or ACL refused, 5 no answer from the kiosk(s),\n"
+               "6 not found, 7 a kiosk reported an error or rejected the alert.\n");
 }
 
 int ctl_print_help(const char *name)
@@ -180,6 +218,10 @@ static int read_config(const char *path, ctl_opts *o, int missing_ok)
             set_str(&o->default_scope, v);
         else if (strcmp(k, "timeout") == 0)
             o->timeout_s = atoi(v);
+        else if (strcmp(k, "signing_key") == 0)
+            set_str(&o->signing_key, v);
+        else if (strcmp(k, "sender") == 0)
+            set_str(&o->sender, v);
         else {
             fprintf(stderr, "crierctl: %s:%d: unknown key '%s'\n", path, lineno, k);
             rc = -1;
@@ -198,6 +240,8 @@ static void free_opts(ctl_opts *o)
     free(o->certfile);
     free(o->keyfile);
     free(o->default_scope);
+    free(o->signing_key);
+    free(o->sender);
 }
 
 int main(int argc, char **argv)
@@ -236,7 +280,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         const char *val = NULL;
         static const char *const with_value[] = {"--broker", "--user", "--password-file", "--cafile", "--cert",
-                                                 "--key", "--config", "--timeout"};
+                                                 "--key", "--config", "--timeout", "--signing-key", "--sender"};
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
             size_t n = strlen(with_value[k]);
             if (strcmp(a, with_value[k]) == 0) {
@@ -282,6 +326,10 @@ int main(int argc, char **argv)
             set_str(&o.keyfile, val);
         } else if (strcmp(a, "--timeout") == 0) {
             o.timeout_s = atoi(val);
+        } else if (strcmp(a, "--signing-key") == 0) {
+            set_str(&o.signing_key, val);
+        } else if (strcmp(a, "--sender") == 0) {
+            set_str(&o.sender, val);
         } /* --config: handled above */
     }
     if (o.timeout_s <= 0 || o.timeout_s > 3600) {
