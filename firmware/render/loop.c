@@ -389,6 +389,8 @@ static void apply_message(app *a, crier_msg *m, int *changed)
         a->alerts = m->payload; /* take the snapshot */
         m->payload = NULL;
         snprintf(a->alert_snapshot_key, sizeof a->alert_snapshot_key, "%s", m->key ? m->key : "");
+        crier_eventlog_emit(a->o->events, "alerts_updated", "i:count", (int64_t)(a->alerts ? a->alerts->count : 0),
+                            NULL);
         a->alert_lang_turn = 0;
         a->alert_next_lang_mono = crier_mono_ms() + (int64_t)a->o->cfg->alert_language_s * 1000;
         a->alerts_unreported = 1;
