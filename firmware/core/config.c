@@ -73,6 +73,8 @@ static const key_def keys[] = {
     {"size", T_SIZE, 0, "0x0", 0, 0, NULL, "Screen size WxH; 0x0 = the display's native mode"},
     {"headless", T_BOOL, OFF(headless), "false", 0, 0, NULL,
      "Render into memory with the software renderer (no display)"},
+    {"headless_pace_hz", T_INT, OFF(headless_pace_hz), "0", 0, 240, NULL,
+     "Headless only: present frames on a grid of this rate, as vsync would (0: at once)"},
     {"fullscreen", T_BOOL, OFF(fullscreen), "true", 0, 0, NULL, "Full screen on a desktop"},
     {"rotation", T_INT, OFF(rotation), "0", 0, 270, NULL, "Screen rotation: 0, 90, 180 or 270"},
     {"vsync", T_BOOL, OFF(vsync), "true", 0, 0, NULL, "Pace presentation to the display refresh"},

@@ -70,6 +70,7 @@ typedef struct crier_config {
 
     int width, height; /* window/screen size; 0 = native */
     int headless;
+    int headless_pace_hz; /* present on a vsync-like grid when headless (0 = at once) */
     int fullscreen;
     int rotation;      /* 0, 90, 180, 270 */
     int vsync;

@@ -150,6 +150,13 @@ static void window_close(crier_display *d)
 
 const crier_backend crier_backend_window = {"window", window_open, window_wait, window_present, window_close};
 
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* ---- headless ----------------------------------------------------------- */
 
 static crier_err headless_open(crier_display *d, const crier_config *cfg)
@@ -163,6 +170,8 @@ static crier_err headless_open(crier_display *d, const crier_config *cfg)
     d->keeps_frame = 1; /* the memory surface is never swapped */
     d->width = cfg->width ? cfg->width : 1920;
     d->height = cfg->height ? cfg->height : 1080;
+    d->pace_hz = cfg->headless_pace_hz;
+    d->pace_origin_us = now_us();
     d->surface = SDL_CreateRGBSurfaceWithFormat(0, d->width, d->height, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!d->surface) {
         LOG_ERROR("render", "cannot allocate a %dx%d frame: %s", d->width, d->height, SDL_GetError());
@@ -183,9 +192,17 @@ static void headless_wait(crier_display *d, int timeout_ms)
         cond_wait_ms(d, timeout_ms);
 }
 
+/* With headless_pace_hz set, a present returns at the next tick of a fixed
+ * grid, as a vsynced display would: benchmarks see real frame pacing. */
 static void headless_present(crier_display *d)
 {
     SDL_RenderPresent(d->renderer);
+    if (d->pace_hz <= 0)
+        return;
+    int64_t period = 1000000 / d->pace_hz, t = now_us();
+    int64_t next = d->pace_origin_us + ((t - d->pace_origin_us) / period + 1) * period;
+    struct timespec ts = {(time_t)((next - t) / 1000000), (long)((next - t) % 1000000) * 1000};
+    nanosleep(&ts, NULL);
 }
 
 static void headless_close(crier_display *d)

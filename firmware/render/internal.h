@@ -26,6 +26,8 @@ typedef struct crier_display {
     SDL_Surface *surface;     /* headless target */
     int width, height;        /* output size in pixels */
     int use_sdl_wait;         /* 1: SDL_WaitEventTimeout; 0: condvar */
+    int pace_hz;              /* headless: present on a vsync-like grid (0 = at once) */
+    int64_t pace_origin_us;   /* start of that grid */
     int keeps_frame;          /* 1: the output keeps its pixels between presents
                                * (headless), so only changed areas are copied */
     Uint32 wake_event;        /* SDL user event type for wake-ups */
@@ -89,6 +91,11 @@ void crier_text_cache_free(crier_text_cache *c);
 const crier_text *crier_text_get(crier_text_cache *c, const char *s, const crier_text_style *style);
 /* Render without caching (for one-off slides); caller destroys tex. */
 crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text_style *style, crier_text *out);
+/* Draw without any block-sized buffer: line by line onto the current render
+ * target, top-left at (x, y).  Fills out's size, line count and truncated
+ * flag; out->tex stays NULL.  For text composed once into a slide. */
+crier_err crier_text_draw(crier_text_cache *c, const char *s, const crier_text_style *style, int x, int y,
+                          crier_text *out);
 uint64_t crier_text_renders(void);
 
 #endif

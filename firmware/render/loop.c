@@ -91,6 +91,7 @@ typedef struct app {
     size_t glyphs_missing;   /* crier_fontchain_missing_count() last reported */
     int64_t turn_start_us;   /* start of this loop turn */
     int full_copy_needed;    /* the output has not received a whole frame yet */
+    int64_t events_minute;   /* wall minute the events zone was last drawn for */
     uint64_t frames;
     int64_t last_screenshot_mono;
     int64_t next_alive_mono; /* next hooks.alive call */
@@ -407,6 +408,11 @@ static void apply_message(app *a, crier_msg *m, int *changed)
 
 static void update_clock(app *a, int64_t now_wall)
 {
+    /* Events say "Now" by the minute; a clock showing seconds need not redraw them. */
+    if (now_wall / 60000 != a->events_minute) {
+        a->events_minute = now_wall / 60000;
+        a->dirty |= DIRTY_EVENTS;
+    }
     char c[64], d[128];
     time_t t = (time_t)(now_wall / 1000);
     struct tm tm;
@@ -422,7 +428,7 @@ static void update_clock(app *a, int64_t now_wall)
     if (strcmp(c, a->clock_text) != 0 || strcmp(d, a->date_text) != 0) {
         snprintf(a->clock_text, sizeof a->clock_text, "%s", c);
         snprintf(a->date_text, sizeof a->date_text, "%s", d);
-        a->dirty |= DIRTY_HEADER | DIRTY_EVENTS; /* events say "Now" by the clock */
+        a->dirty |= DIRTY_HEADER;
         crier_eventlog_emit(a->o->events, "clock_updated", "s:clock", c, "s:date", d, NULL);
     }
 }
@@ -570,6 +576,32 @@ static int layout_zones_overlap(const crier_layout *l)
     return 0;
 }
 
+/* Draw a sample alert once, off screen, so the font sizes an alert uses are
+ * open before a real one arrives: the first alert is then as fast as the rest. */
+static void prewarm_alert_view(app *a)
+{
+    crier_alert *al = crier_alert_new();
+    crier_alert_info *in = al ? crier_alert_add_info(al) : NULL;
+    if (!in) {
+        crier_alert_free(al);
+        return;
+    }
+    al->identifier = crier_strdup("prewarm");
+    al->sender = crier_strdup("crier");
+    in->event = crier_strdup("Warning");
+    in->headline = crier_strdup("Headline");
+    in->instruction = crier_strdup("Instruction");
+    in->description = crier_strdup("Description");
+    in->area_desc = crier_strdup("Area");
+    in->severity = CRIER_SEVERITY_EXTREME;
+    crier_alert_list list = {&al, 1};
+    SDL_Texture *target = SDL_GetRenderTarget(a->d.renderer);
+    SDL_SetRenderTarget(a->d.renderer, a->screen);
+    crier_alertview_draw(a->d.renderer, a->texts, a->fonts, a->lw, a->lh, &list, 0);
+    SDL_SetRenderTarget(a->d.renderer, target);
+    crier_alert_free(al);
+}
+
 static crier_err app_open(app *a)
 {
 #ifdef __GLIBC__
@@ -621,6 +653,7 @@ static crier_err app_open(app *a)
                  layout_portrait ? "portrait" : "landscape", a->lw, a->lh, a->rotation);
     a->scene = (crier_scene){a->d.renderer, a->o->layout, cfg, a->texts, a->fonts, a->lw, a->lh};
     a->zones_overlap = layout_zones_overlap(a->o->layout);
+    prewarm_alert_view(a);
     const char *hook = getenv("CRIER_SCREENSHOT_OUTPUT");
     a->shot_output = hook && strcmp(hook, "1") == 0;
     const char *f = cfg->clock_format;
