@@ -175,7 +175,7 @@ int crier_feed_parse_rfc822(const char *s, int64_t *epoch_ms)
     if (mon < 0)
         return -1;
     long year = strtol(tok[2], &end, 10);
-    if (*end || year < 0)
+    if (*end || year < 0 || year > 9999) /* larger years overflow tm_year and the ms below (fuzz_iso8601) */
         return -1;
     if (year < 50)
         year += 2000;

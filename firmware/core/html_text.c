@@ -123,6 +123,22 @@ static int out_put_cp(out *o, unsigned cp)
     return out_put(o, b, n);
 }
 
+/* Append untrusted bytes (an attribute value) as valid UTF-8: invalid sequences
+ * become U+FFFD, control characters are dropped (an href is copied raw and may
+ * be cut inside a character by MAX_HREF; found by tests/fuzz/fuzz_html.c). */
+static int out_put_clean(out *o, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned cp;
+        i += crier_html_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+            continue;
+        if (out_put_cp(o, cp) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static void out_space(out *o)
 {
     o->space = 1;
@@ -567,7 +583,7 @@ char *crier_html_to_text(const char *html, size_t len, size_t max_out, unsigned 
                         char *u = href;
                         if (o.len > link_start)
                             out_space(&o);
-                        if (out_put(&o, "(", 1) || out_put(&o, u, strlen(u)) || out_put(&o, ")", 1))
+                        if (out_put(&o, "(", 1) || out_put_clean(&o, u, strlen(u)) || out_put(&o, ")", 1))
                             goto fail;
                     }
                 }
