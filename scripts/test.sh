@@ -1,21 +1,69 @@
 #!/usr/bin/env bash
 # test.sh - install missing Debian packages, build, and run the whole test suite.
 #
-#   scripts/test.sh [--sanitize] [-- CTEST_ARGS...]
-#     --sanitize   build with ASan + UBSan in build-asan/ and run the suite there
+#   scripts/test.sh [--quick] [--stage NAME]... [-- CTEST_ARGS...]
 #
-# The suite starts its own servers (mosquitto, HTTP) on free loopback ports.
-set -euo pipefail
+# Stages (all by default, in this order; CI runs them all):
+#   suite     build in build/ and run every test with ctest (valgrind included)
+#   sanitize  build in build-asan/ with ASan + UBSan and run the suite again
+#   fuzz      build the libFuzzer targets and run each for 20 s (smoke)
+#   cross     aarch64 cross build; core unit tests and the headless render
+#             test under qemu-aarch64
+#   soak      3-minute accelerated soak (RSS growth, descriptor leaks)
+# --quick     the suite stage only.
+# Every stage starts the servers it needs (mosquitto, HTTP) on free loopback ports.
+set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bdir=$root/build cmake_args=()
+stages=() ctest_args=()
 while (($#)); do
   case $1 in
-    --sanitize) bdir=$root/build-asan; cmake_args+=(-DCRIER_SANITIZE=ON) ;;
-    --) shift; break ;;
-    *) echo "test.sh: unknown option '$1'" >&2; exit 2 ;;
+    --quick) stages=(suite) ;;
+    --stage) stages+=("$2"); shift ;;
+    --sanitize) stages+=(sanitize) ;; # kept for muscle memory
+    --) shift; ctest_args=("$@"); break ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "test.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-"$root/scripts/build.sh" "$bdir" -DCRIER_TESTS=ON "${cmake_args[@]}"
-cd "$bdir"
-ctest --output-on-failure -j2 --timeout 900 "$@"
+((${#stages[@]})) || stages=(suite sanitize fuzz cross soak)
+
+"$root/scripts/deps.sh" || exit 1
+passed=0 failed=0 failed_names=()
+run_stage() {
+  local name=$1 start=$SECONDS rc=0
+  echo "=== stage $name"
+  case $name in
+    suite)
+      "$root/scripts/build.sh" "$root/build" -DCRIER_TESTS=ON &&
+        (cd "$root/build" && ctest --output-on-failure -j2 --timeout 900 -LE cross "${ctest_args[@]}") || rc=$?
+      ;;
+    sanitize)
+      "$root/scripts/build.sh" "$root/build-asan" -DCRIER_TESTS=ON -DCRIER_SANITIZE=ON &&
+        (cd "$root/build-asan" && CRIER_SANITIZE_BUILD=1 CRIER_SKIP_TIMING=1 \
+          ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+          ctest --output-on-failure -j2 --timeout 900 -LE 'cross|valgrind' "${ctest_args[@]}") || rc=$?
+      ;;
+    fuzz)
+      "$root/scripts/fuzz.sh" --time 20 --jobs 2 || rc=$?
+      ;;
+    cross)
+      bash "$root/scripts/cross-build.sh" --configure-only "$root/build-arm64" &&
+        CRIER_CROSS=1 bash "$root/tests/scripts/test_cross_arm64.sh" || rc=$?
+      ;;
+    soak)
+      if [[ -x "$root/bench/soak" ]]; then
+        "$root/bench/soak" --ci --build "$root/build" || rc=$?
+      else
+        echo "no bench/soak yet"; rc=1
+      fi
+      ;;
+    *) echo "test.sh: unknown stage '$name'" >&2; rc=2 ;;
+  esac
+  echo "=== stage $name: $([[ $rc -eq 0 ]] && echo ok || echo "FAILED (exit $rc)") in $((SECONDS - start)) s"
+  if [[ $rc -eq 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names+=("$name"); fi
+}
+for s in "${stages[@]}"; do run_stage "$s"; done
+((failed == 0)) || echo "failed stages: ${failed_names[*]}"
+echo "stages: $passed passed, $failed failed"
+((failed == 0))

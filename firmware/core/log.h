@@ -29,7 +29,8 @@ const char *crier_log_level_name(crier_log_level level);
 
 void crier_log(crier_log_level level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void crier_logv(crier_log_level level, const char *component, const char *fmt, va_list ap);
+void crier_logv(crier_log_level level, const char *component, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #define LOG_DEBUG(comp, ...) crier_log(CRIER_LOG_DEBUG, comp, __VA_ARGS__)
 #define LOG_INFO(comp, ...) crier_log(CRIER_LOG_INFO, comp, __VA_ARGS__)
