@@ -57,9 +57,23 @@ has_display() {
   return 1
 }
 
+# A signing key for the demo's emergency desk: the kiosk trusts its public half.
+mkdir -p "$out/keys" "$out/staff"
+[[ -f "$out/staff/Demo-Desk.key" ]] || "$bdir/crierctl" keygen --issuer "Demo Desk" --out "$out/staff" >/dev/null
+cp "$out/staff/Demo-Desk.pub" "$out/keys/"
+ctl="$bdir/crierctl --broker mqtt://127.0.0.1:$port"
+cat >&2 <<MSG
+demo: while it runs, try from another terminal:
+  $ctl post --title "Library closes at 16:00 today" --priority 10 --key $out/staff/Demo-Desk.key
+  $ctl alert --key $out/staff/Demo-Desk.key --event "Flood warning" --severity Extreme \\
+      --headline "Leave the riverside district now" --instruction "Go to the sports hall on Hill Road" --expires +10m --wait 1
+  $ctl cancel ID --all --key $out/staff/Demo-Desk.key        (ID: what 'alert' printed)
+  $ctl status
+MSG
+
 args=(--config "$out/content/demo.conf"
       --set "broker_url=mqtt://127.0.0.1:$port"
-      --set "cache_dir=$out/cache" --set "state_dir=$out/state")
+      --set "cache_dir=$out/cache" --set "state_dir=$out/state" --set "alert_keys_dir=$out/keys")
 [[ -n "$run_for" ]] && args+=(--run-for "$run_for")
 if ((headless)) || ! has_display; then
   shot=$out/screen.png
