@@ -16,6 +16,7 @@
 #include "core/power_schedule.h"
 #include "io/alerts.h"
 #include "io/display_power.h"
+#include "io/imagerelay.h"
 #include "io/mqtt.h"
 #include "io/proofplay.h"
 #include "io/sdnotify.h"
@@ -120,6 +121,7 @@ typedef struct kiosk_ctx {
     crier_proofplay *proofplay; /* NULL when off */
     crier_sources *sources;
     crier_alerts *alerts;
+    crier_imagerelay *images; /* downloads the images of MQTT posts */
 } kiosk_ctx;
 
 static void on_alert_presented(void *ud, const char *sender, const char *identifier, int64_t presented_ms)
@@ -465,6 +467,12 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     if (cfg.broker_url[0]) {
+        crier_imagerelay_config ic = {.cache_dir = cfg.cache_dir, .ca_file = cfg.feed_ca_file,
+                                      .max_bytes = (size_t)cfg.feed_image_max_bytes,
+                                      .timeout_s = cfg.feed_timeout_s, .to = &mb};
+        board.images = crier_imagerelay_start(&ic);
+        if (!board.images)
+            LOG_WARN("main", "image downloads for posts unavailable; posts show without images");
         crier_mqtt_config mc = {
             .broker = cfg.broker_url,
             .kiosk = cfg.kiosk_id,
@@ -481,7 +489,7 @@ int main(int argc, char **argv)
             .reconnect_min_ms = cfg.broker_reconnect_min_ms,
             .reconnect_max_ms = cfg.broker_reconnect_max_ms,
             .screenshot_max_bytes = (size_t)cfg.screenshot_max_bytes,
-            .mailbox = &mb,
+            .mailbox = board.images ? crier_imagerelay_inbox(board.images) : &mb,
             .proofplay = board.proofplay,
             .feeds_json = feeds_json,
             .feeds_ud = sources,
@@ -524,6 +532,7 @@ cleanup:
     crier_alerts_set_mqtt(board.alerts, NULL);
     crier_mqtt_stop(board.mqtt); /* publishes "offline" and joins */
     crier_alerts_stop(board.alerts);
+    crier_imagerelay_stop(board.images);
     crier_proofplay_free(board.proofplay);
     crier_display_power_free(board.power);
     crier_sources_stop(sources);

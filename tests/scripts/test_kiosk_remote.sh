@@ -17,7 +17,8 @@ mkdir -p "$TMP/state"
 ev=$TMP/ev.jsonl
 "$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --headless --size 960x540 \
   --set broker_url="$url" --set kiosk_id=hall-1 --set site=town-hall --set state_dir="$TMP/state" \
-  --set heartbeat_s=5 --events "$ev" 2>"$TMP/crier.log" &
+  --set heartbeat_s=5 --set cache_dir="$TMP/cache" --set feed_image_max_bytes=100000 \
+  --events "$ev" 2>"$TMP/crier.log" &
 kpid=$!
 on_exit "kill $kpid 2>/dev/null"
 wait_for() { # wait_for SECONDS PATTERN FILE
@@ -34,6 +35,24 @@ check "the post is shown on the kiosk" wait_for 5 "\"event\":\"item_shown\",\"id
 check "status shows what is on screen" wait_for 10 "Boil-water" <(sleep 6; ctl status 2>&1)
 ctl retract "$id" >/dev/null
 check "retract removes it" wait_for 5 "\"event\":\"item_retracted\",\"id\":\"$id\"" "$ev"
+
+# A post's image URL is downloaded into the cache and the post shown with it.
+mkdir -p "$TMP/www"
+cp "$CRIER_SOURCE/assets/demo/town-hall.png" "$TMP/www/hall.png"
+head -c 300000 /dev/urandom > "$TMP/www/huge.png"
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+(cd "$TMP/www" && exec python3 -m http.server "$hport" --bind 127.0.0.1 >/dev/null 2>&1) &
+hpid=$!
+on_exit "kill $hpid"
+sleep 0.5
+pid3=$(ctl post --kiosk hall-1 --title "Open house" --image "http://127.0.0.1:$hport/hall.png" --priority 70)
+check "post with an image URL is shown at once" wait_for 5 "\"item_shown\",\"id\":\"$pid3\"" "$ev"
+check "its image is downloaded into the cache" wait_for 5 "image of post '$pid3' downloaded" "$TMP/crier.log"
+check "the cached file is the PNG" cmp -s "$TMP/www/hall.png" "$(ls "$TMP"/cache/img/*.png | head -1)"
+pid4=$(ctl post --kiosk hall-1 --title "Too big" --image "http://127.0.0.1:$hport/huge.png" --priority 71)
+check "an image over the cap is refused with a log line" wait_for 5 "huge.png is larger than 100000 bytes" "$TMP/crier.log"
+check "and the post is still shown" wait_for 5 "\"item_shown\",\"id\":\"$pid4\"" "$ev"
+ctl retract "$pid3" >/dev/null; ctl retract "$pid4" >/dev/null
 
 ctl identify hall-1 --seconds 2 >/dev/null
 check "identify shows the kiosk id" wait_for 5 '"event":"identify"' "$ev"
