@@ -442,7 +442,7 @@ static crier_err curl_failure(xfer *x, CURLcode code, char *msg, size_t len)
     const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-        snprintf(msg, len, "timed out: %s", detail);
+        snprintf(msg, len, "timed out: %.180s", detail);
         return CRIER_ERR_TIMEOUT;
     case CURLE_FILESIZE_EXCEEDED:
         snprintf(msg, len, "body over the %zu-byte cap (Content-Length)", x->max);
@@ -455,19 +455,19 @@ static crier_err curl_failure(xfer *x, CURLcode code, char *msg, size_t len)
         snprintf(msg, len, "out of memory receiving the body");
         return CRIER_ERR_NOMEM;
     case CURLE_TOO_MANY_REDIRECTS:
-        snprintf(msg, len, "too many redirects: %s", detail);
+        snprintf(msg, len, "too many redirects: %.180s", detail);
         return CRIER_ERR_NET;
     case CURLE_COULDNT_CONNECT:
-        snprintf(msg, len, "cannot connect: %s", detail);
+        snprintf(msg, len, "cannot connect: %.180s", detail);
         return CRIER_ERR_NET;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CERTPROBLEM:
-        snprintf(msg, len, "TLS verification failed: %s", detail);
+        snprintf(msg, len, "TLS verification failed: %.180s", detail);
         return CRIER_ERR_AUTH;
     case CURLE_PARTIAL_FILE:
-        snprintf(msg, len, "truncated body: %s", detail);
+        snprintf(msg, len, "truncated body: %.180s", detail);
         return CRIER_ERR_NET;
     default:
         snprintf(msg, len, "%s", detail);
