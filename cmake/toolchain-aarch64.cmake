@@ -52,7 +52,18 @@ set(CRIER_DEB_ARCH arm64 CACHE STRING "Debian architecture of the packages built
 
 find_program(CRIER_QEMU_AARCH64 NAMES qemu-aarch64-static qemu-aarch64)
 if(CRIER_QEMU_AARCH64)
-  # Multiarch libc6:arm64 provides /lib/ld-linux-aarch64.so.1, so qemu needs
-  # no -L; the prefix below covers a toolchain-only install.
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${CRIER_QEMU_AARCH64} -L /usr/${CRIER_CROSS_TRIPLET})
+  # The dynamic loader and libc must come from the SAME glibc build.  With
+  # multiarch libc6:arm64 installed (cross-build.sh installs it with the arm64
+  # -dev packages) the right prefix is "/": "-L /usr/aarch64-linux-gnu" made
+  # qemu load that folder's ld-linux-aarch64.so.1 (libc6-arm64-cross, e.g.
+  # 2.36-8cross1) but /lib/aarch64-linux-gnu/libc.so.6 from libc6:arm64
+  # (2.36-9+deb12u14), which has no copy in that prefix: the two disagree on
+  # the loader's private data, and the first pthread_create() spun forever
+  # walking the stack cache list (every threaded test "hung" under qemu).
+  # The toolchain prefix stays for a toolchain-only install without libc6:arm64.
+  if(EXISTS /lib/ld-linux-aarch64.so.1 AND EXISTS /lib/${CRIER_CROSS_TRIPLET}/libc.so.6)
+    set(CMAKE_CROSSCOMPILING_EMULATOR ${CRIER_QEMU_AARCH64} -L /)
+  else()
+    set(CMAKE_CROSSCOMPILING_EMULATOR ${CRIER_QEMU_AARCH64} -L /usr/${CRIER_CROSS_TRIPLET})
+  endif()
 endif()

@@ -61,7 +61,16 @@ arm64_packages() {
 # unpack_extra DIR: unpack the arm64 extract_only packages into DIR/usr and
 # point their .pc files and .so links at DIR and the multiarch runtime libs.
 unpack_extra() {
-  local dir=$1 tmp pkg deb pc link target
+  local dir=$1 tmp pkg deb pc link target want
+  # Already unpacked for these exact package versions: nothing to download.
+  want=$(for pkg in "${extract_only[@]}"; do
+           echo "$pkg $(apt-cache policy "$pkg:arm64" 2>/dev/null | sed -n 's/^ *Candidate: //p')"
+         done)
+  if [[ -f "$dir/.crier-stamp" && "$(cat "$dir/.crier-stamp")" == "$want" ]] &&
+     ! grep -q ' (none)$\| $' <<<"$want"; then
+    echo "cross-build: $dir up to date" >&2
+    return 0
+  fi
   tmp=$(mktemp -d)
   rm -rf "$dir"
   mkdir -p "$dir/usr/lib/aarch64-linux-gnu/pkgconfig"
@@ -79,16 +88,30 @@ unpack_extra() {
     target=$(readlink "$link")
     ln -sfn "/usr/lib/aarch64-linux-gnu/${target##*/}" "$link"
   done
+  printf '%s\n' "$want" >"$dir/.crier-stamp"
+}
+
+# all_installed PKG...: every package (name:arch) is installed ("ii").
+all_installed() {
+  local status
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}\n' "$@" 2>/dev/null) || return 1
+  [[ $(grep -c '^ii' <<<"$status") -eq $# ]]
 }
 
 if ((setup)); then
   step "setup (arm64 architecture, cross compiler, qemu, arm64 -dev packages)"
+  mapfile -t pkgs < <(arm64_packages)
+  pkgs+=(crossbuild-essential-arm64 qemu-user-static)
+fi
+if ((setup)) && dpkg --print-foreign-architectures | grep -qx arm64 && all_installed "${pkgs[@]}"; then
+  # Idempotent and fast on a machine that has everything: no apt-get update.
+  echo "cross-build: all ${#pkgs[@]} packages already installed" >&2
+  step_done
+elif ((setup)); then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     $sudo dpkg --add-architecture arm64
   fi
   $sudo apt-get update -q >&2
-  mapfile -t pkgs < <(arm64_packages)
-  pkgs+=(crossbuild-essential-arm64 qemu-user-static)
   # Simulate first: multiarch needs identical versions of each shared
   # package; if apt wants to remove anything, stop rather than break the host.
   plan=$(apt-get -s install -y --no-install-recommends "${pkgs[@]}")

@@ -41,6 +41,9 @@ typedef enum crier_feed_type {
 int crier_feed_type_parse(const char *name);
 const char *crier_feed_type_name(crier_feed_type type);
 
+/* Default of crier_feed_opts.max_recur_total (iterator steps per iCalendar document). */
+#define CRIER_FEED_DEFAULT_RECUR_TOTAL 500000u
+
 typedef struct crier_feed_opts {
     const char *source;         /* source name copied into item->source (required) */
     const char *base_dir;       /* CRIER_FEED_FILE: relative image paths resolve here; may be NULL */
@@ -54,6 +57,11 @@ typedef struct crier_feed_opts {
     unsigned max_elements;      /* XML: most elements in one document (default 200000) */
     unsigned max_instances;     /* iCalendar: most instances of one recurring event (default 100) */
     unsigned max_recur_steps;   /* iCalendar: most iterator steps per RRULE (default 20000) */
+    unsigned max_recur_total;   /* iCalendar: recurrence work for the whole document, in iterator steps
+                                 * (~1 us each; an iterator costs 100, a sub-daily step filtered by
+                                 * BY parts more); default 500000, 0 = the default.  Once used up,
+                                 * later recurring events are skipped (one warning) and what was
+                                 * expanded so far is kept */
     int include_boosts;         /* Mastodon: keep reblogs (shown as the original post) */
     int include_replies;        /* Mastodon: keep replies */
     int link_urls;              /* append link URLs to body text */

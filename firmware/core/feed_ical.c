@@ -11,9 +11,26 @@
  *     (valid until the start);
  *   - STATUS:CANCELLED events and instances are dropped; events that have
  *     ended are dropped; events starting after the window are dropped;
- *   - RRULE is expanded with libical's iterator, jumping to the window when the
- *     rule has no COUNT, bounded by opts->max_recur_steps iterator steps and
- *     opts->max_instances kept instances per event; EXDATE removes instances;
+ *   - RRULE is expanded with libical's iterator.  When the rule has no COUNT
+ *     the iterator starts at the window (now - duration): daily and coarser
+ *     rules through icalrecur_iterator_set_start (two days early), sub-daily
+ *     ones by moving DTSTART (fast_forward), so an event repeating every second
+ *     since 2000 costs a handful of steps, not years of them.  Work is bounded three ways: per event,
+ *     opts->max_recur_steps iterator steps and opts->max_instances kept
+ *     instances; per document, opts->max_recur_total units of work (COUNT
+ *     rules cannot jump and walk from DTSTART: a thousand of them would
+ *     otherwise cost a thousand times the per-rule cap).  A unit is one
+ *     iterator step (~1 us); creating an iterator costs ITERATOR_COST (libical
+ *     sets up an ICU calendar, ~0.1 ms); a step of a sub-daily rule filtered by
+ *     a coarser BY part costs the walk libical does inside it, and a rule whose
+ *     walk exceeds SUBDAILY_MAX_WALK (FREQ=SECONDLY;BYMONTH=1: tens of seconds
+ *     in ONE next() call) is not expanded at all.  Sub-daily rules move
+ *     DTSTART itself to the window by whole repeats of their pattern when it
+ *     is provably the same (fast_forward), else walk from DTSTART.  When the document budget is used up, the
+ *     recurring events after that point are skipped (counted, one warning) and
+ *     everything kept so far is returned: a calendar with one runaway section
+ *     still shows its other events;
+ *     EXDATE removes instances;
  *     a VEVENT with RECURRENCE-ID replaces (or cancels) that one instance;
  *   - ids: UID for single events, UID "@" UTC start (e.g. "x@20261126T090000Z")
  *     for instances: stable across refreshes;
@@ -50,6 +67,10 @@ typedef struct ical_ctx {
     override_key *overrides;
     size_t n_overrides;
     size_t parse_errors, dropped_no_start, capped_rules, cancelled;
+    unsigned recur_total;            /* opts->max_recur_total, or its default */
+    unsigned long long recur_budget; /* work left for the whole document (see max_recur_total) */
+    unsigned long long recur_steps;  /* iterator steps taken so far */
+    size_t skipped_no_budget;        /* recurring events not expanded: budget used up */
     crier_err rc;
 } ical_ctx;
 
@@ -214,6 +235,108 @@ static size_t collect_exdates(ical_ctx *c, icalcomponent *ev, int64_t *ex)
     return n;
 }
 
+/* ---- recurrence cost ---------------------------------------------------------- */
+
+#define SUBDAILY_MAX_WALK 100000 /* most units libical may walk inside one next() */
+#define ITERATOR_COST 100        /* budget charged per iterator: icalrecur_iterator_new ~ 100 steps */
+
+static int has_by(const short *a)
+{
+    return a[0] != ICAL_RECURRENCE_ARRAY_MAX;
+}
+
+/* Seconds per unit of a sub-daily frequency, 0 for DAILY and coarser. */
+static int64_t subdaily_unit(icalrecurrencetype_frequency f)
+{
+    return f == ICAL_SECONDLY_RECURRENCE ? 1 : f == ICAL_MINUTELY_RECURRENCE ? 60 : f == ICAL_HOURLY_RECURRENCE ? 3600 : 0;
+}
+
+/* How many frequency units libical may walk inside one icalrecur_iterator_next()
+ * of a sub-daily rule before a BY* filter matches again: the span of the coarsest
+ * BY part over the rule's period (FREQ=SECONDLY;BYMONTH=1 walks every second of
+ * eleven months, tens of seconds of CPU, in a single call our step count never
+ * sees).  1 for a rule without BY parts or a DAILY or coarser rule. */
+static int64_t subdaily_walk(const struct icalrecurrencetype *r)
+{
+    int64_t unit = subdaily_unit(r->freq);
+    if (!unit)
+        return 1;
+    int64_t span = 0;
+    if (has_by(r->by_second))
+        span = 60;
+    if (has_by(r->by_minute))
+        span = 3600;
+    if (has_by(r->by_hour))
+        span = 86400;
+    if (has_by(r->by_day))
+        span = 7 * 86400;
+    if (has_by(r->by_month_day))
+        span = 62 * 86400;
+    if (has_by(r->by_year_day) || has_by(r->by_week_no) || has_by(r->by_month) || has_by(r->by_set_pos))
+        span = 4 * 366 * 86400LL; /* Feb 29, day 366: leap years only */
+    int64_t period = unit * (r->interval > 0 ? r->interval : 1);
+    return span / period > 1 ? span / period : 1;
+}
+
+/* Wall-clock seconds of t's fields, no zone applied (proleptic Gregorian). */
+static int64_t wall_seconds(struct icaltimetype t)
+{
+    int64_t y = t.year - (t.month <= 2), m = t.month;
+    int64_t era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + t.day - 1;
+    int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return days * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Sub-daily rules are moved to the window by shifting DTSTART itself forward by
+ * whole repeats of the rule's pattern, to the last repeat at or before target;
+ * the iterator then starts at the window with no walking.  (libical's set_start
+ * positions to the day and then walks every second of it inside the first
+ * next(): ~15 ms for SECONDLY, and for sub-daily intervals that do not divide a
+ * day it loses the interval's phase: measured, see test_feed_ical.c.)
+ *   - UTC or floating DTSTART only: in a TZID zone, libical's stepping across
+ *     DST changes did not match a shift in either wall or absolute time
+ *     (measured), so zoned sub-daily rules walk from DTSTART;
+ *   - no BY parts: the occurrences repeat every interval x unit of wall time;
+ *   - BYSECOND/BYMINUTE/BYHOUR/BYDAY (no ordinal): the pattern repeats every
+ *     lcm(interval x unit, 1 week).
+ * 0 when base was moved (or needs no move), -1 when the rule is not eligible:
+ * the caller walks from DTSTART, bounded by the step caps. */
+static int fast_forward(const struct icalrecurrencetype *r, struct icaltimetype *base, icaltimezone *zone,
+                        struct icaltimetype target_wall)
+{
+    int64_t unit = subdaily_unit(r->freq);
+    if (!unit || r->count || base->is_date || r->rscale || has_by(r->by_month_day) || has_by(r->by_year_day) ||
+        has_by(r->by_week_no) || has_by(r->by_month) || has_by(r->by_set_pos))
+        return -1;
+    if (!icaltime_is_utc(*base) && zone)
+        return -1;
+    int64_t period = unit * (r->interval > 0 ? r->interval : 1);
+    if (has_by(r->by_second) || has_by(r->by_minute) || has_by(r->by_hour) || has_by(r->by_day)) {
+        for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+            if (icalrecurrencetype_day_position(r->by_day[i]) != 0)
+                return -1;
+        const int64_t week = 7 * 86400;
+        period = period / gcd64(period, week) * week;
+    }
+    int64_t diff = wall_seconds(target_wall) - wall_seconds(*base);
+    if (diff > period) {
+        int64_t shift = diff / period * period;
+        icaltime_adjust(base, (int)(shift / 86400), 0, 0, (int)(shift % 86400));
+    }
+    return 0;
+}
+
 static void do_event(ical_ctx *c, icalcomponent *ev)
 {
     const crier_feed_opts *o = c->opts;
@@ -282,21 +405,39 @@ static void do_event(ical_ctx *c, icalcomponent *ev)
         add_instance(c, ev, uid, start, end, 0);
         return;
     }
+    if (c->recur_budget == 0) {
+        c->skipped_no_budget++;
+        return;
+    }
+    /* Budget charge per iterator step: 1, or the walk libical may do inside it. */
+    int64_t walk = subdaily_walk(&rule);
+    if (walk > SUBDAILY_MAX_WALK) {
+        c->parse_errors++;
+        LOG_WARN("feed", "%s: recurrence of \"%.80s\" not expanded: FREQ=%s filtered by coarse BY parts "
+                 "would walk %lld steps per occurrence", o->source ? o->source : "?", uid,
+                 icalrecur_freq_to_string(rule.freq), (long long)walk);
+        return;
+    }
+    unsigned long long charge = 1 + (unsigned long long)walk / 1000;
     int64_t ex[MAX_EXDATES];
     size_t n_ex = collect_exdates(c, ev, ex);
     struct icaltimetype base = dts;
     if (!base.is_date && !icaltime_is_utc(base) && zone)
         base.zone = zone;
-    icalrecur_iterator *it = icalrecur_iterator_new(rule, base);
-    if (!it) {
-        c->parse_errors++;
-        return;
-    }
-    /* Jump near the window when allowed (no COUNT) to avoid stepping through years. */
-    int64_t jump_ms = o->now_ms - (dur > 0 ? dur : 0) - DAY_MS;
-    if (rule.count == 0 && jump_ms > start) {
+    /* Jump to the window when allowed (no COUNT) to avoid stepping through years.
+     * An instance is kept when it ends after now, i.e. starts after now - dur.
+     * Sub-daily rules: exact (fast_forward), one second of slack for the ms -> s
+     * rounding; a day of slack would cost 86 400 steps per SECONDLY rule, far
+     * over max_recur_steps, and keep nothing.  Daily and coarser rules use
+     * set_start two days early (a few steps): the UTC date of a DATE rule may be
+     * a day off the local one, and libical 3.0's set_start skipped a same-day
+     * occurrence of a TZID rule when started on that day. */
+    int64_t jump_ms = o->now_ms - (dur > 0 ? dur : 0) - (subdaily_unit(rule.freq) ? 1000 : 2 * DAY_MS);
+    int jump = rule.count == 0 && jump_ms > start;
+    struct icaltimetype js = icaltime_null_time();
+    if (jump) {
         icaltimezone *z = base.is_date ? NULL : (icaltime_is_utc(base) ? icaltimezone_get_utc_timezone() : zone);
-        struct icaltimetype js = icaltime_from_timet_with_zone((time_t)(jump_ms / 1000), base.is_date, z);
+        js = icaltime_from_timet_with_zone((time_t)(jump_ms / 1000), base.is_date, z);
         if (!z && !base.is_date) {
             /* floating: express the jump in local wall time */
             time_t s = (time_t)(jump_ms / 1000);
@@ -306,6 +447,19 @@ static void do_event(ical_ctx *c, icalcomponent *ev)
             js.year = tm.tm_year + 1900, js.month = tm.tm_mon + 1, js.day = tm.tm_mday;
             js.hour = tm.tm_hour, js.minute = tm.tm_min, js.second = tm.tm_sec;
         }
+        if (subdaily_unit(rule.freq)) {
+            /* DTSTART itself moved, or (not eligible) walk from it: never set_start */
+            (void)fast_forward(&rule, &base, zone, js);
+            jump = 0;
+        }
+    }
+    c->recur_budget -= ITERATOR_COST < c->recur_budget ? ITERATOR_COST : c->recur_budget;
+    icalrecur_iterator *it = icalrecur_iterator_new(rule, base);
+    if (!it) {
+        c->parse_errors++;
+        return;
+    }
+    if (jump) {
         if (!icalrecur_iterator_set_start(it, js)) {
             icalrecur_iterator_free(it);
             it = icalrecur_iterator_new(rule, base);
@@ -316,12 +470,19 @@ static void do_event(ical_ctx *c, icalcomponent *ev)
         }
     }
     unsigned steps = 0, kept = 0;
-    int capped = 0;
+    int capped = 0, out_of_budget = 0;
     for (;;) {
-        if (steps++ >= o->max_recur_steps) {
+        if (steps >= o->max_recur_steps) {
             capped = 1;
             break;
         }
+        if (c->recur_budget == 0) {
+            out_of_budget = 1;
+            break;
+        }
+        steps++;
+        c->recur_budget -= charge < c->recur_budget ? charge : c->recur_budget;
+        c->recur_steps++;
         struct icaltimetype t = icalrecur_iterator_next(it);
         if (icaltime_is_null_time(t))
             break;
@@ -344,10 +505,17 @@ static void do_event(ical_ctx *c, icalcomponent *ev)
         kept++;
     }
     icalrecur_iterator_free(it);
-    if (capped) {
-        c->capped_rules++;
-        LOG_WARN("feed", "%s: recurrence of \"%.80s\" capped (%u steps, %u instances kept)",
-                 o->source ? o->source : "?", uid, steps, kept);
+    if (out_of_budget) {
+        LOG_WARN("feed",
+                 "%s: recurrence budget of the document (max_recur_total %u) used up at \"%.80s\" "
+                 "(%u instances kept); later recurring events are skipped",
+                 o->source ? o->source : "?", c->recur_total, uid, kept);
+    } else if (capped) {
+        /* one line for the first capped rule, the count in the summary: a feed
+         * of a thousand runaway rules must not write a thousand log lines */
+        if (c->capped_rules++ == 0)
+            LOG_WARN("feed", "%s: recurrence of \"%.80s\" capped (%u steps, %u instances kept)",
+                     o->source ? o->source : "?", uid, steps, kept);
     }
 }
 
@@ -379,6 +547,8 @@ crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_op
         return CRIER_ERR_PARSE;
     }
     ical_ctx c = {.opts = opts, .win_start = opts->now_ms, .win_end = opts->now_ms + opts->window_ms};
+    c.recur_total = opts->max_recur_total ? opts->max_recur_total : CRIER_FEED_DEFAULT_RECUR_TOTAL;
+    c.recur_budget = c.recur_total;
     c.hard_cap = opts->max_items * 4 > 1000 ? opts->max_items * 4 : 1000;
     crier_item_list_init(&c.items);
     crier_err rc = CRIER_OK;
@@ -428,6 +598,11 @@ crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_op
         crier_feed_set_err(err, err_len, "ical: %s", crier_strerror(rc));
         goto cleanup;
     }
+    if (c.capped_rules > 1 || c.skipped_no_budget)
+        LOG_WARN("feed", "%s: %zu recurrence(s) capped, %zu recurring event(s) skipped (document budget "
+                 "max_recur_total %u used up), %llu iterator steps in all",
+                 opts->source ? opts->source : "?", c.capped_rules, c.skipped_no_budget, c.recur_total,
+                 c.recur_steps);
     if (c.parse_errors || c.dropped_no_start)
         LOG_WARN("feed", "%s: %zu malformed iCalendar line(s), %zu event(s) without a usable DTSTART dropped",
                  opts->source ? opts->source : "?", c.parse_errors, c.dropped_no_start);

@@ -279,6 +279,63 @@ static int json_depth_ok(const char *buf, size_t len, int limit)
     return 1;
 }
 
+static int text_ok(const char *s, int multiline);
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A member name that occurs more than once in obj (cJSON keeps every copy and
+ * lookups see the first, a loop over members the last: {"valid_until":1000,
+ * "valid_until":<future>} must not be read either way), else NULL.  Sorted
+ * copy of the names, O(n log n): payloads are capped, a member costs >= 6
+ * bytes.  Same rule as alert.c's check_members, which knows its names up front. */
+static const char *json_repeated_key(const cJSON *obj, int *nomem)
+{
+    size_t n = 0;
+    *nomem = 0;
+    for (const cJSON *f = obj->child; f; f = f->next)
+        n++;
+    if (n < 2)
+        return NULL;
+    const char **keys = malloc(n * sizeof *keys);
+    if (!keys) {
+        *nomem = 1;
+        return NULL;
+    }
+    n = 0;
+    for (const cJSON *f = obj->child; f; f = f->next)
+        keys[n++] = f->string ? f->string : "";
+    qsort(keys, n, sizeof *keys, cmp_key);
+    const char *dup = NULL;
+    for (size_t i = 1; i < n && !dup; i++)
+        if (strcmp(keys[i - 1], keys[i]) == 0)
+            dup = keys[i];
+    free(keys);
+    return dup;
+}
+
+/* CRIER_OK when every member name of root is unique, else CRIER_ERR_INVAL with
+ * "field 'NAME' repeated" (the name shown only when it is printable). */
+static crier_err check_unique_fields(const cJSON *root, char *err, size_t elen)
+{
+    int nomem = 0;
+    const char *dup = json_repeated_key(root, &nomem);
+    if (nomem) {
+        emsg(err, elen, "out of memory");
+        return CRIER_ERR_NOMEM;
+    }
+    if (!dup)
+        return CRIER_OK;
+    char shown[40];
+    snprintf(shown, sizeof shown, "%s", dup);
+    if (!text_ok(shown, 0))
+        strcpy(shown, "?");
+    emsg(err, elen, "field '%s' repeated", shown);
+    return CRIER_ERR_INVAL;
+}
+
 /* Shared front door for JSON payloads: size, UTF-8, depth, then cJSON. */
 static crier_err json_open(const char *buf, size_t len, size_t max, cJSON **out, char *err, size_t elen)
 {
@@ -469,6 +526,8 @@ crier_err crier_post_parse(const char *buf, size_t len, const char *id, const ch
     rc = json_open(buf, len, CRIER_POST_MAX_BYTES, &root, err_msg, err_len);
     if (rc != CRIER_OK)
         goto cleanup;
+    if ((rc = check_unique_fields(root, err_msg, err_len)) != CRIER_OK)
+        goto cleanup;
     it.kind = CRIER_ITEM_POST;
     it.weight = 1;
     int have_title = 0;
@@ -658,6 +717,8 @@ crier_err crier_command_parse(const char *name, const char *buf, size_t len, int
     if (rc != CRIER_OK)
         return rc;
     crier_command c = {0};
+    if ((rc = check_unique_fields(root, err_msg, err_len)) != CRIER_OK)
+        goto cleanup;
     snprintf(c.name, sizeof c.name, "%s", name);
     c.seconds = 10;
     for (const cJSON *f = root->child; f; f = f->next) {

@@ -402,8 +402,17 @@ TEST(peak_rss_all_fonts_three_sizes)
     printf("peak RSS (VmHWM) with %zu chains (3 sizes x regular/bold, all %d fonts, every sample "
            "rendered): %.1f MB\n",
            nc, CRIER_FONTCHAIN_DEFAULT_COUNT, kb / 1024.0);
+    /* 60 MB on the device.  Under qemu-user (CRIER_EMULATED=1, set by
+     * tests/scripts/test_cross_arm64.sh) /proc/self/status is qemu's: its TCG
+     * translation cache and its own heap add several MB (63.8 MB measured for
+     * the same run), so the bound gets 16 MB of room there; the native amd64 and
+     * arm64-on-the-Pi runs keep the real 60 MB check. */
+    long bound_kb = 60 * 1024;
+    const char *emulated = getenv("CRIER_EMULATED");
+    if (emulated && strcmp(emulated, "1") == 0)
+        bound_kb += 16 * 1024;
     if (!getenv("CRIER_SANITIZE_BUILD")) /* ASan's shadow memory inflates RSS */
-        CHECK(kb > 0 && kb <= 60 * 1024);
+        CHECK(kb > 0 && kb <= bound_kb);
     for (size_t i = 0; i < nc; i++)
         crier_fontchain_free(chains[i]);
 }

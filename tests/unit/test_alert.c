@@ -416,8 +416,10 @@ TEST(pipeline_cost)
     double us = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / N;
     printf("receive path (verify + parse + apply, %zu-byte envelope, up to 64 active): %.1f us per alert\n",
            lens[0], us);
+    /* CRIER_EMULATED=1: qemu-user (test_cross_arm64.sh), ~10x slower than the Pi */
+    const char *emu = getenv("CRIER_EMULATED");
     if (!getenv("CRIER_SKIP_TIMING"))
-        CHECK(us < 1000.0);
+        CHECK(us < (emu && strcmp(emu, "1") == 0 ? 10000.0 : 1000.0));
     CHECK_INT_EQ(crier_alert_set_count(set), 64); /* bounded: the oldest evicted */
     CHECK_STR_EQ(crier_alert_set_get(set, 0)->identifier, "bench-499");
     for (int i = 0; i < N; i++)

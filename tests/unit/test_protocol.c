@@ -233,6 +233,48 @@ TEST(post_bad)
     CHECK(crier_post_parse("{\"title\":\"a\0b\"}", 15, "p1", "mqtt", NOW, &it, err, sizeof err) == CRIER_ERR_PARSE);
 }
 
+TEST(post_repeated_fields)
+{
+    /* cJSON keeps both copies: the member loop used to let the last win, so a
+     * post already expired ("valid_until":1000) could be revived by a second,
+     * future valid_until that other readers (first match) never see. */
+    static const char *const cases[] = {
+        "{\"title\":\"x\",\"valid_until\":1000,\"valid_until\":1900000000000}",
+        "{\"title\":\"x\",\"valid_until\":1900000000000,\"valid_until\":1000}",
+        "{\"title\":\"first\",\"body\":\"b\",\"title\":\"second\"}",
+        "{\"title\":\"x\",\"priority\":1,\"body\":\"b\",\"link\":\"https://a.example/\",\"priority\":9}",
+        "{\"title\":\"x\",\"x-note\":1,\"x-note\":2}",
+        "{\"title\":\"x\",\"id\":\"p1\",\"id\":\"p1\"}",
+    };
+    static const char *const names[] = {"valid_until", "valid_until", "title", "priority", "x-note", "id"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        crier_item it;
+        char err[256] = "";
+        crier_err rc = post(cases[i], &it, err);
+        char want[64];
+        snprintf(want, sizeof want, "field '%s' repeated", names[i]);
+        if (rc != CRIER_ERR_INVAL || !strstr(err, want))
+            fprintf(stderr, "  case %zu %s -> %d \"%s\"\n", i, cases[i], rc, err);
+        CHECK_INT_EQ(rc, CRIER_ERR_INVAL);
+        CHECK(strstr(err, want) != NULL);
+        CHECK(it.id == NULL && it.title == NULL);
+    }
+    /* a name with a control character is not echoed */
+    crier_item it;
+    char err[256] = "";
+    CHECK_INT_EQ(post("{\"title\":\"x\",\"x-\\u0007\":1,\"x-\\u0007\":2}", &it, err), CRIER_ERR_INVAL);
+    CHECK(strstr(err, "field '?' repeated") != NULL);
+    /* the same names once each, and nested objects with equal keys, stay fine */
+    CHECK_INT_EQ(post("{\"title\":\"x\",\"valid_until\":1900000000000,\"x-a\":{\"k\":1},\"x-b\":{\"k\":1}}", &it, err),
+                 CRIER_OK);
+    crier_item_clear(&it);
+    /* commands follow the same rule */
+    crier_command c;
+    const char *p = "{\"req\":\"r1\",\"seconds\":5,\"seconds\":100}";
+    CHECK_INT_EQ(crier_command_parse("identify", p, strlen(p), NOW, &c, err, sizeof err), CRIER_ERR_INVAL);
+    CHECK(strstr(err, "field 'seconds' repeated") != NULL);
+}
+
 TEST(commands)
 {
     crier_command c;
@@ -314,6 +356,7 @@ int main(void)
     RUN(utf8);
     RUN(post_good);
     RUN(post_bad);
+    RUN(post_repeated_fields);
     RUN(commands);
     RUN(writers);
     RUN(broker_url);

@@ -399,8 +399,11 @@ TEST(verify_cost)
         double raw_us = (now_s() - t1) / iters * 1e6;
         printf("verify cost: payload %zu bytes: envelope_open %.1f us (Ed25519 verify alone %.1f us)\n",
                n, per_us, raw_us);
+        /* CRIER_EMULATED=1: qemu-user (test_cross_arm64.sh), ~10x slower than the Pi */
+        const char *emu = getenv("CRIER_EMULATED");
+        double bound_us = emu && strcmp(emu, "1") == 0 ? 10000.0 : 1000.0;
         if (si == 0 && !getenv("CRIER_SKIP_TIMING")) /* set under valgrind */
-            CHECK(per_us < 1000.0);
+            CHECK(per_us < bound_us);
         free(env);
         free(p);
     }
