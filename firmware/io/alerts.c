@@ -48,7 +48,9 @@
 
 #define COMP "alerts"
 #define WAIT_MAX_MS 1000
-#define QUEUE_MAX_MSGS 256
+#define QUEUE_MAX_MSGS 4096
+#define QUEUE_MAX_BYTES (64u * 1024u * 1024u)
+#define SEEN_RING 4096 /* retained alert envelopes already handled (by payload hash) */
 #define QUEUE_MAX_OTHER 4096
 #define PENDING_MAX 256
 #define OUTBOX_MAX 64
@@ -109,7 +111,12 @@ struct crier_alerts {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     job *head, *tail;
-    size_t nqueued_msgs, nqueued_other;
+    size_t nqueued_msgs, nqueued_other, nqueued_bytes;
+    /* Hashes of retained envelopes already handled: the broker re-sends every
+     * retained alert on each reconnect, and these are dropped before they
+     * queue, so a burst of old copies never crowds out a new alert. */
+    uint64_t seen[SEEN_RING];
+    size_t seen_next;
     int stop;
     crier_mqtt *mq;
     outmsg outbox[OUTBOX_MAX];
@@ -147,6 +154,24 @@ static int hash_known(const crier_alerts *al, uint64_t h)
         if (al->hashes[i] == h)
             return 1;
     return 0;
+}
+
+static void remember_seen(crier_alerts *al, uint64_t h)
+{
+    pthread_mutex_lock(&al->lock);
+    al->seen[al->seen_next] = h;
+    al->seen_next = (al->seen_next + 1) % SEEN_RING;
+    pthread_mutex_unlock(&al->lock);
+}
+
+static int seen_before(crier_alerts *al, uint64_t h)
+{
+    int found = 0;
+    pthread_mutex_lock(&al->lock);
+    for (size_t i = 0; i < SEEN_RING && !found; i++)
+        found = al->seen[i] == h && h != 0;
+    pthread_mutex_unlock(&al->lock);
+    return found;
 }
 
 static void job_free(job *j)
@@ -478,6 +503,8 @@ static void handle_message(crier_alerts *al, job *j)
         return;
     }
     uint64_t h = fnv1a(j->payload, j->len);
+    if (j->retained)
+        remember_seen(al, h); /* its next retained copies are dropped at the door */
     char why[200] = "";
     crier_err rc = crier_envelope_open(j->payload, j->len, al->ring, &payload, &plen, &mi.issuer, &mi.key_id, why,
                                        sizeof why);
@@ -650,7 +677,7 @@ static void *worker(void *arg)
         }
         job *list = al->head;
         al->head = al->tail = NULL;
-        al->nqueued_msgs = al->nqueued_other = 0;
+        al->nqueued_msgs = al->nqueued_other = al->nqueued_bytes = 0;
         pthread_mutex_unlock(&al->lock);
         while (list) {
             job *j = list;
@@ -861,13 +888,16 @@ static crier_err enqueue(crier_alerts *al, job *j)
 {
     pthread_mutex_lock(&al->lock);
     int msg = j->kind == JOB_MSG;
-    if (al->stop || (msg && al->nqueued_msgs >= QUEUE_MAX_MSGS) || (!msg && al->nqueued_other >= QUEUE_MAX_OTHER)) {
+    if (al->stop || (msg && (al->nqueued_msgs >= QUEUE_MAX_MSGS || al->nqueued_bytes + j->len > QUEUE_MAX_BYTES)) ||
+        (!msg && al->nqueued_other >= QUEUE_MAX_OTHER)) {
         pthread_mutex_unlock(&al->lock);
         job_free(j);
         return CRIER_ERR_FULL;
     }
-    if (msg)
+    if (msg) {
         al->nqueued_msgs++;
+        al->nqueued_bytes += j->len;
+    }
     else
         al->nqueued_other++;
     if (al->tail)
@@ -887,6 +917,10 @@ crier_err crier_alerts_submit(crier_alerts *al, const char *topic, const void *p
     job *j = calloc(1, sizeof *j);
     if (!j)
         return CRIER_ERR_NOMEM;
+    if (retained && len && len <= CRIER_ENVELOPE_MAX_BYTES && seen_before(al, fnv1a(payload, len))) {
+        free(j);
+        return CRIER_OK; /* a retained copy we handled already */
+    }
     j->kind = JOB_MSG;
     j->received_ms = crier_wall_ms();
     j->len = len;
