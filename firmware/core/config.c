@@ -8,6 +8,7 @@
 #include "core/content.h"
 #include "core/feed_schedule.h"
 #include "core/power_schedule.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -61,8 +62,8 @@ static const key_def keys[] = {
      "How long the broker keeps this kiosk's session (and QoS 1 messages) while it is away"},
     {"broker_reconnect_min_ms", T_INT, OFF(broker_reconnect_min_ms), "1000", 100, 600000, NULL,
      "First reconnect delay"},
-    {"broker_reconnect_max_ms", T_INT, OFF(broker_reconnect_max_ms), "60000", 100, 3600000, NULL,
-     "Longest reconnect delay"},
+    {"broker_reconnect_max_ms", T_INT, OFF(broker_reconnect_max_ms), "2000", 100, 3600000, NULL,
+     "Longest reconnect delay (a returning broker is found within it)"},
     {"screenshot_max_bytes", T_INT, OFF(screenshot_max_bytes), "4194304", 65536, 64 * 1024 * 1024, NULL,
      "Largest screenshot published back"},
     {"proofplay", T_BOOL, OFF(proofplay), "true", 0, 0, NULL,
@@ -206,6 +207,15 @@ static crier_err apply(const key_def *k, void *base, crier_config *cfg, const ch
                        const char *base_dir, char *why, size_t why_len)
 {
     char *field = (char *)base + k->offset;
+    if (!crier_utf8_is_valid(value, strlen(value))) {
+        set_err(why, why_len, "value is not valid UTF-8");
+        return CRIER_ERR_INVAL;
+    }
+    for (const unsigned char *c = (const unsigned char *)value; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) {
+            set_err(why, why_len, "value contains a control character");
+            return CRIER_ERR_INVAL;
+        }
     switch (k->type) {
     case T_STRING:
     case T_PATH: {
@@ -588,8 +598,13 @@ crier_err crier_config_check(const crier_config *cfg, char *err, size_t err_len)
     const char *files[][2] = {{"broker_password_file", cfg->broker_password_file},
                               {"broker_cafile", cfg->broker_cafile},
                               {"broker_certfile", cfg->broker_certfile},
-                              {"broker_keyfile", cfg->broker_keyfile}};
-    for (size_t i = 0; i < 4; i++) {
+                              {"broker_keyfile", cfg->broker_keyfile},
+                              {"feed_ca_file", cfg->feed_ca_file}};
+    if (cfg->feed_ca_path[0] && (stat(cfg->feed_ca_path, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        set_err(err, err_len, "key 'feed_ca_path': folder '%s' does not exist", cfg->feed_ca_path);
+        return CRIER_ERR_NOTFOUND;
+    }
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (files[i][1] && files[i][1][0] && !readable_file(files[i][1])) {
             set_err(err, err_len, "key '%s': cannot read '%s'", files[i][0], files[i][1]);
             return CRIER_ERR_NOTFOUND;
