@@ -62,6 +62,7 @@ typedef struct slide {
     SDL_Texture *tex;
     char *source, *id;
     uint64_t built_version; /* playlist version it was built from */
+    uint64_t item_hash;     /* of the post's fields it shows (item_hash) */
 } slide;
 
 typedef struct app {
@@ -137,6 +138,22 @@ static void note_missing_glyphs(app *a, const char *id, const char *source)
     a->glyphs_missing = n;
 }
 
+/* FNV-1a over the fields a slide shows: a slide stays valid while its post's
+ * hash is unchanged, whatever else the playlist receives (a feed refresh
+ * replaces every item of its source with identical copies). */
+static uint64_t item_hash(const crier_item *it)
+{
+    const char *fields[] = {it->id, it->source, it->title, it->body, it->link, it->image, it->lang};
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const unsigned char *p = (const unsigned char *)(fields[i] ? fields[i] : "");
+        for (; *p; p++)
+            h = (h ^ *p) * 1099511628211ull;
+        h = (h ^ (fields[i] ? 0x1fu : 0x2fu)) * 1099511628211ull; /* field end; NULL differs from "" */
+    }
+    return h;
+}
+
 static int same_post(const slide *s, const crier_item *post)
 {
     return post && s->id && s->source && strcmp(s->id, post->id) == 0 && strcmp(s->source, post->source) == 0;
@@ -160,7 +177,7 @@ static int transition_ms(const app *a)
 static void show_post(app *a, const crier_item *post, int64_t now_mono, int transition)
 {
     SDL_Texture *tex = NULL;
-    if (a->next.tex && same_post(&a->next, post) && a->next.built_version == a->pl.version) {
+    if (a->next.tex && same_post(&a->next, post) && a->next.item_hash == item_hash(post)) {
         tex = a->next.tex; /* composed ahead of time */
         a->next.tex = NULL;
     }
@@ -183,6 +200,7 @@ static void show_post(app *a, const crier_item *post, int64_t now_mono, int tran
     }
     a->cur.tex = tex;
     a->cur.built_version = a->pl.version;
+    a->cur.item_hash = post ? item_hash(post) : 0;
     if (post) {
         a->cur.source = crier_strdup(post->source);
         a->cur.id = crier_strdup(post->id);
@@ -214,6 +232,9 @@ static void prebuild_next(app *a, int64_t now_mono, int64_t now_wall)
     a->next_tried = 1;
     int64_t at_wall = now_wall + (a->slot_end_mono - now_mono);
     const crier_item *next = crier_playlist_next_post(&a->pl, a->cur.source, a->cur.id, at_wall);
+    if (next && a->next.tex && same_post(&a->next, next) && a->next.item_hash == item_hash(next))
+        return; /* still valid after a content change */
+    slide_clear(&a->next);
     if (!next || same_post(&a->cur, next))
         return; /* the only post stays: nothing to build */
     SDL_Texture *tex = build_slide(a, next);
@@ -224,6 +245,7 @@ static void prebuild_next(app *a, int64_t now_mono, int64_t now_wall)
     a->next.source = crier_strdup(next->source);
     a->next.id = crier_strdup(next->id);
     a->next.built_version = a->pl.version;
+    a->next.item_hash = item_hash(next);
     LOG_DEBUG("render", "pre-built the slide of post '%s'", next->id);
 }
 
@@ -231,7 +253,7 @@ static void rotate(app *a, int64_t now_mono, int64_t now_wall)
 {
     const crier_item *next = crier_playlist_next_post(&a->pl, a->cur.source, a->cur.id, now_wall);
     if (next && a->cur.id && strcmp(next->id, a->cur.id) == 0 && strcmp(next->source, a->cur.source) == 0 &&
-        a->cur.built_version == a->pl.version) {
+        a->cur.item_hash == item_hash(next)) {
         /* The only post: keep it, no transition, no re-render. */
         int dur = next->duration_ms > 0 ? next->duration_ms : a->o->cfg->default_duration_s * 1000;
         a->slot_end_mono = now_mono + dur;
@@ -247,8 +269,7 @@ static void content_changed(app *a, int64_t now_mono, int64_t now_wall)
     if (a->o->hooks.content_updated)
         a->o->hooks.content_updated(a->o->hooks.ud, now_wall);
     a->dirty = DIRTY_ALL;
-    slide_clear(&a->next); /* built from the old content */
-    a->next_tried = 0;
+    a->next_tried = 0; /* the next post may differ now; a still valid pre-built slide is kept */
     if (!a->cur.tex) {
         rotate(a, now_mono, now_wall);
         return;
@@ -259,7 +280,7 @@ static void content_changed(app *a, int64_t now_mono, int64_t now_wall)
         rotate(a, now_mono, now_wall); /* retracted or expired: move on at once */
     } else if (top && top->priority > cur->priority) {
         show_post(a, top, now_mono, 1); /* a more important post interrupts the rotation */
-    } else {
+    } else if (item_hash(cur) != a->cur.item_hash) {
         int64_t keep_end = a->slot_end_mono;
         show_post(a, cur, now_mono, 0);  /* refresh in place */
         a->slot_end_mono = keep_end;

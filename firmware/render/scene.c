@@ -115,22 +115,60 @@ void crier_scene_draw_header(crier_scene *s, const char *clock, const char *date
 
 /* ---- post slides --------------------------------------------------------- */
 
-/* Largest size from max_px down to min_px at which text fits in w x h (bold or
- * regular); min_px if it fits at none (the caller then cuts it with "…").  The
- * last step always tries min_px itself. */
+/* Width of text measured with the chain at its own size, scaled to another
+ * size: glyph advances scale linearly with the size (hinting moves them by a
+ * pixel or so), so one chain can estimate every size.  ud is a scaled_measure. */
+typedef struct scaled_measure {
+    crier_fontchain *fc;
+    double scale; /* target px / chain px */
+} scaled_measure;
+
+static int scaled_width(const char *text, size_t len, void *ud)
+{
+    const scaled_measure *m = ud;
+    return (int)(crier_fontchain_width(text, len, m->fc) * m->scale + 0.999);
+}
+
+/* 1 when text wraps into w x h at size p (measured with sm, scaled to p). */
+static int fits_at(scaled_measure *sm, const char *text, int chain_px, int chain_skip, int w, int h, int p)
+{
+    sm->scale = (double)p / chain_px;
+    int skip = (int)(chain_skip * sm->scale + 0.999);
+    int max_lines = skip > 0 ? h / skip : 0;
+    crier_wrapped wr;
+    if (max_lines < 1 || crier_wrap(text, w, max_lines, scaled_width, sm, &wr) != CRIER_OK)
+        return 0;
+    int ok = !wr.truncated;
+    crier_wrapped_free(&wr);
+    return ok;
+}
+
+/* Largest size from max_px down to min_px (in steps of 4 px above 40 px, else
+ * 2) at which text fits in w x h, bold or regular; min_px if it fits at none
+ * (the caller then cuts it with "…").  Sizes are estimated with the max_px
+ * chain scaled (opening a chain per candidate size would cost a megabyte and
+ * milliseconds each) and the answer is confirmed with its own chain. */
 static int fit_px(crier_scene *s, const char *text, int bold, int w, int h, int max_px, int min_px)
 {
     if (min_px > max_px)
         min_px = max_px;
+    crier_fontchain *fc = crier_fonts_chain(s->fonts, max_px, bold);
+    if (!fc)
+        return min_px;
+    scaled_measure sm = {fc, 1.0};
+    int chain_px = max_px, chain_skip = crier_fontchain_line_height(fc);
     for (int p = max_px;;) {
-        crier_fontchain *fc = crier_fonts_chain(s->fonts, p, bold);
-        int skip = fc ? crier_fontchain_line_height(fc) : 0;
-        int max_lines = skip > 0 ? h / skip : 0;
-        crier_wrapped wr;
-        if (max_lines >= 1 && crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) == CRIER_OK) {
-            int ok = !wr.truncated;
-            crier_wrapped_free(&wr);
-            if (ok)
+        if (fits_at(&sm, text, chain_px, chain_skip, w, h, p)) {
+            if (p == chain_px)
+                return p;
+            /* Confirm with the real chain of that size; rounding may differ. */
+            crier_fontchain *real = crier_fonts_chain(s->fonts, p, bold);
+            if (!real)
+                return p;
+            sm.fc = real;
+            chain_px = p;
+            chain_skip = crier_fontchain_line_height(real);
+            if (fits_at(&sm, text, chain_px, chain_skip, w, h, p))
                 return p;
         }
         if (p <= min_px)
@@ -274,11 +312,11 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
     int tskip = crier_fonts_line_height(s->fonts, tp, 1);
     crier_text_style ts = {.px = tp, .bold = 1, .color = col(z->accent), .max_width = text_w,
                            .max_lines = tskip > 0 ? SDL_max(1, title_box / tskip) : 3};
-    const crier_text *title = crier_text_get(s->texts, title_text, &ts);
-    if (title) {
-        blit(s, title, pad, y);
-        y += title->h + pad / 2;
-    }
+    /* Drawn straight into the slide, not cached: it is composed once, and a
+     * block texture of a title can take a megabyte. */
+    crier_text title;
+    if (crier_text_draw(s->texts, title_text, &ts, pad, y, &title) == CRIER_OK)
+        y += title.h + pad / 2;
     /* Accent rule under the title. */
     SDL_Rect rule = {pad, y, SDL_min(text_w, px(s, 160)), SDL_max(2, px(s, 6))};
     fill(s, &rule, z->accent);
@@ -291,12 +329,8 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
         crier_text_style bs = {.px = p, .color = col(z->color), .max_width = text_w,
                                .max_lines = skip > 0 ? SDL_max(1, avail_h / skip) : 1};
         crier_text body;
-        if (crier_text_render(s->texts, post->body, &bs, &body) == CRIER_OK && body.tex) {
-            blit(s, &body, pad, y);
-            if (body.truncated)
-                LOG_INFO("render", "post '%s' body shortened with an ellipsis to fit its zone", post->id);
-            SDL_DestroyTexture(body.tex);
-        }
+        if (crier_text_draw(s->texts, post->body, &bs, pad, y, &body) == CRIER_OK && body.truncated)
+            LOG_INFO("render", "post '%s' body shortened with an ellipsis to fit its zone", post->id);
     }
     SDL_SetRenderTarget(s->renderer, prev_target);
     return slide;

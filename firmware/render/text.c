@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_OPEN_CHAINS 6
-
 /* A chain per (size, weight), opened on demand; the font files themselves are
- * mapped once and shared by every chain (fontchain.c). */
+ * mapped once and shared by every chain (fontchain.c).  A chain in use costs
+ * about 2 MB (FreeType faces, glyph caches, HarfBuzz tables) but opens in
+ * about 1 ms, and texts are cached as textures, so only a few are kept: a
+ * static screen needs none, a slide being composed two or three. */
+#define MAX_OPEN_CHAINS 4
 typedef struct open_chain {
     int px, bold;
     crier_fontchain *chain;
@@ -82,7 +84,10 @@ crier_fontchain *crier_fonts_chain(crier_fonts *f, int px, int bold)
             lru = i;
     }
     crier_fontchain *chain = NULL;
+    Uint64 t0 = SDL_GetPerformanceCounter();
     crier_err rc = crier_fontchain_open(f->dir, files, CRIER_FONTCHAIN_DEFAULT_COUNT, px, bold, &chain);
+    LOG_DEBUG("text", "opened the %dpx%s font chain in %.1f ms", px, bold ? " bold" : "",
+              (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 / (double)SDL_GetPerformanceFrequency());
     if (rc != CRIER_OK) {
         LOG_ERROR("text", "cannot open fonts at %dpx: %s", px, crier_strerror(rc));
         return NULL;
@@ -119,7 +124,7 @@ typedef struct cache_entry {
 
 /* Least-recently-used eviction once the cache holds `cap` entries or more than
  * CACHE_MAX_BYTES of texture memory. */
-#define CACHE_MAX_BYTES (48u * 1024u * 1024u)
+#define CACHE_MAX_BYTES (8u * 1024u * 1024u)
 
 struct crier_text_cache {
     SDL_Renderer *renderer;
@@ -257,7 +262,11 @@ static int style_eq(const crier_text_style *a, const crier_text_style *b)
            a->max_lines == b->max_lines && a->align == b->align && a->line_gap == b->line_gap;
 }
 
-crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text_style *st, crier_text *out)
+/* Lays out s and either composes it into one texture (direct = 0: out->tex)
+ * or draws it line by line onto the current render target with its top-left
+ * at (x, y) (direct = 1: no block-sized buffers; out->tex stays NULL). */
+static crier_err render_block(crier_text_cache *c, const char *s, const crier_text_style *st, int direct, int x,
+                              int y, crier_text *out)
 {
     crier_err rc = CRIER_OK;
     crier_wrapped wr = {0};
@@ -295,12 +304,14 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
     if (width <= 0 || wr.n_lines == 0)
         goto cleanup; /* empty text: no texture */
     int height = line_h * wr.n_lines;
-    surf = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!surf) {
-        rc = CRIER_ERR_NOMEM;
-        goto cleanup;
+    if (!direct) {
+        surf = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
+        if (!surf) {
+            rc = CRIER_ERR_NOMEM;
+            goto cleanup;
+        }
+        SDL_FillRect(surf, NULL, SDL_MapRGBA(surf->format, st->color.r, st->color.g, st->color.b, 0));
     }
-    SDL_FillRect(surf, NULL, SDL_MapRGBA(surf->format, st->color.r, st->color.g, st->color.b, 0));
     int ascent = crier_fontchain_ascent(fc);
     for (int i = 0; i < wr.n_lines; i++) {
         if (!wr.lines[i][0])
@@ -317,7 +328,16 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
             dst.x = (width - line->w) / 2;
         else if (align == 2)
             dst.x = width - line->w;
-        if (line->format->format == SDL_PIXELFORMAT_ARGB8888) {
+        if (direct) {
+            SDL_Texture *lt = SDL_CreateTextureFromSurface(c->renderer, line);
+            if (lt) {
+                SDL_SetTextureBlendMode(lt, SDL_BLENDMODE_BLEND);
+                dst.x += x;
+                dst.y += y;
+                SDL_RenderCopy(c->renderer, lt, NULL, &dst);
+                SDL_DestroyTexture(lt);
+            }
+        } else if (line->format->format == SDL_PIXELFORMAT_ARGB8888) {
             blit_over(line, surf, dst.x, dst.y);
         } else {
             SDL_SetSurfaceBlendMode(line, SDL_BLENDMODE_BLEND);
@@ -325,13 +345,15 @@ crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text
         }
         SDL_FreeSurface(line);
     }
-    out->tex = SDL_CreateTextureFromSurface(c->renderer, surf);
-    if (!out->tex) {
-        LOG_ERROR("text", "cannot create a text texture: %s", SDL_GetError());
-        rc = CRIER_ERR_SDL;
-        goto cleanup;
+    if (!direct) {
+        out->tex = SDL_CreateTextureFromSurface(c->renderer, surf);
+        if (!out->tex) {
+            LOG_ERROR("text", "cannot create a text texture: %s", SDL_GetError());
+            rc = CRIER_ERR_SDL;
+            goto cleanup;
+        }
+        SDL_SetTextureBlendMode(out->tex, SDL_BLENDMODE_BLEND);
     }
-    SDL_SetTextureBlendMode(out->tex, SDL_BLENDMODE_BLEND);
     out->w = width;
     out->h = height;
     out->n_lines = wr.n_lines;
@@ -342,6 +364,17 @@ cleanup:
     SDL_FreeSurface(surf);
     crier_wrapped_free(&wr);
     return rc;
+}
+
+crier_err crier_text_render(crier_text_cache *c, const char *s, const crier_text_style *st, crier_text *out)
+{
+    return render_block(c, s, st, 0, 0, 0, out);
+}
+
+crier_err crier_text_draw(crier_text_cache *c, const char *s, const crier_text_style *st, int x, int y,
+                          crier_text *out)
+{
+    return render_block(c, s, st, 1, x, y, out);
 }
 
 const crier_text *crier_text_get(crier_text_cache *c, const char *s, const crier_text_style *style)
