@@ -82,6 +82,46 @@ static int64_t local_midnight_ms(int y, int m, int d)
     return (int64_t)mktime(&tm) * 1000;
 }
 
+/* A VTIMEZONE whose rules repeat more often than yearly (a fuzzed
+ * "RRULE:FREQ=MINUTELY" in a DAYLIGHT block) makes libical expand every change
+ * since DTSTART when it converts a time: minutes of CPU.  Real zones change
+ * at most a few times a year, so such a VTIMEZONE is dropped (its TZID then
+ * resolves to the built-in zone of that name, else kiosk-local time). */
+#define TZ_MAX_PARTS 400
+static void drop_unsafe_timezones(icalcomponent *cal, const char *source)
+{
+    icalcomponent *bad[64];
+    size_t n_bad = 0;
+    for (icalcomponent *tz = icalcomponent_get_first_component(cal, ICAL_VTIMEZONE_COMPONENT); tz && n_bad < 64;
+         tz = icalcomponent_get_next_component(cal, ICAL_VTIMEZONE_COMPONENT)) {
+        int unsafe = 0, parts = 0;
+        for (icalcomponent *sub = icalcomponent_get_first_component(tz, ICAL_ANY_COMPONENT); sub && !unsafe;
+             sub = icalcomponent_get_next_component(tz, ICAL_ANY_COMPONENT)) {
+            if (++parts > TZ_MAX_PARTS)
+                unsafe = 1;
+            for (icalproperty *p = icalcomponent_get_first_property(sub, ICAL_RRULE_PROPERTY); p && !unsafe;
+                 p = icalcomponent_get_next_property(sub, ICAL_RRULE_PROPERTY)) {
+                struct icalrecurrencetype r = icalproperty_get_rrule(p);
+                if (r.freq != ICAL_YEARLY_RECURRENCE)
+                    unsafe = 1;
+            }
+            for (icalproperty *p = icalcomponent_get_first_property(sub, ICAL_RDATE_PROPERTY); p && !unsafe;
+                 p = icalcomponent_get_next_property(sub, ICAL_RDATE_PROPERTY))
+                if (++parts > TZ_MAX_PARTS)
+                    unsafe = 1;
+        }
+        if (unsafe)
+            bad[n_bad++] = tz;
+    }
+    for (size_t i = 0; i < n_bad; i++) {
+        icalproperty *id = icalcomponent_get_first_property(bad[i], ICAL_TZID_PROPERTY);
+        LOG_WARN("feed", "source '%s': time zone '%s' repeats its changes more often than yearly; "
+                 "using the built-in zone of that name instead", source, id ? icalproperty_get_tzid(id) : "?");
+        icalcomponent_remove_component(cal, bad[i]);
+        icalcomponent_free(bad[i]);
+    }
+}
+
 static icaltimezone *resolve_zone(ical_ctx *c, icalproperty *prop)
 {
     icalparameter *p = prop ? icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER) : NULL;
@@ -583,6 +623,8 @@ crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_op
         crier_feed_set_err(err, err_len, "ical: no VCALENDAR component");
         goto cleanup;
     }
+    for (size_t k = 0; k < n_cals; k++)
+        drop_unsafe_timezones(cals[k], opts->source);
     for (size_t k = 0; k < n_cals; k++)
         collect_overrides(&c, cals[k]);
     for (size_t k = 0; k < n_cals && c.rc == CRIER_OK; k++) {
