@@ -31,10 +31,14 @@ static int blit(SDL_Renderer *r, const crier_text *t, int x, int y)
     return t->h;
 }
 
-/* Largest size from max_px down to min_px at which text fits w x max_lines. */
-static int fit(crier_fonts *fonts, const char *text, int w, int max_lines, int max_px, int min_px, int bold)
+/* The first of the candidate sizes (largest first) at which text fits w x
+ * max_lines; the last one otherwise (then cut with an ellipsis).  A few
+ * fixed sizes keep the fonts an alert needs few and open: an alert must not
+ * wait for fonts to load. */
+static int fit(crier_fonts *fonts, const char *text, int w, int max_lines, const int *sizes, int n, int bold)
 {
-    for (int p = max_px; p > min_px; p -= p > 40 ? 4 : 2) {
+    for (int i = 0; i < n - 1; i++) {
+        int p = sizes[i];
         crier_fontchain *fc = crier_fonts_chain(fonts, p, bold);
         crier_wrapped wr;
         if (!fc || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
@@ -44,7 +48,7 @@ static int fit(crier_fonts *fonts, const char *text, int w, int max_lines, int m
         if (ok)
             return p;
     }
-    return min_px;
+    return sizes[n - 1];
 }
 
 static void draw_qr(SDL_Renderer *r, const char *link, int x, int y, int side)
@@ -87,15 +91,18 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
     SDL_Rect all = {0, 0, w, h};
     fill(r, &all, pal.background);
     int unit = h < w ? h : w * 9 / 16; /* sizes follow the shorter side */
+    /* Five sizes in all: headline (three candidates), medium, small. */
+    const int mid = unit / 18, small = unit / 28;
+    const int head_sizes[] = {unit / 9, unit / 11, unit / 14}, instr_sizes[] = {unit / 14, mid};
     int pad = unit / 24, y = 0;
     int text_w = w - 2 * pad;
 
     const char *band = crier_alert_band_label(al->status);
     if (band) {
-        crier_text_style bs = {.px = unit / 22, .bold = 1, .color = sdl(pal.band_text), .max_width = text_w,
+        crier_text_style bs = {.px = small, .bold = 1, .color = sdl(pal.band_text), .max_width = text_w,
                                .max_lines = 1, .align = 1};
         const crier_text *bt = crier_text_get(texts, band, &bs);
-        int bh = (bt ? bt->h : unit / 22) + pad / 2;
+        int bh = (bt ? bt->h : small) + pad / 2;
         SDL_Rect top = {0, 0, w, bh}, bottom = {0, h - bh, w, bh};
         fill(r, &top, pal.band);
         fill(r, &bottom, pal.band);
@@ -114,9 +121,9 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
     if (n_info > 1)
         snprintf(langs, sizeof langs, "%s  %zu/%zu", in->language ? in->language : "", lang_turn % n_info + 1,
                  n_info);
-    crier_text_style ls = {.px = unit / 26, .color = sdl(pal.text), .max_lines = 1};
+    crier_text_style ls = {.px = small, .color = sdl(pal.text), .max_lines = 1};
     const crier_text *lt = langs[0] ? crier_text_get(texts, langs, &ls) : NULL;
-    crier_text_style ts = {.px = unit / 18, .bold = 1, .color = sdl(pal.text),
+    crier_text_style ts = {.px = mid, .bold = 1, .color = sdl(pal.text),
                            .max_width = text_w - (lt ? lt->w + pad : 0), .max_lines = 1};
     const crier_text *tt = crier_text_get(texts, top, &ts);
     if (lt)
@@ -132,13 +139,13 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
 
     const char *headline = in->headline && in->headline[0] ? in->headline : in->event;
     if (headline) {
-        int px = fit(fonts, headline, text_w, 2, unit / 9, unit / 16, 1);
+        int px = fit(fonts, headline, text_w, 2, head_sizes, 3, 1);
         crier_text_style hs = {.px = px, .bold = 1, .color = sdl(pal.text), .max_width = text_w, .max_lines = 2};
         y += blit(r, crier_text_get(texts, headline, &hs), pad, y) + pad / 2;
     }
     if (in->instruction && in->instruction[0]) {
         int box_w = text_w - (qr_side ? qr_side + pad : 0);
-        int px = fit(fonts, in->instruction, box_w - 2 * pad, 4, unit / 14, unit / 24, 1);
+        int px = fit(fonts, in->instruction, box_w - 2 * pad, 4, instr_sizes, 2, 1);
         crier_text_style is = {.px = px, .bold = 1, .color = sdl(pal.background), .max_width = box_w - 2 * pad,
                                .max_lines = 4};
         crier_text body;
@@ -153,7 +160,7 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
     int bottom = h - pad - footer_h;
     if (in->description && in->description[0] && bottom - y > unit / 20) {
         int dw = text_w - (qr_side ? qr_side + pad : 0);
-        int px = unit / 28;
+        int px = small;
         crier_fontchain *fc = crier_fonts_chain(fonts, px, 0);
         int lines = fc ? (bottom - y) / crier_fontchain_line_height(fc) : 1;
         crier_text_style ds = {.px = px, .color = sdl(pal.text), .max_width = dw, .max_lines = SDL_max(1, lines)};
@@ -173,7 +180,7 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
     fmt_time(in->onset_ms ? in->onset_ms : al->sent_ms, from, sizeof from);
     snprintf(foot, sizeof foot, "%s%s%s%s%s", in->area_desc ? in->area_desc : "", in->area_desc ? "  \xC2\xB7  " : "",
              from, until[0] ? " \xE2\x80\x93 " : "", until);
-    crier_text_style fs = {.px = unit / 28, .bold = 1, .color = sdl(pal.text), .max_width = text_w, .max_lines = 1};
+    crier_text_style fs = {.px = small, .bold = 1, .color = sdl(pal.text), .max_width = text_w, .max_lines = 1};
     int fy = h - pad - footer_h;
     blit(r, crier_text_get(texts, foot, &fs), pad, fy);
     if (alerts->count > 1) {
@@ -186,7 +193,7 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
             used += (size_t)snprintf(more + used, sizeof more - used, "%s%s (%s)", i > 1 ? "  \xC2\xB7  " : "",
                                      name ? name : "", oi ? crier_alert_severity_label(oi->severity) : "");
         }
-        crier_text_style ms = {.px = unit / 32, .color = sdl(pal.text), .max_width = text_w, .max_lines = 1};
+        crier_text_style ms = {.px = small, .color = sdl(pal.text), .max_width = text_w, .max_lines = 1};
         blit(r, crier_text_get(texts, more, &ms), pad, fy + footer_h / 2 + pad / 4);
     }
 }
