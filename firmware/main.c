@@ -165,6 +165,12 @@ static void on_screenshot(void *ud, const char *req, const void *png, size_t len
         crier_mqtt_reply_screenshot(k->mqtt, req, png, len);
 }
 
+static int stale_label(void *ud, int64_t wall_ms, char *buf, size_t len)
+{
+    kiosk_ctx *k = ud;
+    return crier_sources_stale_label(k->sources, wall_ms, buf, len);
+}
+
 static char *feeds_json(void *ud)
 {
     return crier_sources_status_json(ud);
@@ -518,7 +524,8 @@ int main(int argc, char **argv)
         .hooks = {.ud = &board, .first_frame = on_first_frame, .alive = on_alive,
                   .alive_every_ms = wd > 0 && wd < 30000 ? wd : 30000, .shown = on_shown,
                   .content_updated = on_content_updated, .command = on_command, .screenshot = on_screenshot,
-                  .alert_presented = on_alert_presented, .alerts_frame_presented = on_alerts_frame},
+                  .alert_presented = on_alert_presented, .alerts_frame_presented = on_alerts_frame,
+                  .stale_label = stale_label},
     };
     crier_err rc = crier_render_run(&ro, &mb);
     if (rc != CRIER_OK) {

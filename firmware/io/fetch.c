@@ -267,6 +267,9 @@ static void source_failed(crier_fetch *f, src *s, crier_err err, long http, cons
     if (f->once) {
         s->done_once = 1;
         load_cache_and_post(f, s, 0);
+    } else if (f->mb) {
+        /* Tell the screen (no content changes): it may now say "as of HH:MM". */
+        crier_mailbox_post(f->mb, crier_msg_new(CRIER_MSG_STATUS, s->cfg.name, "source_failed"));
     }
 }
 

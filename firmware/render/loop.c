@@ -446,6 +446,11 @@ static void update_clock(app *a, int64_t now_wall)
     if (strftime(d, sizeof d, a->o->cfg->date_format, &tm) == 0)
         d[0] = '\0';
 #pragma GCC diagnostic pop
+    char stale[48];
+    if (a->o->hooks.stale_label && a->o->hooks.stale_label(a->o->hooks.ud, now_wall, stale, sizeof stale)) {
+        size_t n = strlen(d); /* discreetly, after the date */
+        snprintf(d + n, sizeof d - n, "%s%s", n ? "  \xC2\xB7  " : "", stale);
+    }
     if (strcmp(c, a->clock_text) != 0 || strcmp(d, a->date_text) != 0) {
         snprintf(a->clock_text, sizeof a->clock_text, "%s", c);
         snprintf(a->date_text, sizeof a->date_text, "%s", d);

@@ -36,6 +36,8 @@ typedef struct crier_render_hooks {
     /* The first frame after the alert snapshot with this key (its generation:
      * CRIER_MSG_ALERTS key) was presented: receipts for Cancels, which show nothing. */
     void (*alerts_frame_presented)(void *ud, const char *snapshot_key, int64_t presented_ms);
+    /* "as of HH:MM" when content sources have been failing for long (0: all fresh). */
+    int (*stale_label)(void *ud, int64_t wall_ms, char *buf, size_t len);
 } crier_render_hooks;
 
 typedef struct crier_render_opts {
