@@ -289,8 +289,9 @@ static void parse_references(cap_state *st)
             fail(st, CRIER_ERR_NOMEM, "out of memory");
             break;
         }
-        if (crier_parse_iso8601(c2 + 1, &r->sent_ms) != 0)
-            r->sent_ms = 0; /* the sent part is informative; matching uses sender+identifier */
+        if (crier_parse_iso8601(c2 + 1, &r->sent_ms) != 0 || r->sent_ms <= 0)
+            r->sent_ms = 0; /* the sent part is informative (and must be after 1970 to be
+                             * written back); matching uses sender+identifier */
     }
     free(v);
 }
