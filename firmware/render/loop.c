@@ -29,6 +29,7 @@
 #include "render/fontchain.h"
 #include "core/protocol.h"
 #include "render/alertview.h"
+#include "render/alertsound.h" /* alert sound hook */
 #include "render/commands.h"
 #include "render/internal.h"
 #include "render/scene.h"
@@ -106,6 +107,7 @@ typedef struct app {
     char alert_snapshot_key[32]; /* key of the last CRIER_MSG_ALERTS taken */
     char **alert_reported;      /* "sender\nidentifier\nsent" already receipted */
     size_t n_alert_reported;
+    crier_alertsound *sound;    /* alert tone and speech (alertsound.c); NULL: off */
     int quit;
 } app;
 
@@ -277,7 +279,16 @@ static void content_changed(app *a, int64_t now_mono, int64_t now_wall)
     const crier_item *cur = a->cur.id ? crier_playlist_find(&a->pl, a->cur.source, a->cur.id) : NULL;
     const crier_item *top = crier_playlist_next_post(&a->pl, NULL, NULL, now_wall);
     if (!cur || !crier_playlist_item_live(&a->pl, cur, now_wall)) {
-        rotate(a, now_mono, now_wall); /* retracted or expired: move on at once */
+        /* Retracted or expired: off the screen in this very frame.  With the
+         * next slide ready it comes at once; otherwise the posts zone is blank
+         * for this frame and the next slide is composed on the next turn. */
+        if (a->next.tex) {
+            rotate(a, now_mono, now_wall);
+        } else {
+            slide_clear(&a->cur);
+            a->slot_end_mono = now_mono; /* rotate on the next turn */
+            crier_eventlog_emit(a->o->events, "posts_cleared", NULL);
+        }
     } else if (top && top->priority > cur->priority) {
         show_post(a, top, now_mono, 1); /* a more important post interrupts the rotation */
     } else if (item_hash(cur) != a->cur.item_hash) {
@@ -417,6 +428,7 @@ static void apply_message(app *a, crier_msg *m, int *changed)
         a->alert_next_lang_mono = crier_mono_ms() + (int64_t)a->o->cfg->alert_language_s * 1000;
         a->alerts_unreported = 1;
         a->dirty = DIRTY_ALL; /* preempts whatever is on screen, this very turn */
+        crier_alertsound_alert(a->sound, a->alerts); /* sound hook: new alerts only, never blocks */
         break;
     case CRIER_MSG_QUIT:
         a->quit = 1;
@@ -680,6 +692,7 @@ static crier_err app_open(app *a)
     a->scene = (crier_scene){a->d.renderer, a->o->layout, cfg, a->texts, a->fonts, a->lw, a->lh};
     a->zones_overlap = layout_zones_overlap(a->o->layout);
     prewarm_alert_view(a);
+    a->sound = crier_alertsound_open(cfg, a->o->events); /* sound hook: NULL unless alert_tone/alert_speech */
     const char *hook = getenv("CRIER_SCREENSHOT_OUTPUT");
     a->shot_output = hook && strcmp(hook, "1") == 0;
     const char *f = cfg->clock_format;
@@ -692,6 +705,7 @@ static crier_err app_open(app *a)
 
 static void app_close(app *a)
 {
+    crier_alertsound_close(a->sound); /* sound hook */
     crier_alert_list_free(a->alerts);
     for (size_t k = 0; k < a->n_alert_reported; k++)
         free(a->alert_reported[k]);
