@@ -5,6 +5,7 @@
  * thread (SDL wants it there), and turns errors into exit statuses.  Only this
  * file exits the process.  SIGINT/SIGTERM are taken by a signal thread that
  * asks the render loop to quit, so shutdown is always orderly. */
+#include "core/atomicfile.h"
 #include "core/config.h"
 #include "core/content.h"
 #include "core/eventlog.h"
@@ -78,25 +79,6 @@ static const char *default_assets_dir(void)
         return CRIER_INSTALL_ASSETS;
 #endif
     return "/usr/share/crier";
-}
-
-static int read_file(const char *path, size_t max, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    char *buf = malloc(max + 1);
-    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-    int bad = !buf || ferror(f) || n > max;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return -1;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
 }
 
 static void print_config_help(const char *key, const char *value, const char *help, void *ud)
@@ -383,7 +365,7 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     size_t layout_len = 0;
-    if (read_file(cfg.layout, CRIER_LAYOUT_MAX_BYTES, &layout_buf, &layout_len) != 0) {
+    if (crier_atomicfile_read(cfg.layout, CRIER_LAYOUT_MAX_BYTES, &layout_buf, &layout_len) != CRIER_OK) {
         fprintf(stderr, "crier: key 'layout': cannot read '%s' (missing or over %d bytes)\n", cfg.layout,
                 CRIER_LAYOUT_MAX_BYTES);
         status = EXIT_CONFIG;

@@ -22,6 +22,21 @@ int64_t crier_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timespec crier_mono_deadline(int64_t ms_from_now)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (ms_from_now < 0)
+        ms_from_now = 0;
+    ts.tv_sec += (time_t)(ms_from_now / 1000);
+    ts.tv_nsec += (long)(ms_from_now % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 void crier_wall_offset_set(int64_t offset_ms)
 {
     atomic_store(&wall_offset_ms, offset_ms);

@@ -8,11 +8,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 int64_t crier_wall_ms(void);
 int64_t crier_mono_ms(void);
 /* Override the wall clock for tests: offset_ms is added to the real clock. */
 void crier_wall_offset_set(int64_t offset_ms);
+
+/* The CLOCK_MONOTONIC time ms_from_now from now: the deadline for
+ * pthread_cond_timedwait on a condition variable set to that clock
+ * (pthread_condattr_setclock), so wall-clock steps never stretch a wait. */
+struct timespec crier_mono_deadline(int64_t ms_from_now);
 
 /* "2026-11-26T03:00:00.123Z" */
 void crier_format_utc_ms(int64_t epoch_ms, char *buf, size_t len);

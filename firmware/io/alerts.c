@@ -661,14 +661,7 @@ static void *worker(void *arg)
         int64_t wait = next_wait_ms(al);
         pthread_mutex_lock(&al->lock);
         if (!al->head && !al->stop && wait > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += wait / 1000;
-            ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
+            struct timespec ts = crier_mono_deadline(wait);
             pthread_cond_timedwait(&al->cond, &al->lock, &ts);
         }
         if (al->stop) {

@@ -1,5 +1,6 @@
 #include "io/filesource.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -102,14 +103,7 @@ static void *thread_main(void *arg)
     for (;;) {
         for (int i = 0; i < fs->n_files; i++)
             check_file(fs, &fs->files[i], force);
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += fs->poll_ms / 1000;
-        ts.tv_nsec += (long)(fs->poll_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = crier_mono_deadline(fs->poll_ms);
         pthread_mutex_lock(&fs->lock);
         while (!fs->stop && !fs->reload)
             if (pthread_cond_timedwait(&fs->cond, &fs->lock, &ts) == ETIMEDOUT)

@@ -516,14 +516,7 @@ static void on_log(struct mosquitto *mosq, void *ud, int level, const char *str)
 /* Sleeps up to ms, waking early on stop.  Returns 1 if stopping. */
 static int sleep_unless_stopped(crier_mqtt *mq, int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = crier_mono_deadline(ms);
     pthread_mutex_lock(&mq->lock);
     while (!mq->stop) {
         if (pthread_cond_timedwait(&mq->cond, &mq->lock, &ts) == ETIMEDOUT)

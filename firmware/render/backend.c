@@ -47,14 +47,7 @@ static void handle_sdl_event(crier_display *d, const SDL_Event *ev)
 
 static void cond_wait_ms(crier_display *d, int timeout_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = crier_mono_deadline(timeout_ms);
     pthread_mutex_lock(&d->lock);
     while (!d->woken) {
         if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT)
