@@ -37,9 +37,6 @@
 #include <SDL_image.h>
 #include <errno.h>
 #include <locale.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,13 +639,6 @@ static void prewarm_alert_view(app *a)
 
 static crier_err app_open(app *a)
 {
-#ifdef __GLIBC__
-    /* Frames, slides and text surfaces are large, short-lived buffers.  glibc
-     * raises its mmap threshold after the first such free and then serves
-     * them from the heap, which fragments and never shrinks; a fixed
-     * threshold keeps them in their own mappings, returned on free. */
-    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-#endif
     const crier_config *cfg = a->o->cfg;
     a->d.backend = cfg->headless ? &crier_backend_headless : &crier_backend_window;
     crier_err rc = a->d.backend->open(&a->d, cfg);
