@@ -126,6 +126,14 @@ static const key_def keys[] = {
      "Staff posts must be signed: auto = as soon as alert_keys_dir holds a trusted key"},
     {"alert_language_s", T_INT, OFF(alert_language_s), "8", 2, 120, NULL,
      "Seconds each language of a multilingual alert stays on screen"},
+    {"alert_tone", T_BOOL, OFF(alert_tone), "false", 0, 0, NULL,
+     "Play an attention tone (three 853+960 Hz beeps) when a new alert arrives"},
+    {"alert_speech", T_BOOL, OFF(alert_speech), "false", 0, 0, NULL,
+     "Speak a new alert's headline and instruction in each of its languages (espeak-ng)"},
+    {"alert_volume", T_INT, OFF(alert_volume), "80", 0, 100, NULL,
+     "Loudness of the alert tone and speech, percent of full scale"},
+    {"audio_device", T_STRING, OFF(audio_device), "", 0, 0, NULL,
+     "SDL audio output device for alert sound (empty: the default device)"},
 };
 #undef OFF
 

@@ -103,6 +103,10 @@ typedef struct crier_config {
     int alert_max_future_s;
     int alert_default_ttl_s;
     int alert_language_s;  /* seconds each language of an alert stays up */
+    int alert_tone;        /* attention tone when a new alert arrives (render/alertsound.c) */
+    int alert_speech;      /* speak headline and instruction with espeak-ng */
+    int alert_volume;      /* 0..100, percent of full scale */
+    char *audio_device;    /* SDL audio device name; empty = SDL's default */
     char *require_signed_posts; /* auto | true | false */
 
     crier_source_config sources[CRIER_MAX_SOURCES];
