@@ -20,6 +20,7 @@
 #include "core/timeutil.h"
 
 #include <cjson/cJSON.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,7 +363,7 @@ crier_err crier_alert_set_apply(crier_alert_set *s, crier_alert *a, const char *
         goto consumed;
     }
     sender_entry *se = sender_find(s, a->sender);
-    if (se && a->seq <= se->last_seq) {
+    if (se && (s->opts.seq_window > 0 ? a->seq < se->last_seq - s->opts.seq_window : a->seq <= se->last_seq)) {
         set_msg(res->reason, sizeof res->reason,
                 "replayed: %s %s from %s has seq %lld, not above the last accepted %lld", kind,
                 a->identifier, a->sender, (long long)a->seq, (long long)se->last_seq);
@@ -685,6 +686,11 @@ crier_err crier_alert_set_load(crier_alert_set *s, const char *path, int64_t now
     if (!s || !path)
         return CRIER_ERR_INVAL;
     clear_state(s);
+    char *folder = strdup(path); /* temp files of a kiosk killed while saving */
+    if (folder) {
+        (void)crier_atomicfile_sweep(dirname(folder));
+        free(folder);
+    }
     crier_err err = crier_atomicfile_read(path, CRIER_ALERT_STATE_MAX_BYTES, &buf, &len);
     if (err == CRIER_ERR_NOTFOUND) {
         LOG_INFO("alert", "no alert state at %s; starting empty", path);

@@ -38,6 +38,13 @@ typedef struct crier_alert_set_opts {
     size_t max_active;        /* default 64 */
     size_t max_seen;          /* identifiers remembered for replay detection (default 4096) */
     size_t max_senders;       /* senders whose sequence is remembered (default 1024) */
+    /* Out-of-order tolerance of the per-sender sequence: a new identifier is
+     * refused as a replay only when its seq is more than this below the
+     * highest accepted (0 = strictly increasing).  Identifiers seen within the
+     * window are caught by the identifier memory.  Senders that send from
+     * several desks at once, and retained copies a broker re-sends in topic
+     * order, need a window; the kiosk uses 10 minutes (seq = send time in ms). */
+    int64_t seq_window;
 } crier_alert_set_opts;
 
 typedef enum crier_alert_verdict {

@@ -6,14 +6,17 @@
 #include "core/atomicfile.h"
 #include "core/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <unistd.h>
 
 static atomic_uint tmp_counter; /* unique temp names across threads of one process */
@@ -159,4 +162,49 @@ cleanup:
     close(fd);
     free(buf);
     return err;
+}
+
+/* Is name "X.tmp.<pid>.<n>" with X non-empty?  Sets *pid. */
+static int temp_name_pid(const char *name, long *pid)
+{
+    const char *t = NULL;
+    for (const char *p = strstr(name, ".tmp."); p; p = strstr(p + 1, ".tmp."))
+        t = p; /* the last ".tmp." */
+    if (!t || t == name)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(t + 5, &end, 10);
+    if (errno || end == t + 5 || *end != '.' || v <= 0)
+        return 0;
+    const char *n = end + 1;
+    if (!*n)
+        return 0;
+    for (; *n; n++)
+        if (*n < '0' || *n > '9')
+            return 0;
+    *pid = v;
+    return 1;
+}
+
+size_t crier_atomicfile_sweep(const char *dir)
+{
+    size_t removed = 0;
+    DIR *d = dir ? opendir(dir) : NULL;
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = 0;
+        if (!temp_name_pid(e->d_name, &pid) || pid == (long)getpid())
+            continue;
+        if (pid <= INT32_MAX && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue; /* its writer may still be running */
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
+            removed++;
+            LOG_INFO("file", "removed %s/%s, left by a writer that died mid-write", dir, e->d_name);
+        }
+    }
+    closedir(d);
+    return removed;
 }

@@ -22,4 +22,10 @@ crier_err crier_atomicfile_write(const char *path, const void *data, size_t len,
  * does not exist, CRIER_ERR_LIMIT if larger than max_len, CRIER_ERR_IO otherwise. */
 crier_err crier_atomicfile_read(const char *path, size_t max_len, char **out, size_t *out_len);
 
+/* Remove the temp files ("NAME.tmp.<pid>.<n>") that writers killed mid-write left in
+ * dir; only those of processes no longer alive (a running writer's are kept).  Call it
+ * once at start-up for each folder written with crier_atomicfile_write, so crashes do
+ * not pile up temp files.  Returns the number removed (each logged at info). */
+size_t crier_atomicfile_sweep(const char *dir);
+
 #endif

@@ -654,6 +654,104 @@ static int64_t next_wait_ms(crier_alerts *al)
     return wait < 0 ? 0 : wait;
 }
 
+/* Retained copies come in a burst after every (re)connect, in the broker's
+ * topic order, not in the order they were sent.  Applying them out of order
+ * would make a later alert's sequence number refuse an earlier one that this
+ * kiosk has not seen yet (e.g. its save was cut by a power loss).  So when a
+ * batch holds retained copies, wait until the burst settles (no new message
+ * for SETTLE_MS, at most SETTLE_MAX_MS) and apply the alert messages in
+ * sequence order.  Live alerts (retain flag 0) are never delayed. */
+#define SETTLE_MS 40
+#define SETTLE_MAX_MS 500
+
+typedef struct ordered {
+    job *j;
+    int64_t seq; /* INT64_MAX when it cannot be read: keeps its place at the end */
+    size_t pos;
+} ordered;
+
+static int cmp_ordered(const void *a, const void *b)
+{
+    const ordered *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int64_t peek_seq(const job *j)
+{
+    char *payload = NULL, *key_id = NULL;
+    size_t plen = 0;
+    int64_t seq = INT64_MAX;
+    if (j->payload && crier_envelope_peek(j->payload, j->len, &payload, &plen, &key_id) == CRIER_OK) {
+        crier_alert *a = NULL;
+        if (crier_alert_parse(payload, plen, &a, NULL, 0) == CRIER_OK && a->seq > 0)
+            seq = a->seq;
+        crier_alert_free(a);
+    }
+    free(payload);
+    free(key_id);
+    return seq;
+}
+
+static job *settle_and_order(crier_alerts *al, job *list)
+{
+    int retained = 0;
+    for (job *j = list; j; j = j->next)
+        retained |= j->kind == JOB_MSG && j->retained;
+    if (!retained)
+        return list;
+    job **tail = &list;
+    while (*tail)
+        tail = &(*tail)->next;
+    int64_t end = crier_mono_ms() + SETTLE_MAX_MS;
+    for (;;) { /* gather the rest of the burst */
+        pthread_mutex_lock(&al->lock);
+        if (!al->head && !al->stop) {
+            struct timespec ts = crier_mono_deadline(SETTLE_MS);
+            pthread_cond_timedwait(&al->cond, &al->lock, &ts);
+        }
+        job *more = al->head;
+        al->head = al->tail = NULL;
+        al->nqueued_msgs = al->nqueued_other = al->nqueued_bytes = 0;
+        int stop = al->stop;
+        pthread_mutex_unlock(&al->lock);
+        *tail = more;
+        while (*tail)
+            tail = &(*tail)->next;
+        if (!more || stop || crier_mono_ms() >= end)
+            break;
+    }
+    size_t n = 0;
+    for (job *j = list; j; j = j->next)
+        n += j->kind == JOB_MSG;
+    ordered *v = n ? calloc(n, sizeof *v) : NULL;
+    if (!v)
+        return list; /* out of memory: arrival order */
+    job *others = NULL, **otail = &others;
+    size_t k = 0;
+    for (job *j = list, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        if (j->kind == JOB_MSG) {
+            v[k] = (ordered){j, peek_seq(j), k};
+            k++;
+        } else {
+            *otail = j;
+            otail = &j->next;
+        }
+    }
+    qsort(v, n, sizeof *v, cmp_ordered);
+    job *out = NULL, **t = &out;
+    for (size_t i = 0; i < n; i++) {
+        *t = v[i].j;
+        t = &v[i].j->next;
+    }
+    *t = others;
+    free(v);
+    return out;
+}
+
 static void *worker(void *arg)
 {
     crier_alerts *al = arg;
@@ -672,6 +770,7 @@ static void *worker(void *arg)
         al->head = al->tail = NULL;
         al->nqueued_msgs = al->nqueued_other = al->nqueued_bytes = 0;
         pthread_mutex_unlock(&al->lock);
+        list = settle_and_order(al, list);
         while (list) {
             job *j = list;
             list = j->next;
@@ -758,6 +857,7 @@ crier_alerts *crier_alerts_start(const crier_alerts_config *cfg, char *err, size
     al->default_ttl_ms = cfg->default_ttl_ms > 0 ? cfg->default_ttl_ms : 0;
     crier_alert_set_opts o;
     crier_alert_set_opts_default(&o);
+    o.seq_window = 10 * 60 * 1000; /* seq is the send time in ms (crierctl) */
     o.kiosk_id = al->kiosk;
     o.site_id = al->site;
     o.show_tests = cfg->show_tests ? 1 : 0;

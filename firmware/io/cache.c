@@ -49,8 +49,12 @@ crier_err crier_cache_init(const char *dir)
     crier_err rc = mkdir_one(path);
     if (rc != CRIER_OK)
         return rc;
+    (void)crier_atomicfile_sweep(path); /* temp files of a kiosk killed mid-write */
     snprintf(path, sizeof path, "%s/img", dir);
-    return mkdir_one(path);
+    rc = mkdir_one(path);
+    if (rc == CRIER_OK)
+        (void)crier_atomicfile_sweep(path);
+    return rc;
 }
 
 int crier_cache_name_ok(const char *name)

@@ -259,8 +259,8 @@ static void source_failed(crier_fetch *f, src *s, crier_err err, long http, cons
     int64_t delay = backoff_ms(f, s->failures);
     s->next_due = crier_mono_ms() + delay;
     s->busy = 0;
-    LOG_WARN("feed", "source %s: %s (failure %u, retry in %lld s)", s->cfg.name, msg, s->failures,
-             (long long)(delay / 1000));
+    LOG_WARN("feed", "source %s: %s (failure %u, retry in %.1f s)", s->cfg.name, msg, s->failures,
+             (double)delay / 1000.0);
     fail_info info = {.err = err, .msg = msg, .http = http, .next_ms = crier_wall_ms() + delay,
                       .failures = s->failures};
     status_update(f, s, status_fail, &info);

@@ -19,6 +19,12 @@ Serves the fixtures and misbehaves on request, on a free loopback port:
   /mastodon10mb        a Mastodon page whose one status has 10 MB of HTML
   /imgfeed             RSS whose items reference /f/tiny.png (good), /status/404
                        and /f/rss2.xml (not an image) on this same server
+  /mode/KEY            whatever route GET /control?key=KEY&mode=PATH last chose
+                       for KEY (PATH is any route above, e.g. /f/a.xml, /status/500,
+                       /hang, /drip, /big?mb=50, /loop); 404 until one is chosen.
+                       A /hang or /drip answer under /mode stops and closes the
+                       connection as soon as KEY's mode changes (a server that
+                       recovers drops what it was stuck on)
   /stats               JSON: {"PATH": {"200": n, "304": n, ...}} of requests so far
 
 Options: --root DIR (fixture folder), --port-file FILE (the port is written
@@ -48,7 +54,7 @@ TYPES = {
     ".jpg": "image/jpeg",
 }
 
-STATE = {"switch": "ok", "stats": {}}
+STATE = {"switch": "ok", "stats": {}, "modes": {}}
 LOCK = threading.Lock()
 ETAG = '"crier-v1"'
 LAST_MODIFIED = "Wed, 25 Nov 2026 08:00:00 GMT"
@@ -107,7 +113,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = f.read()
         return data, TYPES.get(os.path.splitext(name)[1], "application/octet-stream")
 
+    mode_key = None
+    mode_target = None
+
+    def mode_changed(self):
+        """Under /mode/KEY: has KEY been switched to another route since this request began?"""
+        if self.mode_key is None:
+            return False
+        with LOCK:
+            return STATE["modes"].get(self.mode_key) != self.mode_target
+
     def do_GET(self):
+        self.mode_key = self.mode_target = None  # one handler serves every request of a connection
         url = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(url.query)
         parts = url.path.strip("/").split("/", 1)
@@ -136,7 +153,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(int(rest or 500), b"status page\n")
         if head == "hang":
             self.count("hang")
-            time.sleep(3600)
+            for _ in range(36000):
+                if self.mode_changed():
+                    break
+                time.sleep(0.1)
+            self.close_connection = True
             return
         if head == "drip":
             self.count("drip")
@@ -147,7 +168,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for _ in range(1000):
                 self.wfile.write(b"<")
                 self.wfile.flush()
-                time.sleep(1)
+                for _ in range(10):
+                    if self.mode_changed():
+                        break
+                    time.sleep(0.1)
+                if self.mode_changed():
+                    break
+            self.close_connection = True
             return
         if head in ("big", "bigcl"):
             mb = int(q.get("mb", ["20"])[0])
@@ -195,8 +222,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data, ctype = self.fixture(rest)
             return self.send(200, data, ctype)
         if head == "control":
-            STATE["switch"] = q.get("switch", ["ok"])[0]
+            if "mode" in q:
+                with LOCK:
+                    STATE["modes"][q.get("key", [""])[0]] = q["mode"][0]
+            else:
+                STATE["switch"] = q.get("switch", ["ok"])[0]
             return self.send(200, b"ok\n")
+        if head == "mode":
+            with LOCK:
+                target = STATE["modes"].get(rest)
+            if target is None:
+                return self.send(404, b"no mode chosen\n")
+            self.mode_key, self.mode_target = rest, target
+            url = urllib.parse.urlsplit(target)
+            parts = url.path.strip("/").split("/", 1)
+            if parts[0] == "mode":
+                return self.send(500, b"mode loop\n")
+            return self.route(parts[0], parts[1] if len(parts) > 1 else "", urllib.parse.parse_qs(url.query))
         if head == "mastodon10mb":
             html = "<p>" + ("Lorem ipsum <b>dolor</b> sit amet &amp; more. " * 230000) + "</p>"
             body = json.dumps([{"id": "1", "created_at": "2026-11-25T09:00:00Z", "content": html,
