@@ -39,7 +39,17 @@ void crier_display_wake(void *display)
 
 static void handle_sdl_event(crier_display *d, const SDL_Event *ev)
 {
-    if (ev->type == SDL_QUIT)
+    if (ev->type == SDL_DISPLAYEVENT && ev->display.event == SDL_DISPLAYEVENT_DISCONNECTED) {
+        /* The screen (or its DRM device) went away: stop with an error so the
+         * service manager restarts crier until the display is back. */
+        LOG_ERROR("render", "display %u disconnected", (unsigned)ev->display.display);
+        d->display_lost = 1;
+        d->quit_requested = 1;
+    } else if (ev->type == SDL_RENDER_DEVICE_RESET) {
+        LOG_ERROR("render", "the graphics device was reset; restarting the display");
+        d->display_lost = 1;
+        d->quit_requested = 1;
+    } else if (ev->type == SDL_QUIT)
         d->quit_requested = 1;
     else if (ev->type == SDL_KEYDOWN && (ev->key.keysym.sym == SDLK_ESCAPE || ev->key.keysym.sym == SDLK_q))
         d->quit_requested = 1;

@@ -35,6 +35,7 @@ typedef struct crier_display {
     pthread_cond_t cond;
     int woken;
     int quit_requested;       /* window closed / SDL_QUIT */
+    int display_lost;         /* the display went away: crier_render_run fails */
 } crier_display;
 
 typedef struct crier_backend {

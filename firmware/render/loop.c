@@ -839,7 +839,9 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         if (wait > 0)
             a->d.backend->wait(&a->d, (int)min64(wait, 60000));
     }
-    if (o->screenshot_path)
+    if (a->d.display_lost)
+        rc = CRIER_ERR_SDL; /* exit status 4: systemd restarts crier until the display is back */
+    else if (o->screenshot_path)
         rc = write_screenshot(a, o->screenshot_path);
     LOG_INFO("render", "stopped after %llu frames", (unsigned long long)a->frames);
 cleanup:
