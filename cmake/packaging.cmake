@@ -67,7 +67,7 @@ else()
       "libc6 (>= 2.36), libsdl2-2.0-0 (>= 2.26), libsdl2-ttf-2.0-0 (>= 2.20), \
 libsdl2-image-2.0-0 (>= 2.6), libcurl4 (>= 7.88), libcjson1 (>= 1.7.15), libmosquitto1 (>= 2.0), \
 libexpat1 (>= 2.5), libical3 (>= 3.0.16), libsodium23 (>= 1.0.18), libqrencode4 (>= 4.1), libfribidi0 (>= 1.0.8), \
-libsystemd0, adduser")
+libsystemd0, libespeak-ng1 (>= 1.51), adduser")
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "v4l-utils")
 # /etc/crier/crier.conf is a conffile: an upgrade never overwrites the

@@ -23,7 +23,8 @@
  *
  * espeak-ng keeps global state and is used by this worker only (one
  * crier_alertsound at a time); its callback finds the worker's context in a
- * file-local pointer.  Speech is compiled in when CRIER_HAVE_ESPEAK is
+ * file-local pointer.  It is started once per process and never terminated
+ * (see espeak_start).  Speech is compiled in when CRIER_HAVE_ESPEAK is
  * defined (the build links libespeak-ng); without it alert_speech is logged
  * as unavailable and only the tone plays. */
 #include "render/alertsound.h"
@@ -34,7 +35,6 @@
 #include "core/tone.h"
 
 #include <SDL.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -76,8 +76,7 @@ struct crier_alertsound {
     /* Render thread only: what was on screen, and what is being announced. */
     crier_alert_seen seen, announced;
 
-    pthread_t thread;
-    int thread_started;
+    SDL_Thread *thread; /* an SDL thread: SDL frees its per-thread error buffer at exit */
     pthread_mutex_t lock; /* guards pending, quit, working, stats, dev */
     pthread_cond_t cond;
     job *pending;    /* next job for the worker (owned) */
@@ -263,7 +262,14 @@ static int synth_cb(short *wav, int n, espeak_EVENT *events)
     return 0;
 }
 
-static void speech_init(crier_alertsound *s)
+/* espeak-ng starts once per process and is never terminated: in 1.51
+ * espeak_ng_Terminate() can wait forever for its event thread (espeak-ng
+ * issue 572, PR 573), and a kiosk that stops must not hang.  Only the worker
+ * of the one open crier_alertsound synthesises. */
+static pthread_once_t espeak_once = PTHREAD_ONCE_INIT;
+static int espeak_ready;
+
+static void espeak_start(void)
 {
     espeak_ng_InitializePath(NULL);
     espeak_ng_ERROR_CONTEXT ctx = NULL;
@@ -279,14 +285,18 @@ static void speech_init(crier_alertsound *s)
     }
     espeak_SetSynthCallback(synth_cb);
     espeak_ng_SetParameter(espeakRATE, SPEECH_WPM, 0);
-    s->speech_ok = 1;
+    espeak_ready = 1;
     LOG_INFO(COMP, "espeak-ng ready (%d Hz)", espeak_ng_GetSampleRate());
+}
+
+static void speech_init(crier_alertsound *s)
+{
+    pthread_once(&espeak_once, espeak_start);
+    s->speech_ok = espeak_ready;
 }
 
 static void speech_close(crier_alertsound *s)
 {
-    if (s->speech_ok)
-        espeak_ng_Terminate();
     s->speech_ok = 0;
 }
 
@@ -359,16 +369,20 @@ static void run_job(crier_alertsound *s, job *j)
 {
     if (!s->dev && !device_open(s))
         return;
+    Uint32 left = SDL_GetQueuedAudioSize(s->dev);
     SDL_ClearQueuedAudio(s->dev); /* whatever played is over */
     if (j->stop_only) {
+        if (left == 0)
+            return; /* the announcement had ended already */
         pthread_mutex_lock(&s->lock);
         s->stats.stops++;
         pthread_mutex_unlock(&s->lock);
-        LOG_INFO(COMP, "alert sound stopped: the alert announced has gone");
-        crier_eventlog_emit(s->events, "alert_sound_stopped", NULL);
+        LOG_INFO(COMP, "alert sound stopped (%u ms left): the alert announced has gone",
+                 (unsigned)(left / 2 * 1000 / CRIER_ALERTSOUND_RATE));
+        crier_eventlog_emit(s->events, "alert_sound_stopped", "i:left_ms",
+                            (int64_t)left / 2 * 1000 / CRIER_ALERTSOUND_RATE, NULL);
         return;
     }
-    Uint32 before = SDL_GetQueuedAudioSize(s->dev);
     int64_t queued = 0;
     if (j->tone && s->tone_pcm) {
         queue_pcm(s, s->tone_pcm, s->tone_len);
@@ -379,10 +393,10 @@ static void run_job(crier_alertsound *s, job *j)
     int64_t budget = (int64_t)CRIER_ALERTSOUND_MAX_SPEECH_S * CRIER_ALERTSOUND_RATE;
     for (size_t i = 0; s->speech_ok && i < j->n && budget > 0 && !superseded(s, j->gen); i++) {
         int fallback = 0;
-        int64_t left = budget;
+        int64_t budget_before = budget;
         if (!speak(s, j->gen, &j->u[i], &budget, &fallback))
             break;
-        queued += left - budget;
+        queued += budget_before - budget;
         spoken++;
         fallbacks += (uint64_t)fallback;
         if (budget <= 0)
@@ -404,8 +418,7 @@ static void run_job(crier_alertsound *s, job *j)
     LOG_INFO(COMP, "alert '%s' announced: %s%llu block(s) spoken, %lld ms of audio", j->identifier ? j->identifier : "",
              j->tone ? "tone, " : "", (unsigned long long)spoken, (long long)ms);
     crier_eventlog_emit(s->events, "alert_sound", "s:identifier", j->identifier ? j->identifier : "", "i:tone",
-                        (int64_t)(j->tone != 0), "i:spoken", (int64_t)spoken, "i:audio_ms", ms, "i:queued_before",
-                        (int64_t)before, NULL);
+                        (int64_t)(j->tone != 0), "i:spoken", (int64_t)spoken, "i:audio_ms", ms, NULL);
 }
 
 static void wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, int ms)
@@ -421,7 +434,7 @@ static void wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, int ms)
     pthread_cond_timedwait(cond, lock, &ts);
 }
 
-static void *worker(void *arg)
+static int worker(void *arg)
 {
     crier_alertsound *s = arg;
     if (s->want_tone && crier_tone_attention(CRIER_ALERTSOUND_RATE, s->volume, &s->tone_pcm, &s->tone_len) != CRIER_OK)
@@ -458,7 +471,7 @@ static void *worker(void *arg)
     }
     pthread_mutex_unlock(&s->lock);
     speech_close(s);
-    return NULL;
+    return 0;
 }
 
 /* ---- render thread --------------------------------------------------------- */
@@ -486,14 +499,13 @@ crier_alertsound *crier_alertsound_open(const crier_config *cfg, crier_eventlog 
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     s->working = 1; /* until the worker has opened the device and the voices */
-    int err = pthread_create(&s->thread, NULL, worker, s);
-    if (err != 0) {
-        LOG_ERROR(COMP, "cannot start the alert sound thread: %s", strerror(err));
+    s->thread = SDL_CreateThread(worker, "crier-sound", s);
+    if (!s->thread) {
+        LOG_ERROR(COMP, "cannot start the alert sound thread: %s", SDL_GetError());
         pthread_cond_destroy(&s->cond);
         pthread_mutex_destroy(&s->lock);
         goto fail;
     }
-    s->thread_started = 1;
     return s;
 fail:
     free(s->device_name);
@@ -553,13 +565,13 @@ void crier_alertsound_close(crier_alertsound *s)
 {
     if (!s)
         return;
-    if (s->thread_started) {
+    if (s->thread) {
         pthread_mutex_lock(&s->lock);
         s->quit = 1;
         atomic_fetch_add(&s->gen, 1); /* abort any synthesis */
         pthread_cond_signal(&s->cond);
         pthread_mutex_unlock(&s->lock);
-        pthread_join(s->thread, NULL);
+        SDL_WaitThread(s->thread, NULL);
         pthread_cond_destroy(&s->cond);
         pthread_mutex_destroy(&s->lock);
     }

@@ -758,8 +758,8 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             break;
         if (changed)
             content_changed(a, now_mono, now_wall);
-        else if (now_mono >= a->slot_end_mono)
-            rotate(a, now_mono, now_wall);
+        else if (now_mono >= a->slot_end_mono && !alerts_active(a))
+            rotate(a, now_mono, now_wall); /* paused under an alert: nothing invisible is "shown" */
         if (now_wall >= a->next_change_wall)
             a->dirty = DIRTY_ALL; /* an item became valid or expired */
         update_clock(a, now_wall);
@@ -773,10 +773,10 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             a->identify_until_mono = 0; /* the overlay goes: redraw what it covered */
             a->dirty = DIRTY_ALL;
         }
-        if (a->in_transition)
+        if (a->in_transition && !alerts_active(a))
             a->dirty |= DIRTY_POSTS;
-        if (a->ticker_scrolls)
-            a->dirty |= DIRTY_TICKER;
+        if (a->ticker_scrolls && !alerts_active(a))
+            a->dirty |= DIRTY_TICKER; /* an alert covers the ticker: no frames for it */
 
         if (a->dirty) {
             int in_transition = a->in_transition;
@@ -800,7 +800,7 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
                                 "i:glyphs_missing", (int64_t)a->glyphs_missing, NULL);
         }
         /* Work ahead after presenting, so no frame waits for it. */
-        if (prebuild_due(a) && now_mono >= a->slot_end_mono - PREBUILD_MS)
+        if (prebuild_due(a) && !alerts_active(a) && now_mono >= a->slot_end_mono - PREBUILD_MS)
             prebuild_next(a, now_mono, now_wall);
         if (o->screenshot_path && o->screenshot_every_ms > 0 &&
             now_mono - a->last_screenshot_mono >= o->screenshot_every_ms) {
@@ -814,7 +814,7 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         }
 
         /* Sleep until the nearest deadline. */
-        int64_t deadline = min64(end_mono, a->slot_end_mono);
+        int64_t deadline = min64(end_mono, alerts_active(a) ? INT64_MAX : a->slot_end_mono);
         if (o->hooks.alive)
             deadline = min64(deadline, a->next_alive_mono);
         if (a->identify_until_mono)
@@ -823,9 +823,9 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             deadline = min64(deadline, now_mono + (alert_end_wall - now_wall));
         if (alerts_active(a) && a->alerts->items[0]->info_count > 1)
             deadline = min64(deadline, a->alert_next_lang_mono);
-        if (a->in_transition || a->ticker_scrolls)
+        if ((a->in_transition || a->ticker_scrolls) && !alerts_active(a))
             deadline = min64(deadline, now_mono + FRAME_MS);
-        if (prebuild_due(a))
+        if (prebuild_due(a) && !alerts_active(a))
             deadline = min64(deadline, a->slot_end_mono - PREBUILD_MS);
         int64_t next_tick_wall = (now_wall / a->clock_period_ms + 1) * a->clock_period_ms;
         deadline = min64(deadline, now_mono + (next_tick_wall - now_wall));
