@@ -478,7 +478,7 @@ crier_err crier_keyring_load_dir(crier_keyring *ring, const char *dir, size_t *l
         return CRIER_ERR_INVAL;
     DIR *d = opendir(dir);
     if (!d) {
-        LOG_ERROR("sign", "cannot open key folder %s: %s", dir, strerror(errno));
+        LOG_DEBUG("sign", "cannot open key folder %s: %s", dir, strerror(errno)); /* the caller reports it */
         return CRIER_ERR_NOTFOUND;
     }
     size_t added = 0;

@@ -873,14 +873,12 @@ crier_alerts *crier_alerts_start(const crier_alerts_config *cfg, char *err, size
     }
 
     size_t nkeys = 0;
-    if (cfg->keys_dir && *cfg->keys_dir) {
-        crier_err rc = crier_keyring_load_dir(al->ring, cfg->keys_dir, &nkeys);
-        if (rc == CRIER_ERR_NOTFOUND)
-            LOG_WARN(COMP, "key folder %s cannot be opened: every alert and signed post will be rejected",
-                     cfg->keys_dir);
-    }
-    if (nkeys == 0)
-        LOG_WARN(COMP, "no trusted alert keys (alert_keys_dir '%s'): alerts cannot be accepted", nz(cfg->keys_dir));
+    crier_err krc = CRIER_ERR_NOTFOUND;
+    if (cfg->keys_dir && *cfg->keys_dir)
+        krc = crier_keyring_load_dir(al->ring, cfg->keys_dir, &nkeys);
+    if (nkeys == 0) /* one line, naming the cause */
+        LOG_WARN(COMP, "no trusted alert keys in alert_keys_dir '%s'%s: alerts and signed posts cannot be accepted",
+                 nz(cfg->keys_dir), krc == CRIER_ERR_NOTFOUND ? " (folder missing)" : "");
     else
         LOG_INFO(COMP, "%zu trusted alert key(s) from %s", nkeys, cfg->keys_dir);
     al->require_signed = cfg->require_signed_posts < 0 ? nkeys > 0 : cfg->require_signed_posts != 0;
