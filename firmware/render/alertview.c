@@ -71,6 +71,36 @@ static void draw_qr(SDL_Renderer *r, const char *link, int x, int y, int side)
     crier_qr_free(&q);
 }
 
+/* The alert's five text sizes: they follow the shorter side of the screen. */
+typedef struct sizes {
+    int unit, mid, small;
+    int head[3];  /* headline candidates, largest first */
+    int instr[2]; /* instruction candidates */
+} sizes;
+
+static sizes sizes_for(int w, int h)
+{
+    sizes z;
+    z.unit = h < w ? h : w * 9 / 16;
+    z.mid = z.unit / 18;
+    z.small = z.unit / 28;
+    z.head[0] = z.unit / 9;
+    z.head[1] = z.unit / 11;
+    z.head[2] = z.unit / 14;
+    z.instr[0] = z.unit / 14;
+    z.instr[1] = z.mid;
+    return z;
+}
+
+void crier_alertview_pin_fonts(crier_fonts *fonts, int w, int h)
+{
+    sizes z = sizes_for(w, h);
+    const int bold[] = {z.small, z.mid, z.head[0], z.head[1], z.head[2], z.instr[0]};
+    crier_fonts_pin(fonts, z.small, 0);
+    for (size_t i = 0; i < sizeof bold / sizeof bold[0]; i++)
+        crier_fonts_pin(fonts, bold[i], 1);
+}
+
 static void fmt_time(int64_t ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms / 1000);
@@ -90,10 +120,9 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
     crier_alert_palette pal = crier_alert_palette_for(in->severity);
     SDL_Rect all = {0, 0, w, h};
     fill(r, &all, pal.background);
-    int unit = h < w ? h : w * 9 / 16; /* sizes follow the shorter side */
-    /* Five sizes in all: headline (three candidates), medium, small. */
-    const int mid = unit / 18, small = unit / 28;
-    const int head_sizes[] = {unit / 9, unit / 11, unit / 14}, instr_sizes[] = {unit / 14, mid};
+    const sizes z = sizes_for(w, h);
+    const int unit = z.unit, mid = z.mid, small = z.small;
+    const int *head_sizes = z.head, *instr_sizes = z.instr;
     int pad = unit / 24, y = 0;
     int text_w = w - 2 * pad;
 

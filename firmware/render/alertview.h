@@ -16,4 +16,7 @@
 void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts *fonts, int w, int h,
                           const crier_alert_list *alerts, size_t lang_turn);
 
+/* Keeps the font sizes an alert on a w x h screen uses open for good. */
+void crier_alertview_pin_fonts(crier_fonts *fonts, int w, int h);
+
 #endif

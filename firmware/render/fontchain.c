@@ -64,7 +64,9 @@ typedef struct font_file {
     void *map;
     size_t size;
     int refs;
-    int bitmap; /* fixed-strike (colour bitmap) font */
+    int bitmap;     /* fixed-strike (colour bitmap) font */
+    TTF_Font *probe; /* one small face per file: which code points it has (the
+                      * cmap does not depend on the size) */
     struct font_file *next;
 } font_file;
 
@@ -87,6 +89,7 @@ static void file_unref(font_file *f)
             *pp = f->next;
             break;
         }
+    TTF_CloseFont(f->probe);
     munmap(f->map, f->size);
     free(f->path);
     free(f);
@@ -139,7 +142,7 @@ static crier_err file_ref(const char *path, font_file **out)
         return CRIER_ERR_PARSE;
     }
     f->bitmap = TTF_FontHeight(a) == TTF_FontHeight(b);
-    TTF_CloseFont(a);
+    f->probe = a; /* kept for coverage questions */
     TTF_CloseFont(b);
     f->next = g_files;
     g_files = f;
@@ -186,7 +189,9 @@ void crier_fontchain_missing_reset(void)
 
 typedef struct chain_font {
     font_file *file;
-    TTF_Font *font;
+    TTF_Font *font; /* opened at the chain's size on first use (NULL before) */
+    int failed;     /* could not be opened at this size: runs use font 0 */
+    int real_bold;  /* the file is a bold cut (else bold is synthesised) */
     double scale; /* 1.0, or < 1 for a strike font drawn larger than px */
     int ascent;   /* scaled, pixels above the baseline */
     int descent;  /* scaled, pixels below the baseline (positive) */
@@ -313,7 +318,7 @@ static int script_group(int sc)
 
 static int provides(const crier_fontchain *fc, int i, uint32_t cp)
 {
-    return TTF_GlyphIsProvided32(fc->fonts[i].font, cp) != 0;
+    return !fc->fonts[i].failed && TTF_GlyphIsProvided32(fc->fonts[i].file->probe, cp) != 0;
 }
 
 /* First font providing cp; emoji presentation selects or skips bitmap fonts. */
@@ -545,6 +550,56 @@ static void build_runs(crier_fontchain *fc, size_t n)
     }
 }
 
+static int scaled(int v, double s)
+{
+    return s == 1.0 ? v : (int)lround(v * s);
+}
+
+/* Opens font i of the chain at the chain's size (once).  A file whose face
+ * cannot be opened at this size is marked failed: 0 is returned and its code
+ * points go to the next font that has them. */
+static int face_open(crier_fontchain *fc, size_t i)
+{
+    chain_font *cf = &fc->fonts[i];
+    if (cf->font)
+        return 1;
+    if (cf->failed)
+        return 0;
+    font_file *ff = cf->file;
+    TTF_Font *font = file_open_font(ff, ff->bitmap ? 0 : fc->px);
+    if (!font) {
+        LOG_WARN(COMP, "font %s at %dpx skipped: %s", ff->path, fc->px, TTF_GetError());
+        cf->failed = 1;
+        return 0;
+    }
+    cf->font = font;
+    cf->scale = 1.0;
+    if (ff->bitmap) {
+        double target = fc->px * BITMAP_HEIGHT_PER_EM;
+        cf->scale = target / TTF_FontHeight(font);
+        if (cf->scale > 1.0)
+            cf->scale = 1.0; /* never upscale a bitmap: blurry; rare at kiosk sizes */
+    } else if (fc->bold && !cf->real_bold) {
+        TTF_SetFontStyle(font, TTF_STYLE_BOLD); /* synthetic emboldening */
+    }
+    cf->ascent = scaled(TTF_FontAscent(font), cf->scale);
+    cf->descent = scaled(-TTF_FontDescent(font), cf->scale);
+    return 1;
+}
+
+/* Every font the line uses is open; one that cannot be gives way (rare: its
+ * file opened at start-up). */
+static void open_used_faces(crier_fontchain *fc, size_t n, int *missing)
+{
+    for (size_t i = 0; i < n; i++) {
+        int f = fc->font_of[i];
+        if (f > 0 && !face_open(fc, (size_t)f)) {
+            assign_fonts(fc, n, missing); /* provides() now skips it */
+            i = (size_t)-1;
+        }
+    }
+}
+
 static crier_err layout_line(crier_fontchain *fc, const char *text, size_t len,
                              crier_text_dir dir, int *rtl, int *missing)
 {
@@ -577,6 +632,7 @@ static crier_err layout_line(crier_fontchain *fc, const char *text, size_t len,
         fc->levels[i] = base;
     }
     assign_fonts(fc, n, missing);
+    open_used_faces(fc, n, missing);
     assign_scripts(fc, n);
     build_runs(fc, n);
     return CRIER_OK;
@@ -605,11 +661,6 @@ static void run_prepare_font(crier_fontchain *fc, const run *r)
     TTF_Font *f = fc->fonts[r->font].font;
     TTF_SetFontDirection(f, (r->level & 1) ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
     TTF_SetFontScriptName(f, script_tag[r->script]);
-}
-
-static int scaled(int v, double s)
-{
-    return s == 1.0 ? v : (int)lround(v * s);
 }
 
 /* Measures every run and the whole line. */
@@ -813,13 +864,29 @@ crier_err crier_fontchain_render(crier_fontchain *fc, const char *text, size_t l
                  CRIER_FONTCHAIN_MAX_SURFACE_W);
         return CRIER_ERR_LIMIT;
     }
+    if (fc->nruns == 1 && fc->fonts[fc->runs[0].font].scale == 1.0) {
+        /* One run at its own size (most lines): SDL_ttf's surface is the line
+         * when it has the line's size; no second buffer, no compositing. */
+        const run *r = &fc->runs[0];
+        if ((err = run_utf8(fc, r)) != CRIER_OK)
+            return err;
+        run_prepare_font(fc, r);
+        SDL_Surface *s = TTF_RenderUTF8_Blended(fc->fonts[r->font].font, fc->utf8, color);
+        if (s && s->format->format == SDL_PIXELFORMAT_ARGB8888 && s->w == m->w && s->h == m->h &&
+            r->ascent == m->ascent) {
+            SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_BLEND);
+            *out = s;
+            return CRIER_OK;
+        }
+        SDL_FreeSurface(s); /* another shape: composed below */
+    }
+    /* zeroed by SDL: transparent */
     SDL_Surface *line = SDL_CreateRGBSurfaceWithFormat(0, m->w > 0 ? m->w : 1, m->h > 0 ? m->h : 1,
                                                        32, SDL_PIXELFORMAT_ARGB8888);
     if (!line) {
         LOG_WARN(COMP, "SDL_CreateRGBSurfaceWithFormat(%d x %d): %s", m->w, m->h, SDL_GetError());
         return CRIER_ERR_SDL;
     }
-    SDL_FillRect(line, NULL, 0);
     SDL_LockSurface(line);
     int x = 0;
     for (size_t k = 0; k < fc->nruns; k++) {
@@ -927,28 +994,17 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
             free(path);
             continue;
         }
-        TTF_Font *font = file_open_font(ff, ff->bitmap ? 0 : px);
-        if (!font) {
-            LOG_WARN(COMP, "font %s skipped: %s", path, TTF_GetError());
+        free(path);
+        chain_font *cf = &fc->fonts[fc->nfonts];
+        cf->file = ff;
+        cf->real_bold = real_bold;
+        cf->scale = 1.0;
+        if (fc->nfonts == 0 && !face_open(fc, 0)) { /* the primary font: always open */
             file_unref(ff);
-            free(path);
+            memset(cf, 0, sizeof *cf);
             continue;
         }
-        free(path);
-        chain_font *cf = &fc->fonts[fc->nfonts++];
-        cf->file = ff;
-        cf->font = font;
-        cf->scale = 1.0;
-        if (ff->bitmap) {
-            double target = px * BITMAP_HEIGHT_PER_EM;
-            cf->scale = target / TTF_FontHeight(font);
-            if (cf->scale > 1.0)
-                cf->scale = 1.0; /* never upscale a bitmap: blurry; rare at kiosk sizes */
-        } else if (fc->bold && !real_bold) {
-            TTF_SetFontStyle(font, TTF_STYLE_BOLD); /* synthetic emboldening */
-        }
-        cf->ascent = scaled(TTF_FontAscent(font), cf->scale);
-        cf->descent = scaled(-TTF_FontDescent(font), cf->scale);
+        fc->nfonts++;
     }
     if (fc->nfonts == 0) {
         LOG_ERROR(COMP, "no usable font in %s", dir);
@@ -969,7 +1025,8 @@ void crier_fontchain_free(crier_fontchain *fc)
     if (!fc)
         return;
     for (size_t i = 0; i < fc->nfonts; i++) {
-        TTF_CloseFont(fc->fonts[i].font);
+        if (fc->fonts[i].font)
+            TTF_CloseFont(fc->fonts[i].font);
         file_unref(fc->fonts[i].file);
     }
     free(fc->cps);

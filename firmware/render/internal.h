@@ -79,6 +79,8 @@ struct crier_fontchain;
 crier_fonts *crier_fonts_open(const char *dir);
 /* The chain for a size and weight (cached; NULL on failure, logged). */
 struct crier_fontchain *crier_fonts_chain(crier_fonts *f, int px, int bold);
+/* Opens the chain for (px, bold) and keeps it open for good (at most 8). 0 or -1. */
+int crier_fonts_pin(crier_fonts *f, int px, int bold);
 void crier_fonts_close(crier_fonts *f);
 /* Measure one line of text in pixels. */
 int crier_fonts_measure(crier_fonts *f, const char *s, int px, int bold);

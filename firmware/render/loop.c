@@ -46,6 +46,8 @@
 #define FRAME_MS 16
 /* Compose the next slide this long before the current slot ends. */
 #define PREBUILD_MS 1500
+/* After an alert, the post it covered gets at least this long again. */
+#define RESUME_MIN_MS 2000
 
 /* Zones to redraw (a->dirty). */
 enum {
@@ -105,6 +107,10 @@ typedef struct app {
     char **alert_reported;      /* "sender\nidentifier\nsent" already receipted */
     size_t n_alert_reported;
     crier_alertsound *sound;    /* alert tone and speech (alertsound.c); NULL: off */
+    /* The rotation's clock stops while an alert covers the posts. */
+    int alert_pause;            /* an alert was on screen last turn */
+    int64_t paused_slot_left;   /* slot time left when it came (-1: no slot) */
+    int64_t paused_slot_end;    /* slot_end_mono when it came */
     int quit;
 } app;
 
@@ -436,6 +442,28 @@ static void apply_message(app *a, crier_msg *m, int *changed)
     }
 }
 
+/* An alert stops the rotation's clock: what a post had left of its slot when
+ * the alert came, it gets when the alert goes (at least RESUME_MIN_MS), so the
+ * screen does not rotate, with a transition, the moment it comes back. */
+static void pause_rotation(app *a, int64_t now_mono)
+{
+    int active = alerts_active(a);
+    if (active == a->alert_pause)
+        return;
+    a->alert_pause = active;
+    if (active) {
+        a->paused_slot_end = a->slot_end_mono;
+        a->paused_slot_left = a->slot_end_mono == INT64_MAX ? -1 : SDL_max(0, a->slot_end_mono - now_mono);
+        return;
+    }
+    if (a->slot_end_mono == INT64_MAX || a->paused_slot_left < 0 || !a->cur.tex)
+        return; /* no slot running, or nothing shown yet: rotate as before */
+    if (a->slot_end_mono == a->paused_slot_end) /* same slot: resume it */
+        a->slot_end_mono = now_mono + SDL_max(a->paused_slot_left, RESUME_MIN_MS);
+    else /* a new post took the slot under the alert */
+        a->slot_end_mono = SDL_max(a->slot_end_mono, now_mono + RESUME_MIN_MS);
+}
+
 static void update_clock(app *a, int64_t now_wall)
 {
     /* Events say "Now" by the minute; a clock showing seconds need not redraw them. */
@@ -630,6 +658,7 @@ static void prewarm_alert_view(app *a)
     in->area_desc = crier_strdup("Area");
     in->severity = CRIER_SEVERITY_EXTREME;
     crier_alert_list list = {&al, 1};
+    crier_alertview_pin_fonts(a->fonts, a->lw, a->lh);
     SDL_Texture *target = SDL_GetRenderTarget(a->d.renderer);
     SDL_SetRenderTarget(a->d.renderer, a->screen);
     crier_alertview_draw(a->d.renderer, a->texts, a->fonts, a->lw, a->lh, &list, 0);
@@ -764,6 +793,7 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             a->dirty = DIRTY_ALL; /* an item became valid or expired */
         update_clock(a, now_wall);
         int64_t alert_end_wall = alerts_expire(a, now_wall);
+        pause_rotation(a, now_mono);
         if (alerts_active(a) && a->alerts->items[0]->info_count > 1 && now_mono >= a->alert_next_lang_mono) {
             a->alert_lang_turn++;
             a->alert_next_lang_mono = now_mono + (int64_t)o->cfg->alert_language_s * 1000;

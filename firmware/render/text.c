@@ -15,15 +15,18 @@
 #include <string.h>
 
 /* A chain per (size, weight), opened on demand; the font files themselves are
- * mapped once and shared by every chain (fontchain.c).  A chain in use costs
- * about 2 MB (FreeType faces, glyph caches, HarfBuzz tables) but opens in
- * about 1 ms, and texts are cached as textures, so only a few are kept: a
- * static screen needs none, a slide being composed two or three. */
-#define MAX_OPEN_CHAINS 4
+ * mapped once and shared by every chain (fontchain.c).  A chain opens only the
+ * faces its texts need (Latin text: one), so a chain costs its glyph cache and
+ * one or two FreeType faces; the least recently used goes when MAX_OPEN_CHAINS
+ * are open.  Pinned chains (the alert's sizes) never go: an alert must not
+ * wait for fonts or glyphs. */
+#define MAX_OPEN_CHAINS 16
+#define MAX_PINNED_CHAINS 8
 typedef struct open_chain {
     int px, bold;
     crier_fontchain *chain;
     uint64_t last_use;
+    int pinned;
 } open_chain;
 
 struct crier_fonts {
@@ -74,13 +77,13 @@ crier_fontchain *crier_fonts_chain(crier_fonts *f, int px, int bold)
     if (px > CRIER_FONTCHAIN_MAX_PX)
         px = CRIER_FONTCHAIN_MAX_PX;
     f->tick++;
-    int lru = 0;
+    int lru = -1;
     for (int i = 0; i < f->n_open; i++) {
         if (f->open[i].px == px && f->open[i].bold == bold) {
             f->open[i].last_use = f->tick;
             return f->open[i].chain;
         }
-        if (f->open[i].last_use < f->open[lru].last_use)
+        if (!f->open[i].pinned && (lru < 0 || f->open[i].last_use < f->open[lru].last_use))
             lru = i;
     }
     crier_fontchain *chain = NULL;
@@ -96,9 +99,30 @@ crier_fontchain *crier_fonts_chain(crier_fonts *f, int px, int bold)
     if (f->n_open < MAX_OPEN_CHAINS)
         slot = f->n_open++;
     else
-        crier_fontchain_free(f->open[slot].chain);
-    f->open[slot] = (open_chain){px, bold, chain, f->tick};
+        crier_fontchain_free(f->open[slot].chain); /* lru >= 0: pins are capped below the total */
+    f->open[slot] = (open_chain){px, bold, chain, f->tick, 0};
     return chain;
+}
+
+int crier_fonts_pin(crier_fonts *f, int px, int bold)
+{
+    px = SDL_clamp(px, 4, CRIER_FONTCHAIN_MAX_PX); /* as crier_fonts_chain stores it */
+    int pinned = 0;
+    for (int i = 0; i < f->n_open; i++)
+        pinned += f->open[i].pinned;
+    if (!crier_fonts_chain(f, px, bold))
+        return -1;
+    for (int i = 0; i < f->n_open; i++) {
+        open_chain *oc = &f->open[i];
+        if (oc->px != px || oc->bold != bold || oc->pinned)
+            continue;
+        if (pinned >= MAX_PINNED_CHAINS) {
+            LOG_WARN("text", "more than %d pinned font sizes; %dpx is not pinned", MAX_PINNED_CHAINS, px);
+            return -1;
+        }
+        oc->pinned = 1;
+    }
+    return 0;
 }
 
 int crier_fonts_measure(crier_fonts *f, const char *s, int px, int bold)
@@ -227,13 +251,18 @@ static void line_directions(const char *s, int max_w, crier_fontchain *fc, crier
  * "over" operator).  Lines of a block overlap where a tall line (Arabic,
  * Devanagari, emoji) reaches into its neighbour's descenders; a plain copy
  * would erase them and SDL's blend assumes an opaque destination. */
-static void blit_over(SDL_Surface *src, SDL_Surface *dst, int x, int y)
+static void blit_over(SDL_Surface *src, SDL_Surface *dst, int x, int y, int fresh_from)
 {
     int x0 = SDL_max(0, -x), y0 = SDL_max(0, -y);
     int x1 = SDL_min(src->w, dst->w - x), y1 = SDL_min(src->h, dst->h - y);
     for (int j = y0; j < y1; j++) {
         const Uint32 *sp = (const Uint32 *)((const Uint8 *)src->pixels + (size_t)j * (size_t)src->pitch);
         Uint32 *dp = (Uint32 *)((Uint8 *)dst->pixels + (size_t)(j + y) * (size_t)dst->pitch) + x;
+        if (j + y >= fresh_from && x1 > x0) {
+            /* nothing drawn on this row yet: "over" a transparent row is a copy */
+            memcpy(dp + x0, sp + x0, (size_t)(x1 - x0) * sizeof *sp);
+            continue;
+        }
         for (int i = x0; i < x1; i++) {
             Uint32 sv = sp[i], sa = sv >> 24;
             if (sa == 0)
@@ -304,16 +333,40 @@ static crier_err render_block(crier_text_cache *c, const char *s, const crier_te
     if (width <= 0 || wr.n_lines == 0)
         goto cleanup; /* empty text: no texture */
     int height = line_h * wr.n_lines;
-    if (!direct) {
+    int composed = 0; /* 1: surf already holds the whole block */
+    if (!direct && wr.n_lines == 1 && wr.lines[0][0]) {
+        /* One line that fills the block exactly (the common headline or
+         * label): its surface is the block. */
+        SDL_Surface *line = NULL;
+        crier_text_metrics m;
+        if (crier_fontchain_render(fc, wr.lines[0], SIZE_MAX, dirs[0], st->color, &line, &m) == CRIER_OK && line) {
+            if (line->format->format == SDL_PIXELFORMAT_ARGB8888 && line->w == width && line->h == height &&
+                m.ascent == crier_fontchain_ascent(fc)) {
+                surf = line;
+                composed = 1;
+            } else {
+                SDL_FreeSurface(line); /* rendered again below, placed in the block */
+            }
+        }
+    }
+    if (!direct && !surf) {
         surf = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
         if (!surf) {
             rc = CRIER_ERR_NOMEM;
             goto cleanup;
         }
-        SDL_FillRect(surf, NULL, SDL_MapRGBA(surf->format, st->color.r, st->color.g, st->color.b, 0));
+        /* transparent in the text's colour (soft edges if it is ever scaled);
+         * a plain loop: SDL_FillRect's streaming stores are slow on small surfaces */
+        Uint32 clear = SDL_MapRGBA(surf->format, st->color.r, st->color.g, st->color.b, 0);
+        for (int yy = 0; yy < surf->h; yy++) {
+            Uint32 *row = (Uint32 *)((Uint8 *)surf->pixels + (size_t)yy * (size_t)surf->pitch);
+            for (int xx = 0; xx < surf->w; xx++)
+                row[xx] = clear;
+        }
     }
+    int fresh_from = 0; /* rows from here down hold no line yet */
     int ascent = crier_fontchain_ascent(fc);
-    for (int i = 0; i < wr.n_lines; i++) {
+    for (int i = 0; !composed && i < wr.n_lines; i++) {
         if (!wr.lines[i][0])
             continue;
         SDL_Surface *line = NULL;
@@ -338,7 +391,8 @@ static crier_err render_block(crier_text_cache *c, const char *s, const crier_te
                 SDL_DestroyTexture(lt);
             }
         } else if (line->format->format == SDL_PIXELFORMAT_ARGB8888) {
-            blit_over(line, surf, dst.x, dst.y);
+            blit_over(line, surf, dst.x, dst.y, fresh_from);
+            fresh_from = SDL_max(fresh_from, dst.y + line->h);
         } else {
             SDL_SetSurfaceBlendMode(line, SDL_BLENDMODE_BLEND);
             SDL_BlitSurface(line, NULL, surf, &dst);
