@@ -1065,3 +1065,11 @@ size_t crier_fontchain_font_count(const crier_fontchain *fc)
 {
     return fc ? fc->nfonts : 0;
 }
+
+size_t crier_fontchain_faces_open(const crier_fontchain *fc)
+{
+    size_t n = 0;
+    for (size_t i = 0; fc && i < fc->nfonts; i++)
+        n += fc->fonts[i].font != NULL;
+    return n;
+}

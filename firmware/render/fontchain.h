@@ -89,6 +89,9 @@ int crier_fontchain_line_height(const crier_fontchain *fc);
 int crier_fontchain_ascent(const crier_fontchain *fc);
 /* Number of fonts actually opened. */
 size_t crier_fontchain_font_count(const crier_fontchain *fc);
+/* Faces opened at the chain's size so far: the primary font, then one per
+ * fallback font a rendered or measured line needed. */
+size_t crier_fontchain_faces_open(const crier_fontchain *fc);
 
 /* Paragraph direction of text by its first strong character (LTR if none):
  * detect it once per paragraph and pass it to every wrapped line. */

@@ -785,6 +785,7 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         }
         if (a->quit)
             break;
+        pause_rotation(a, now_mono); /* before the rotation looks at its clock */
         if (changed)
             content_changed(a, now_mono, now_wall);
         else if (now_mono >= a->slot_end_mono && !alerts_active(a))
@@ -793,7 +794,7 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             a->dirty = DIRTY_ALL; /* an item became valid or expired */
         update_clock(a, now_wall);
         int64_t alert_end_wall = alerts_expire(a, now_wall);
-        pause_rotation(a, now_mono);
+        pause_rotation(a, now_mono); /* an alert that expired just now */
         if (alerts_active(a) && a->alerts->items[0]->info_count > 1 && now_mono >= a->alert_next_lang_mono) {
             a->alert_lang_turn++;
             a->alert_next_lang_mono = now_mono + (int64_t)o->cfg->alert_language_s * 1000;

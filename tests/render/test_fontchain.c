@@ -135,6 +135,34 @@ TEST(surface_has_ink_and_format)
     SDL_FreeSurface(s);
 }
 
+/* A chain opens a fallback face only when a line needs it. */
+TEST(fallback_faces_open_on_demand)
+{
+    crier_fontchain *fc = NULL;
+    CHECK_INT_EQ(crier_fontchain_open(g_fonts, g_files, CRIER_FONTCHAIN_DEFAULT_COUNT, 37, 0, &fc), CRIER_OK);
+    if (!fc)
+        return;
+    CHECK_INT_EQ(crier_fontchain_faces_open(fc), 1);
+    SDL_Surface *s = NULL;
+    CHECK_INT_EQ(crier_fontchain_render(fc, "Boil water before drinking", SIZE_MAX, CRIER_DIR_AUTO, white, &s, NULL),
+                 CRIER_OK);
+    SDL_FreeSurface(s);
+    CHECK_INT_EQ(crier_fontchain_faces_open(fc), 1); /* Latin: the primary font only */
+    crier_text_metrics m;
+    CHECK_INT_EQ(crier_fontchain_measure(fc, "\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7", SIZE_MAX,
+                                         CRIER_DIR_AUTO, &m),
+                 CRIER_OK);
+    CHECK_INT_EQ(crier_fontchain_faces_open(fc), 2); /* + Arabic */
+    CHECK(m.w > 0 && m.missing == 0);
+    s = NULL;
+    CHECK_INT_EQ(crier_fontchain_render(fc, "Hi \xF0\x9F\x8C\x8A", SIZE_MAX, CRIER_DIR_AUTO, white, &s, &m),
+                 CRIER_OK);
+    CHECK(s && ink_pixels(s) > 50 && m.missing == 0);
+    SDL_FreeSurface(s);
+    CHECK_INT_EQ(crier_fontchain_faces_open(fc), 3); /* + colour emoji */
+    crier_fontchain_free(fc);
+}
+
 static int width_of(const char *text)
 {
     crier_text_metrics m;
@@ -458,6 +486,7 @@ int main(int argc, char **argv)
     }
     RUN(every_script_renders_without_tofu);
     RUN(surface_has_ink_and_format);
+    RUN(fallback_faces_open_on_demand);
     RUN(arabic_is_shaped_and_rtl);
     RUN(width_is_a_wrap_measure_function);
     RUN(devanagari_conjunct_forms);

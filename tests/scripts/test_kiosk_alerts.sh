@@ -18,10 +18,10 @@ mkdir -p "$TMP/staff" "$TMP/keys" "$TMP/state" "$TMP/rogue"
 cp "$TMP/staff/Civil-Protection.pub" "$TMP/keys/"
 ctl() { "$CTL" --broker "$url" --timeout 5 "$@"; }
 
-start_kiosk() { # start_kiosk BROKER_URL EVENTS
+start_kiosk() { # start_kiosk BROKER_URL EVENTS [--set K=V]...
   "$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --headless --size 960x540 \
     --set broker_url="$1" --set kiosk_id=hall-1 --set site=town-hall --set state_dir="$TMP/state" \
-    --set alert_keys_dir="$TMP/keys" --set transition=none --events "$2" 2>>"$TMP/crier.log" &
+    --set alert_keys_dir="$TMP/keys" --set transition=none --events "$2" "${@:3}" 2>>"$TMP/crier.log" &
   kpid=$!
 }
 wait_for() { local t=$(( $1 * 10 )); while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
@@ -91,4 +91,28 @@ ctl screenshot hall-1 --out "$TMP/after.png" >/dev/null
 check "screen back to the normal layout (header colour)" test "$(pixel "$TMP/after.png" 300 10)" = 0b1f33
 kill -TERM $kpid; rc=0; wait $kpid || rc=$?
 check "kiosk exits 0" test $rc -eq 0
+
+# The rotation's clock stops under an alert: the post it covered gets the rest
+# of its slot back afterwards instead of rotating away the moment it returns.
+cat >"$TMP/two.json" <<'JSON'
+{"posts": [{"id": "first", "title": "First post", "body": "One", "duration_s": 3},
+           {"id": "second", "title": "Second post", "body": "Two", "duration_s": 3}]}
+JSON
+ev3=$TMP/ev3.jsonl
+start_kiosk "$url" "$ev3" --set source.demo.path="$TMP/two.json"
+check "third kiosk shows its first post" wait_for 10 '"event":"item_shown"' "$ev3"
+sleep 1
+ctl alert --key "$TMP/staff/Civil-Protection.key" --kiosk hall-1 --event "Storm" --severity Severe \
+  --headline "Stay indoors" --expires +1h --id pause-1 --wait 1 >/dev/null 2>&1 || true
+check "pause alert presented" wait_for 5 '"event":"alert_presented","identifier":"pause-1"' "$ev3"
+sleep 3.5 # longer than the post's slot
+shown() { grep -c '"event":"item_shown"' "$ev3"; }
+check "no rotation while the alert covers the posts (item_shown x$(shown))" test "$(shown)" -eq 1
+ctl cancel pause-1 --kiosk hall-1 --key "$TMP/staff/Civil-Protection.key" >/dev/null 2>&1 || true
+check "pause alert cancelled" wait_for 5 '"event":"alerts_updated","count":0' "$ev3"
+sleep 1.2
+check "the covered post is back for the rest of its slot, not rotated at once (item_shown x$(shown))" \
+  test "$(shown)" -eq 1
+check "then the rotation goes on" wait_for 5 '"id":"second"' "$ev3"
+kill -TERM $kpid; wait $kpid 2>/dev/null || true
 summary
