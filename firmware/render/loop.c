@@ -46,7 +46,8 @@
 #define FRAME_MS 16
 /* Compose the next slide this long before the current slot ends. */
 #define PREBUILD_MS 1500
-/* After an alert, the post it covered gets at least this long again. */
+/* After an alert, the post it covered gets at least its slot or this, the
+ * shorter, again. */
 #define RESUME_MIN_MS 2000
 
 /* Zones to redraw (a->dirty). */
@@ -81,6 +82,7 @@ typedef struct app {
     slide next;          /* pre-built next slide (tex NULL: none) */
     int next_tried;      /* pre-building was attempted for this slot */
     int64_t slot_end_mono;   /* when the current post's slot ends */
+    int64_t slot_ms;         /* the current post's slot length */
     int64_t trans_start_mono;
     int in_transition;
     int64_t start_mono;
@@ -211,6 +213,7 @@ static void show_post(app *a, const crier_item *post, int64_t now_mono, int tran
         a->cur.id = crier_strdup(post->id);
         int dur = post->duration_ms > 0 ? post->duration_ms : a->o->cfg->default_duration_s * 1000;
         a->slot_end_mono = now_mono + dur;
+        a->slot_ms = dur;
         crier_eventlog_emit(a->o->events, "item_shown", "s:id", post->id, "s:source", post->source, "s:title",
                             post->title, "i:duration_ms", (int64_t)dur, NULL);
         LOG_DEBUG("render", "showing post '%s' from %s for %d ms", post->id, post->source, dur);
@@ -262,6 +265,7 @@ static void rotate(app *a, int64_t now_mono, int64_t now_wall)
         /* The only post: keep it, no transition, no re-render. */
         int dur = next->duration_ms > 0 ? next->duration_ms : a->o->cfg->default_duration_s * 1000;
         a->slot_end_mono = now_mono + dur;
+        a->slot_ms = dur;
         a->next_tried = 0; /* another post may become valid by the next slot */
         return;
     }
@@ -443,8 +447,9 @@ static void apply_message(app *a, crier_msg *m, int *changed)
 }
 
 /* An alert stops the rotation's clock: what a post had left of its slot when
- * the alert came, it gets when the alert goes (at least RESUME_MIN_MS), so the
- * screen does not rotate, with a transition, the moment it comes back. */
+ * the alert came, it gets when the alert goes (at least its slot or
+ * RESUME_MIN_MS, the shorter), so the screen does not rotate, with a
+ * transition, the moment it comes back. */
 static void pause_rotation(app *a, int64_t now_mono)
 {
     int active = alerts_active(a);
@@ -458,10 +463,11 @@ static void pause_rotation(app *a, int64_t now_mono)
     }
     if (a->slot_end_mono == INT64_MAX || a->paused_slot_left < 0 || !a->cur.tex)
         return; /* no slot running, or nothing shown yet: rotate as before */
+    int64_t least = a->slot_ms > 0 ? SDL_min(a->slot_ms, RESUME_MIN_MS) : RESUME_MIN_MS;
     if (a->slot_end_mono == a->paused_slot_end) /* same slot: resume it */
-        a->slot_end_mono = now_mono + SDL_max(a->paused_slot_left, RESUME_MIN_MS);
+        a->slot_end_mono = now_mono + SDL_max(a->paused_slot_left, least);
     else /* a new post took the slot under the alert */
-        a->slot_end_mono = SDL_max(a->slot_end_mono, now_mono + RESUME_MIN_MS);
+        a->slot_end_mono = SDL_max(a->slot_end_mono, now_mono + least);
 }
 
 static void update_clock(app *a, int64_t now_wall)
