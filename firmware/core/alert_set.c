@@ -46,7 +46,7 @@ struct crier_alert_set {
     crier_alert **active;
     size_t active_count, active_cap;
     seen_entry *seen;
-    size_t seen_count;
+    size_t seen_count, seen_cap;
     sender_entry *senders;
     size_t sender_count;
     uint64_t tick;
@@ -124,7 +124,7 @@ static void clear_state(crier_alert_set *s)
     }
     free(s->seen);
     s->seen = NULL;
-    s->seen_count = 0;
+    s->seen_count = s->seen_cap = 0;
     for (size_t i = 0; i < s->sender_count; i++)
         free(s->senders[i].sender);
     free(s->senders);
@@ -172,14 +172,18 @@ static crier_err seen_put(crier_alert_set *s, const char *sender, const char *id
         free(s->seen[0].identifier);
         memmove(&s->seen[0], &s->seen[1], (s->seen_count - 1) * sizeof *s->seen);
         s->seen_count--;
-    } else {
-        seen_entry *n = realloc(s->seen, (s->seen_count + 1) * sizeof *n);
+    } else if (s->seen_count == s->seen_cap) { /* doubling, up to max_seen */
+        size_t ncap = s->seen_cap ? s->seen_cap * 2 : 64;
+        if (ncap > s->opts.max_seen)
+            ncap = s->opts.max_seen;
+        seen_entry *n = realloc(s->seen, ncap * sizeof *n);
         if (!n) {
             free(sd);
             free(idd);
             return CRIER_ERR_NOMEM;
         }
         s->seen = n;
+        s->seen_cap = ncap;
     }
     s->seen[s->seen_count++] = (seen_entry){sd, idd, st};
     return CRIER_OK;
@@ -528,67 +532,114 @@ crier_err crier_alert_set_snapshot(const crier_alert_set *s, int64_t now_ms, cri
 
 /* ---- persistence ---- */
 
+/* The state file is written as text, not as a cJSON tree: with 4 096
+ * remembered identifiers a tree costs ~2 MB for an instant at every save, and
+ * the allocator keeps that peak for good (the soak saw RSS grow with the
+ * replay memory).  Two passes over the same writer: the first (out->buf NULL)
+ * measures, the second fills one buffer of exactly that size. */
+typedef struct jout {
+    char *buf;
+    size_t len;
+} jout;
+
+static void jraw(jout *o, const char *s, size_t n)
+{
+    if (o->buf)
+        memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static void jstr(jout *o, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    jraw(o, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        char e[6] = {'\\', 0, 0, 0, 0, 0};
+        if (*p == '"' || *p == '\\') {
+            e[1] = (char)*p;
+            jraw(o, e, 2);
+        } else if (*p < 0x20) {
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[*p >> 4];
+            e[5] = hex[*p & 15];
+            jraw(o, e, 6);
+        } else {
+            jraw(o, (const char *)p, 1);
+        }
+    }
+    jraw(o, "\"", 1);
+}
+
+static void jlit(jout *o, const char *s)
+{
+    jraw(o, s, strlen(s));
+}
+
+static void write_state(jout *o, const crier_alert_set *s, const char *when, char *const *active,
+                        const size_t *active_len)
+{
+    char num[32];
+    jlit(o, "{\"type\":\"crier-alert-state\",\"v\":1,\"saved\":");
+    jstr(o, when);
+    jlit(o, ",\"senders\":[");
+    for (size_t i = 0; i < s->sender_count; i++) {
+        jlit(o, i ? ",{\"sender\":" : "{\"sender\":");
+        jstr(o, s->senders[i].sender);
+        snprintf(num, sizeof num, ",\"seq\":%lld}", (long long)s->senders[i].last_seq);
+        jlit(o, num);
+    }
+    jlit(o, "],\"seen\":[");
+    for (size_t i = 0; i < s->seen_count; i++) {
+        jlit(o, i ? ",{\"sender\":" : "{\"sender\":");
+        jstr(o, s->seen[i].sender);
+        jlit(o, ",\"identifier\":");
+        jstr(o, s->seen[i].identifier);
+        jlit(o, ",\"state\":");
+        jstr(o, seen_names[s->seen[i].state]);
+        jlit(o, "}");
+    }
+    jlit(o, "],\"active\":[");
+    for (size_t i = 0; i < s->active_count; i++) {
+        if (i)
+            jlit(o, ",");
+        jraw(o, active[i], active_len[i]);
+    }
+    jlit(o, "]}");
+}
+
 crier_err crier_alert_set_save(const crier_alert_set *s, const char *path)
 {
     crier_err err = CRIER_ERR_NOMEM;
-    char *text = NULL, *one = NULL;
     if (!s || !path)
         return CRIER_ERR_INVAL;
-    cJSON *root = cJSON_CreateObject(), *arr;
     char when[40];
     crier_format_utc_ms(crier_wall_ms(), when, sizeof when);
-    if (!root || !cJSON_AddStringToObject(root, "type", "crier-alert-state") ||
-        !cJSON_AddNumberToObject(root, "v", 1) || !cJSON_AddStringToObject(root, "saved", when))
+    size_t n_active = s->active_count;
+    char **active = calloc(n_active ? n_active : 1, sizeof *active);
+    size_t *active_len = calloc(n_active ? n_active : 1, sizeof *active_len);
+    jout o = {NULL, 0};
+    if (!active || !active_len)
         goto cleanup;
-    if (!(arr = cJSON_AddArrayToObject(root, "senders")))
+    for (size_t i = 0; i < n_active; i++)
+        if ((err = crier_alert_to_json(s->active[i], 1, &active[i], &active_len[i])) != CRIER_OK)
+            goto cleanup;
+    err = CRIER_ERR_NOMEM;
+    write_state(&o, s, when, active, active_len); /* measure */
+    size_t need = o.len;
+    if (!(o.buf = malloc(need + 1)))
         goto cleanup;
-    for (size_t i = 0; i < s->sender_count; i++) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            goto cleanup;
-        }
-        if (!cJSON_AddStringToObject(o, "sender", s->senders[i].sender) ||
-            !cJSON_AddNumberToObject(o, "seq", (double)s->senders[i].last_seq))
-            goto cleanup;
-    }
-    if (!(arr = cJSON_AddArrayToObject(root, "seen")))
-        goto cleanup;
-    for (size_t i = 0; i < s->seen_count; i++) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            goto cleanup;
-        }
-        if (!cJSON_AddStringToObject(o, "sender", s->seen[i].sender) ||
-            !cJSON_AddStringToObject(o, "identifier", s->seen[i].identifier) ||
-            !cJSON_AddStringToObject(o, "state", seen_names[s->seen[i].state]))
-            goto cleanup;
-    }
-    if (!(arr = cJSON_AddArrayToObject(root, "active")))
-        goto cleanup;
-    for (size_t i = 0; i < s->active_count; i++) {
-        size_t n;
-        if ((err = crier_alert_to_json(s->active[i], 1, &one, &n)) != CRIER_OK)
-            goto cleanup;
-        err = CRIER_ERR_NOMEM;
-        cJSON *o = cJSON_ParseWithLength(one, n);
-        free(one);
-        one = NULL;
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            goto cleanup;
-        }
-    }
-    if (!(text = cJSON_PrintUnformatted(root)))
-        goto cleanup;
-    err = crier_atomicfile_write(path, text, strlen(text), 0600, 1);
+    o.len = 0;
+    write_state(&o, s, when, active, active_len); /* fill */
+    o.buf[o.len] = '\0';
+    err = crier_atomicfile_write(path, o.buf, o.len, 0600, 1);
     if (err != CRIER_OK)
         LOG_ERROR("alert", "cannot save alert state to %s: %s", path, crier_strerror(err));
 cleanup:
-    cJSON_Delete(root);
-    free(text);
-    free(one);
+    for (size_t i = 0; active && i < n_active; i++)
+        free(active[i]);
+    free(active);
+    free(active_len);
+    free(o.buf);
     return err;
 }
 

@@ -503,8 +503,11 @@ static void handle_message(crier_alerts *al, job *j)
         return;
     }
     uint64_t h = fnv1a(j->payload, j->len);
-    if (j->retained)
-        remember_seen(al, h); /* its next retained copies are dropped at the door */
+    /* Its retained copies (every reconnect re-sends every retained alert, and a
+     * live alert is retained too) are then dropped at the door, before any
+     * signature check: a reconnect costs a hash per alert.  A live message with
+     * the same bytes is still handled (and refused as a replay, with a receipt). */
+    remember_seen(al, h);
     char why[200] = "";
     crier_err rc = crier_envelope_open(j->payload, j->len, al->ring, &payload, &plen, &mi.issuer, &mi.key_id, why,
                                        sizeof why);
@@ -1010,6 +1013,7 @@ crier_err crier_alerts_submit(crier_alerts *al, const char *topic, const void *p
         return CRIER_ERR_NOMEM;
     if (retained && len && len <= CRIER_ENVELOPE_MAX_BYTES && seen_before(al, fnv1a(payload, len))) {
         free(j);
+        stat_add(al, &al->stats.duplicates, 1);
         return CRIER_OK; /* a retained copy we handled already */
     }
     j->kind = JOB_MSG;

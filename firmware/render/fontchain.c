@@ -3,10 +3,13 @@
  * Design
  * ------
  * Files.  Every font file is mmap()ed once per process and shared by all chains
- * (a reference-counted list, render thread only).  Each chain opens its own
- * TTF_Font per file with TTF_OpenFontRW(SDL_RWFromConstMem(map)), so FreeType
- * reads the glyphs it needs from the page cache: resident memory grows with the
- * glyphs used, not with the file sizes (the emoji font is 11 MB of PNG strikes).
+ * (a reference-counted list, render thread only) with one small "probe" face
+ * that answers which code points the file has (the cmap does not depend on the
+ * size).  A chain opens its own TTF_Font per file, at its size, only when a line
+ * first needs that file (Latin text: the primary font alone), with
+ * TTF_OpenFontRW(SDL_RWFromConstMem(map)), so FreeType reads the glyphs it needs
+ * from the page cache: resident memory grows with the glyphs used, not with the
+ * file sizes (the emoji font is 11 MB of PNG strikes).
  * A file whose height does not change with the requested size is a fixed-strike
  * bitmap font (Noto Color Emoji: one 109 ppem CBDT strike); SDL2_ttf draws it at
  * its strike and the chain scales the run down (area averaging) to the chain's

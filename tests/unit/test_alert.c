@@ -718,6 +718,11 @@ TEST(persistence)
     CHECK_INT_EQ(apply(set, (spec){.id = "c", .seq = 3, .msg_type = "Cancel", .refs = "[{\"identifier\":\"later\"}]"},
                        T0, &r),
                  CRIER_ALERT_ACCEPTED);
+    /* characters JSON must escape, in the replay memory (the file is written by hand) */
+    CHECK_INT_EQ(apply(set, (spec){.id = "c2", .seq = 4, .msg_type = "Cancel",
+                                   .refs = "[{\"identifier\":\"odd\\\"q\\\\b\u00e9\"}]"},
+                       T0, &r),
+                 CRIER_ALERT_ACCEPTED);
     CHECK_INT_EQ(crier_alert_set_save(set, path), CRIER_OK);
     struct stat st;
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
@@ -738,6 +743,9 @@ TEST(persistence)
     CHECK_INT_EQ(apply(set, (spec){.id = "p9", .seq = 3, .expires = T0 + HOUR_MS}, T0 + 20 * MIN_MS, &r),
                  CRIER_ALERT_REJECT_REPLAY_SEQ);
     CHECK_INT_EQ(apply(set, (spec){.id = "later", .seq = 50, .expires = T0 + HOUR_MS}, T0 + 20 * MIN_MS, &r),
+                 CRIER_ALERT_REJECT_CANCELLED);
+    CHECK_INT_EQ(apply(set, (spec){.id = "odd\\\"q\\\\b\u00e9", .seq = 51, .expires = T0 + HOUR_MS},
+                       T0 + 20 * MIN_MS, &r),
                  CRIER_ALERT_REJECT_CANCELLED);
     crier_alert_set_free(set);
 

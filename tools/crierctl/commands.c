@@ -576,7 +576,9 @@ int cmd_status(const ctl_opts *o, int argc, char **argv)
             else
                 snprintf(alerts, sizeof alerts, "%.0f", al);
             const cJSON *sh = cJSON_GetObjectItemCaseSensitive(r->hb, "showing");
-            if (cJSON_IsObject(sh))
+            if (al > 0) /* the alert covers the posts; the rotation waits under it */
+                snprintf(showing, sizeof showing, "ALERT (then %s)", cJSON_IsObject(sh) ? jstr(sh, "id", "?") : "-");
+            else if (cJSON_IsObject(sh))
                 snprintf(showing, sizeof showing, "%s \"%s\"", jstr(sh, "id", "?"), jstr(sh, "title", ""));
             else
                 snprintf(showing, sizeof showing, "-");
