@@ -7,6 +7,18 @@ TMP=$(mktemp -d /tmp/crier-test.XXXXXX)
 PASSED=0 FAILED=0
 _cleanup_fns=()
 on_exit() { _cleanup_fns+=("$1"); }
+
+# start_broker: a throw-away mosquitto (scripts/broker.sh) on a free loopback
+# port, stopped at exit; sets port, bdir (its folder) and url.
+start_broker() {
+  local line
+  line=$("$CRIER_SOURCE/scripts/broker.sh" start) || exit 1
+  port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$line")
+  bdir=$(sed -n 's/.*dir=\(.*\)$/\1/p' <<<"$line")
+  on_exit "'$CRIER_SOURCE/scripts/broker.sh' stop '$bdir'"
+  url=mqtt://127.0.0.1:$port
+}
+
 _run_cleanup() {
   local f
   for f in "${_cleanup_fns[@]}"; do eval "$f" || true; done

@@ -22,11 +22,7 @@ source "$(dirname "$0")/lib.sh"
 limit_ms=$([[ -n "${CRIER_SKIP_TIMING:-}" ]] && echo 10000 || echo 2000)
 unset CRIER_FAKE_TIME
 CTL=$CRIER_BUILD/crierctl
-line=$("$CRIER_SOURCE/scripts/broker.sh" start)
-port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$line")
-bdir=$(sed -n 's/.*dir=\(.*\)$/\1/p' <<<"$line")
-on_exit "'$CRIER_SOURCE/scripts/broker.sh' stop '$bdir'"
-url=mqtt://127.0.0.1:$port
+start_broker
 mkdir -p "$TMP/staff" "$TMP/keys"
 "$CTL" keygen --issuer "Fault Office" --out "$TMP/staff" >/dev/null
 cp "$TMP/staff/Fault-Office.pub" "$TMP/keys/"

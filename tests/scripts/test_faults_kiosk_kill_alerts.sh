@@ -23,11 +23,7 @@ limit_ms=$([[ -n "${CRIER_SKIP_TIMING:-}" ]] && echo 10000 || echo 2000)
 ROUNDS=${ROUNDS:-8}
 unset CRIER_FAKE_TIME
 CTL=$CRIER_BUILD/crierctl
-line=$("$CRIER_SOURCE/scripts/broker.sh" start)
-port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$line")
-bdir=$(sed -n 's/.*dir=\(.*\)$/\1/p' <<<"$line")
-on_exit "'$CRIER_SOURCE/scripts/broker.sh' stop '$bdir'"
-url=mqtt://127.0.0.1:$port
+start_broker
 dead=mqtt://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$TMP/staff" "$TMP/keys" "$TMP/state"
 "$CTL" keygen --issuer "Kill Office" --out "$TMP/staff" >/dev/null

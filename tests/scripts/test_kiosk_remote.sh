@@ -6,11 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 unset CRIER_FAKE_TIME
 CTL=$CRIER_BUILD/crierctl
-line=$("$CRIER_SOURCE/scripts/broker.sh" start)
-port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$line")
-bdir=$(sed -n 's/.*dir=\(.*\)$/\1/p' <<<"$line")
-on_exit "'$CRIER_SOURCE/scripts/broker.sh' stop '$bdir'"
-url=mqtt://127.0.0.1:$port
+start_broker
 ctl() { "$CTL" --broker "$url" --timeout 5 "$@"; }
 
 mkdir -p "$TMP/state"
