@@ -1,7 +1,7 @@
 """bench_fleet - one alert to a fleet: N simulated kiosks plus a few real ones (issue 8 "Fleet scale").
 
 crier_fleet (bench/fleet.c) runs N kiosks of Crier's own MQTT thread and alert
-service (firmware/io/mqtt.c, firmware/io/alerts.c; no renderer) in a few
+service (firmware/remote/mqtt.c, firmware/alerts/alerts.c; no renderer) in a few
 processes; beside them run a few real headless `crier` processes; all of them
 talk to one throw-away mosquitto (scripts/broker.sh).  Each round the office
 signs one alert (scope all) and publishes it once; the figures are the time

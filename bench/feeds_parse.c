@@ -11,10 +11,10 @@
  * Build (from the repository root, after building crier_core in BUILD):
  *   cc -O2 -std=gnu11 -Ifirmware -IBUILD/generated bench/feeds_parse.c BUILD/libcrier_core.a \
  *      $(pkg-config --cflags --libs libcjson expat libical libsodium libqrencode) -lpthread -lm -o feeds_parse */
-#include "core/content.h"
-#include "core/feed.h"
-#include "core/log.h"
-#include "core/timeutil.h"
+#include "content/content.h"
+#include "feeds/feed.h"
+#include "base/log.h"
+#include "base/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,16 +2,16 @@
  * one broker (issue 8 "Fleet scale", docs/scaling.md).
  *
  * Each simulated kiosk is exactly what a real kiosk runs minus the renderer:
- * the real crier_mqtt thread (firmware/io/mqtt.c, its own libmosquitto client,
+ * the real crier_mqtt thread (firmware/remote/mqtt.c, its own libmosquitto client,
  * persistent session, heartbeats, Last Will) and the real crier_alerts service
- * (firmware/io/alerts.c: keyring, Ed25519 verification, strict parse, rules,
+ * (firmware/alerts/alerts.c: keyring, Ed25519 verification, strict parse, rules,
  * atomic state file in a temp folder, receipts) with its own mailbox.  Kiosk
  * ids are sim-0001, sim-0002, ...; every kiosk trusts one key.  A shared
  * consumer thread per process stands in for the render threads: each mailbox's
  * wake function queues its kiosk, the consumer takes the messages, and on a
  * CRIER_MSG_ALERTS snapshot holding a new bench alert records the arrival time
  * and reports the frame "presented" (crier_alerts_presented and
- * crier_alerts_snapshot_presented, as firmware/render/loop.c does), so the
+ * crier_alerts_snapshot_presented, as firmware/screen/loop.c does), so the
  * receipts flow back exactly as from a real kiosk.
  *
  * Why several processes: libmosquitto 2.0's mosquitto_loop() uses select()
@@ -41,15 +41,15 @@
  * Exit status: 0 measured (every connected kiosk got every alert), 1 setup
  * failure or some kiosk missed an alert or never connected, 2 usage. */
 #define _GNU_SOURCE
-#include "core/alert.h"
-#include "core/alert_set.h"
-#include "core/log.h"
-#include "core/mailbox.h"
-#include "core/protocol.h"
-#include "core/sign.h"
-#include "core/timeutil.h"
-#include "io/alerts.h"
-#include "io/mqtt.h"
+#include "alerts/alert.h"
+#include "alerts/alert_set.h"
+#include "base/log.h"
+#include "base/mailbox.h"
+#include "remote/protocol.h"
+#include "remote/sign.h"
+#include "base/timeutil.h"
+#include "alerts/alerts.h"
+#include "remote/mqtt.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

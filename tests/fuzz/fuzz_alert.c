@@ -4,7 +4,7 @@
  * persisted provenance fields).  See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/alert.h"
+#include "alerts/alert.h"
 
 static int fuzz_alert_one(const uint8_t *data, size_t size)
 {

@@ -3,8 +3,8 @@
  * See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/alert.h"
-#include "core/cap.h"
+#include "alerts/alert.h"
+#include "alerts/cap.h"
 
 static int fuzz_cap_one(const uint8_t *data, size_t size)
 {

@@ -17,7 +17,7 @@
 #ifndef CRIER_FUZZ_COMMON_H
 #define CRIER_FUZZ_COMMON_H
 
-#include "core/log.h"
+#include "base/log.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * as `crier --print-config` does.  See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/config.h"
+#include "config/config.h"
 
 static void fuzz_config_emit(const char *key, const char *value, const char *help, void *ud)
 {

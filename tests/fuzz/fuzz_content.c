@@ -3,7 +3,7 @@
  * current.  See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/content.h"
+#include "content/content.h"
 
 static int fuzz_content_one(const uint8_t *data, size_t size)
 {

@@ -12,8 +12,8 @@
  * See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/alert.h"
-#include "core/sign.h"
+#include "alerts/alert.h"
+#include "remote/sign.h"
 
 #include <sodium.h>
 
@@ -26,7 +26,7 @@ static void fuzz_envelope_fixed_key(crier_key *key)
     if (crier_sign_init() != CRIER_OK || crypto_sign_seed_keypair(key->pk, key->sk, seed) != 0)
         abort();
     key->has_secret = 1;
-    /* the id rule of core/sign.c (docs/alerts.md "Key ids"): BLAKE2b-64 of the public key, hex */
+    /* the id rule of remote/sign.c (docs/alerts.md "Key ids"): BLAKE2b-64 of the public key, hex */
     crypto_generichash(h, sizeof h, key->pk, sizeof key->pk, NULL, 0);
     sodium_bin2hex(key->id, sizeof key->id, h, sizeof h);
     snprintf(key->issuer, sizeof key->issuer, "%s", "Fuzz City Emergency Office");

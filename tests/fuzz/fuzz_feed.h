@@ -1,5 +1,5 @@
 /* fuzz_feed.h - the part the feed harnesses (fuzz_rss.c, fuzz_jsonfeed.c,
- * fuzz_mastodon.c, fuzz_ical.c) share: run one parser of core/feed.h with the
+ * fuzz_mastodon.c, fuzz_ical.c) share: run one parser of feeds/feed.h with the
  * default limits and check what every produced item must satisfy (an id, the
  * source name, valid UTF-8 text within the caps, at most max_items items).
  * Header-only, static; see fuzz_common.h. */
@@ -8,9 +8,9 @@
 
 #include "fuzz_common.h"
 
-#include "core/content.h"
-#include "core/feed.h"
-#include "core/utf8.h"
+#include "content/content.h"
+#include "feeds/feed.h"
+#include "base/utf8.h"
 
 #define FUZZ_FEED_NOW 1767225600000LL /* 2026-01-01T00:00:00Z */
 

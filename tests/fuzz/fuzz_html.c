@@ -4,8 +4,8 @@
  * See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/html_text.h"
-#include "core/utf8.h"
+#include "feeds/html_text.h"
+#include "base/utf8.h"
 
 static void fuzz_html_check(const char *out, size_t cap)
 {

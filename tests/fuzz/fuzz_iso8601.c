@@ -5,8 +5,8 @@
  * same millisecond.  See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/feed.h"
-#include "core/timeutil.h"
+#include "feeds/feed.h"
+#include "base/timeutil.h"
 
 #define FUZZ_ISO_MAX_MS 253402300799999LL /* 9999-12-31T23:59:59.999Z */
 

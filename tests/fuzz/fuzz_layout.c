@@ -2,7 +2,7 @@
  * zone rectangles and font scaling on a few screen sizes.  See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/layout.h"
+#include "screen/layout.h"
 
 static int fuzz_layout_one(const uint8_t *data, size_t size)
 {

@@ -5,10 +5,10 @@
  * gets the whole input.  See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/contrast.h"
-#include "core/feed_schedule.h"
-#include "core/power_schedule.h"
-#include "core/sign.h"
+#include "screen/contrast.h"
+#include "feeds/feed_schedule.h"
+#include "device/power_schedule.h"
+#include "remote/sign.h"
 
 static int fuzz_misc_one(const uint8_t *data, size_t size)
 {

@@ -5,8 +5,8 @@
  * See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/content.h"
-#include "core/protocol.h"
+#include "content/content.h"
+#include "remote/protocol.h"
 
 #define FUZZ_POST_NOW 1767225600000LL /* 2026-01-01T00:00:00Z */
 

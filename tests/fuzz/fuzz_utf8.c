@@ -1,11 +1,11 @@
 /* fuzz_utf8.c - libFuzzer harness for the UTF-8 sanitizer and decoders
- * (core/utf8.h).  Properties: sanitized output is valid UTF-8 and sanitizing it
+ * (base/utf8.h).  Properties: sanitized output is valid UTF-8 and sanitizing it
  * again changes nothing; a clean input (0 fixes, no BOM, no CR) comes back
  * byte for byte; forward decoding visits every byte once and backward
  * stepping finds the same code point starts on valid text.  See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/utf8.h"
+#include "base/utf8.h"
 
 static int fuzz_utf8_one(const uint8_t *data, size_t size)
 {

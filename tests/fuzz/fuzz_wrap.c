@@ -6,8 +6,8 @@
  * text plus an ellipsis.  See fuzz_common.h. */
 #include "fuzz_common.h"
 
-#include "core/utf8.h"
-#include "core/wrap.h"
+#include "base/utf8.h"
+#include "screen/wrap.h"
 
 static int fuzz_wrap_measure(const char *s, size_t len, void *ud)
 {

@@ -10,7 +10,7 @@
 #define CRIER_FUZZ_NO_MAIN
 #include "fuzz_envelope.c"
 
-#include "core/alert.h"
+#include "alerts/alert.h"
 
 static const char *const seed_alert =
     "{\"type\":\"alert\",\"v\":1,\"identifier\":\"flood-1\",\"sender\":\"city@example.org\","

@@ -1,4 +1,4 @@
-/* test_alerts.c - the kiosk's alert service (io/alerts.c) against real mosquitto brokers.
+/* test_alerts.c - the kiosk's alert service (alerts/alerts.c) against real mosquitto brokers.
  *
  * Each case starts a broker (scripts/broker.sh), a trusted key folder made at
  * test time, the alert service plus the kiosk's MQTT thread wired the way
@@ -10,16 +10,16 @@
  * issue 6 is here, plus persistence across SIGKILL with the broker down, a
  * broker restart, a clock step backwards, expiry without a broker, a Cancel
  * that reaches a kiosk on reconnect, and signed staff posts. */
-#include "core/alert.h"
-#include "core/alert_set.h"
-#include "core/eventlog.h"
-#include "core/log.h"
-#include "core/mailbox.h"
-#include "core/protocol.h"
-#include "core/sign.h"
-#include "core/timeutil.h"
-#include "io/alerts.h"
-#include "io/mqtt.h"
+#include "alerts/alert.h"
+#include "alerts/alert_set.h"
+#include "base/eventlog.h"
+#include "base/log.h"
+#include "base/mailbox.h"
+#include "remote/protocol.h"
+#include "remote/sign.h"
+#include "base/timeutil.h"
+#include "alerts/alerts.h"
+#include "remote/mqtt.h"
 
 #include "../unit/check.h"
 

@@ -1,10 +1,10 @@
-/* test_alerts_protocol.c - the alert parts of core/protocol.c: alert and receipt
+/* test_alerts_protocol.c - the alert parts of remote/protocol.c: alert and receipt
  * topics, topic ids, receipts, envelope detection/peek and signed posts
  * (crier_post_open).  Pure logic; lives in tests/io with the alert tests. */
-#include "core/content.h"
-#include "core/protocol.h"
-#include "core/sign.h"
-#include "core/timeutil.h"
+#include "content/content.h"
+#include "remote/protocol.h"
+#include "remote/sign.h"
+#include "base/timeutil.h"
 
 #include "../unit/check.h"
 

@@ -2,9 +2,9 @@
  * schedule-driven apply step, and the CEC backend's refusal of a device that
  * is missing or not a CEC adapter (a real /dev/cec0 is exercised if present
  * and CRIER_TEST_CEC=1, since it switches a real screen). */
-#include "core/log.h"
-#include "core/power_schedule.h"
-#include "io/display_power.h"
+#include "base/log.h"
+#include "device/power_schedule.h"
+#include "device/display_power.h"
 
 #include "../unit/check.h"
 

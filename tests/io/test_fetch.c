@@ -7,12 +7,12 @@
  * that the previous good content is what comes out (from the cache). */
 #include "../unit/check.h"
 
-#include "core/feed.h"
-#include "core/log.h"
-#include "core/mailbox.h"
-#include "core/timeutil.h"
-#include "io/cache.h"
-#include "io/fetch.h"
+#include "feeds/feed.h"
+#include "base/log.h"
+#include "base/mailbox.h"
+#include "base/timeutil.h"
+#include "feeds/cache.h"
+#include "feeds/fetch.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

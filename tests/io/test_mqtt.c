@@ -1,16 +1,16 @@
 /* test_mqtt.c - the kiosk's MQTT thread against real mosquitto brokers.
  *
  * Each case starts a broker with scripts/broker.sh on a free loopback port,
- * starts the kiosk thread (io/mqtt.c) with a mailbox, plays the central office
+ * starts the kiosk thread (remote/mqtt.c) with a mailbox, plays the central office
  * with a second libmosquitto client ("staff"), and asserts what reaches the
  * mailbox, what the kiosk publishes (status, heartbeat, rejections, replies)
  * and what it logs.  Every bad-input case of issue 5 is here. */
-#include "core/log.h"
-#include "core/mailbox.h"
-#include "core/protocol.h"
-#include "core/timeutil.h"
-#include "io/mqtt.h"
-#include "io/proofplay.h"
+#include "base/log.h"
+#include "base/mailbox.h"
+#include "remote/protocol.h"
+#include "base/timeutil.h"
+#include "remote/mqtt.h"
+#include "remote/proofplay.h"
 
 #include "../unit/check.h"
 

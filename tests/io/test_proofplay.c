@@ -1,6 +1,6 @@
-/* test_proofplay.c - proof-of-play JSON lines, rotation bound, summary (io/proofplay.c). */
-#include "core/timeutil.h"
-#include "io/proofplay.h"
+/* test_proofplay.c - proof-of-play JSON lines, rotation bound, summary (remote/proofplay.c). */
+#include "base/timeutil.h"
+#include "remote/proofplay.h"
 
 #include "../unit/check.h"
 

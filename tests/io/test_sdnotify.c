@@ -4,8 +4,8 @@
  * NOTIFY_SOCKET at it and checks each datagram.  Also: no-op without
  * NOTIFY_SOCKET, STATUS cut at a newline, the watchdog interval from
  * WATCHDOG_USEC / WATCHDOG_PID, and an error for a socket nobody listens on. */
-#include "core/log.h"
-#include "io/sdnotify.h"
+#include "base/log.h"
+#include "device/sdnotify.h"
 
 #include "../unit/check.h"
 

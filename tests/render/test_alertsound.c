@@ -1,4 +1,4 @@
-/* Alert sound (render/alertsound.h) through real SDL audio drivers, no sound
+/* Alert sound (alerts/alertsound.h) through real SDL audio drivers, no sound
  * card: the "disk" driver writes what would be played to a file (S16 mono at
  * CRIER_ALERTSOUND_RATE, in real time, silence while nothing plays), which is
  * analysed here: three tone bursts of the EAS pair, speech after them, once
@@ -6,10 +6,10 @@
  * does not exist cover the silent paths.  Speech checks need a build with
  * espeak-ng (CRIER_HAVE_ESPEAK). */
 #include "../unit/check.h"
-#include "core/content.h"
-#include "core/log.h"
-#include "core/tone.h"
-#include "render/alertsound.h"
+#include "content/content.h"
+#include "base/log.h"
+#include "alerts/tone.h"
+#include "alerts/alertsound.h"
 
 #include <SDL.h>
 #include <stdlib.h>

@@ -2,10 +2,10 @@
  * and several languages; checks colours where they must be and writes PNGs
  * to look at (CRIER_BUILD/render-out/alerts/). */
 #include "../unit/check.h"
-#include "core/alert_style.h"
-#include "core/content.h"
-#include "render/alertview.h"
-#include "render/fontchain.h"
+#include "alerts/alert_style.h"
+#include "content/content.h"
+#include "alerts/alertview.h"
+#include "screen/fontchain.h"
 
 #include <SDL_image.h>
 #include <stdlib.h>

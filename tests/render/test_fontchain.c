@@ -12,10 +12,10 @@
  *
  * Environment: CRIER_SOURCE (fonts in $CRIER_SOURCE/assets/fonts), CRIER_BUILD
  * (PNGs go to $CRIER_BUILD/render-out/fontchain/).  argv[1], argv[2] override. */
-#include "render/fontchain.h"
+#include "screen/fontchain.h"
 
-#include "core/log.h"
-#include "core/wrap.h"
+#include "base/log.h"
+#include "screen/wrap.h"
 
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_image.h>

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test_alerts_crierctl.sh - crierctl keygen / alert / update / cancel / signed post end
 # to end against a real mosquitto broker (scripts/broker.sh) and two stand-in kiosks
-# (test_alerts --kiosk-sim: the real alert service io/alerts.c and MQTT thread
-# io/mqtt.c, with a stand-in renderer that reports every alert snapshot presented):
+# (test_alerts --kiosk-sim: the real alert service alerts/alerts.c and MQTT thread
+# remote/mqtt.c, with a stand-in renderer that reports every alert snapshot presented):
 # key files and modes, signed alerts in two languages with --wait receipts, Update and
 # Cancel found on the broker, a site-scoped alert with a kiosk that does not answer,
 # an untrusted key, no key, --from-cap, signed and unsigned posts, exit codes.

@@ -4,7 +4,7 @@
 # Opt-in: only with CRIER_CROSS=1 (it needs the arm64 set-up of
 # scripts/cross-build.sh and takes minutes).  Builds build-arm64 (or
 # $CRIER_BUILD_ARM64) when needed, checks that the test binaries really are
-# AArch64, then runs the unit tests (firmware/core) and the render tests
+# AArch64, then runs the unit tests (the pure layer, crier_core) and the render tests
 # (headless, SDL dummy driver) through ctest, which starts each binary with
 # the toolchain's CMAKE_CROSSCOMPILING_EMULATOR (qemu-aarch64-static).
 set -euo pipefail

@@ -8,7 +8,7 @@
 # and SIGKILLed at a random moment while it does so (0.2..1.1 times the time a
 # first, calibration start takes to fetch and cache everything, ~20 ms here).  After every kill:
 #   - each cache file is the old or the new version, never anything else: the
-#     header (magic, length) is checked as firmware/io/cache.c writes it and
+#     header (magic, length) is checked as firmware/feeds/cache.c writes it and
 #     the body is compared byte for byte with what the server sent;
 #   - a kill leaves at most one temp file per source, and the next start
 #     removes them (before the fix, every interrupted write left one for good);

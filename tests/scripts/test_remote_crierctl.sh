@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_remote_crierctl.sh - crierctl end to end against real mosquitto brokers
 # (scripts/broker.sh) and a stand-in kiosk (test_mqtt --kiosk-sim, the real
-# MQTT thread of io/mqtt.c): post, list, status, identify, reload, screenshot,
+# MQTT thread of remote/mqtt.c): post, list, status, identify, reload, screenshot,
 # retract, every documented exit code, a config file, TLS with a test CA,
 # a login refused and an ACL that refuses a publish.
 set -uo pipefail

@@ -3,9 +3,9 @@
 #ifndef CRIER_FEED_TESTUTIL_H
 #define CRIER_FEED_TESTUTIL_H
 
-#include "core/content.h"
-#include "core/html_text.h"
-#include "core/timeutil.h"
+#include "content/content.h"
+#include "feeds/html_text.h"
+#include "base/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-/* test_alert.c - the alert JSON format and the alert set's rules (core/alert.h,
- * core/alert_set.h), end to end through a signed envelope where it matters.
+/* test_alert.c - the alert JSON format and the alert set's rules (alerts/alert.h,
+ * alerts/alert_set.h), end to end through a signed envelope where it matters.
  *
  * Every rejection of the issue has a test: unsigned / wrong signature / unknown
  * key (through the envelope), replayed identifier, older sequence, expired,
@@ -7,11 +7,11 @@
  * its Alert, clock step backwards, corrupt persisted file.  Time is driven
  * explicitly (now_ms arguments), never read from the clock. */
 #include "check.h"
-#include "core/alert.h"
-#include "core/alert_set.h"
-#include "core/log.h"
-#include "core/sign.h"
-#include "core/timeutil.h"
+#include "alerts/alert.h"
+#include "alerts/alert_set.h"
+#include "base/log.h"
+#include "remote/sign.h"
+#include "base/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
-/* What an alert says and when (core/alert_speech.h): the text of an info
+/* What an alert says and when (alerts/alert_speech.h): the text of an info
  * block, the voices tried for its language, and which alerts of a snapshot
  * are new (sound once per alert, not on re-sends or language turns). */
 #include "check.h"
-#include "core/alert_speech.h"
-#include "core/content.h"
-#include "core/utf8.h"
+#include "alerts/alert_speech.h"
+#include "content/content.h"
+#include "base/utf8.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 /* Alert colours: every severity's text meets 7:1 against its background. */
 #include "check.h"
-#include "core/alert_style.h"
+#include "alerts/alert_style.h"
 
 TEST(severity_contrast_aaa)
 {

@@ -1,16 +1,16 @@
-/* test_cap.c - CAP 1.2 XML reading (core/cap.h) against the fixtures in
+/* test_cap.c - CAP 1.2 XML reading (alerts/cap.h) against the fixtures in
  * tests/fixtures/cap/: realistic alerts (NWS-style, multi-language, Update,
  * Cancel, Exercise with a namespace prefix) and hostile documents (billion
  * laughs, external and parameter entities, undeclared entity, too deep, too
  * many languages, too big, not CAP, truncated, bad values).  Also runs the
  * crierctl path: CAP -> model -> JSON -> signed envelope -> kiosk alert set. */
 #include "check.h"
-#include "core/alert.h"
-#include "core/alert_set.h"
-#include "core/cap.h"
-#include "core/log.h"
-#include "core/sign.h"
-#include "core/timeutil.h"
+#include "alerts/alert.h"
+#include "alerts/alert_set.h"
+#include "alerts/cap.h"
+#include "base/log.h"
+#include "remote/sign.h"
+#include "base/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /* test_config.c - the configuration table, file parser, setter and cross-checks
- * (core/config.c).
+ * (config/config.c).
  *
  * Bad lines are table-driven: each case is a config text, the error code it must
  * produce and substrings the message must contain (the key, "FILE:LINE"). */
-#include "core/config.h"
+#include "config/config.h"
 #include "check.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-/* test_content.c - the item model and the local content format (core/content.c). */
-#include "core/content.h"
-#include "core/timeutil.h"
+/* test_content.c - the item model and the local content format (content/content.c). */
+#include "content/content.h"
+#include "base/timeutil.h"
 #include "check.h"
 
 #include <stdlib.h>

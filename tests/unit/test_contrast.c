@@ -1,6 +1,6 @@
-/* test_contrast.c - WCAG 2.2 luminance and contrast (core/contrast.c).
+/* test_contrast.c - WCAG 2.2 luminance and contrast (screen/contrast.c).
  * Reference values: WCAG 2.2 definitions and the WebAIM contrast checker. */
-#include "core/contrast.h"
+#include "screen/contrast.h"
 #include "check.h"
 
 #include <math.h>

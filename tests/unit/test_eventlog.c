@@ -1,8 +1,8 @@
-/* test_eventlog.c - the --events stream (core/eventlog.c): one valid JSON
+/* test_eventlog.c - the --events stream (base/eventlog.c): one valid JSON
  * object per line with t_ms and event; strings escaped. */
-#include "core/eventlog.h"
-#include "core/log.h"
-#include "core/timeutil.h"
+#include "base/eventlog.h"
+#include "base/log.h"
+#include "base/timeutil.h"
 #include "check.h"
 
 #include <cjson/cJSON.h>

@@ -3,7 +3,7 @@
 #include "check.h"
 #include "feed_testutil.h"
 
-#include "core/feed.h"
+#include "feeds/feed.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 #include "check.h"
 #include "feed_testutil.h"
 
-#include "core/feed.h"
+#include "feeds/feed.h"
 
 #include <stdlib.h>
 #include <string.h>

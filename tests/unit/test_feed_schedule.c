@@ -2,7 +2,7 @@
 #include "check.h"
 #include "feed_testutil.h"
 
-#include "core/feed_schedule.h"
+#include "feeds/feed_schedule.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #include "check.h"
 #include "feed_testutil.h"
 
-#include "core/html_text.h"
+#include "feeds/html_text.h"
 
 #include <stdlib.h>
 #include <string.h>

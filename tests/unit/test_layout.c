@@ -1,5 +1,5 @@
-/* test_layout.c - layout parsing and zone maths (core/layout.c). */
-#include "core/layout.h"
+/* test_layout.c - layout parsing and zone maths (screen/layout.c). */
+#include "screen/layout.h"
 #include "check.h"
 
 #include <stdlib.h>

@@ -7,8 +7,8 @@
  * "Scan for details" caption), so both colours must reach 4.5:1, the AA level
  * for body text; the 3:1 allowance for large text is not used. */
 #include "check.h"
-#include "core/contrast.h"
-#include "core/layout.h"
+#include "screen/contrast.h"
+#include "screen/layout.h"
 
 #include <dirent.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-/* test_log.c - the logger (core/log.c) and error texts (core/error.c). */
-#include "core/error.h"
-#include "core/log.h"
+/* test_log.c - the logger (base/log.c) and error texts (base/error.c). */
+#include "base/error.h"
+#include "base/log.h"
 #include "check.h"
 
 typedef struct captured {

@@ -1,7 +1,7 @@
-/* test_mailbox.c - owned messages to one consumer (core/mailbox.c): order,
+/* test_mailbox.c - owned messages to one consumer (base/mailbox.c): order,
  * ownership on every path, wake-ups and many concurrent producers. */
-#include "core/log.h"
-#include "core/mailbox.h"
+#include "base/log.h"
+#include "base/mailbox.h"
 #include "check.h"
 
 #include <pthread.h>

@@ -1,5 +1,5 @@
-/* test_playlist.c - content store and rotation order (core/playlist.c). */
-#include "core/playlist.h"
+/* test_playlist.c - content store and rotation order (content/playlist.c). */
+#include "content/playlist.h"
 #include "check.h"
 
 #include <stdint.h>

@@ -1,9 +1,9 @@
 /* test_playlist_sanitize.c - items are made displayable as they enter the
- * playlist (core/playlist.c with core/utf8.h): invalid UTF-8 becomes U+FFFD,
+ * playlist (content/playlist.c with base/utf8.h): invalid UTF-8 becomes U+FFFD,
  * control characters go, and one log line per affected item names it. */
 #include "check.h"
-#include "core/log.h"
-#include "core/playlist.h"
+#include "base/log.h"
+#include "content/playlist.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
-#include "core/power_schedule.h"
+#include "base/log.h"
+#include "device/power_schedule.h"
 #include "check.h"
 
 enum { MON, TUE, WED, THU, FRI, SAT, SUN };

@@ -1,6 +1,6 @@
-/* test_protocol.c - topics, post/command payload rules and writers (core/protocol.c). */
-#include "core/protocol.h"
-#include "core/timeutil.h"
+/* test_protocol.c - topics, post/command payload rules and writers (remote/protocol.c). */
+#include "remote/protocol.h"
+#include "base/timeutil.h"
 
 #include "check.h"
 

@@ -1,6 +1,6 @@
 /* QR encoding: finder patterns where the standard puts them, limits. */
 #include "check.h"
-#include "core/qr.h"
+#include "screen/qr.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,10 @@
-/* test_sign.c - keys, key files, keyring folder and envelopes (core/sign.h).
+/* test_sign.c - keys, key files, keyring folder and envelopes (remote/sign.h).
  *
  * Covers every envelope rejection: unsigned, bad signature, wrong key, unknown
  * key, bad version / alg, truncated, 10 MB; and measures the verify cost. */
 #include "check.h"
-#include "core/log.h"
-#include "core/sign.h"
+#include "base/log.h"
+#include "remote/sign.h"
 
 #include <glob.h>
 #include <sodium.h>

@@ -1,5 +1,5 @@
-/* test_timeutil.c - clocks, ISO 8601 parsing and UTC formatting (core/timeutil.c). */
-#include "core/timeutil.h"
+/* test_timeutil.c - clocks, ISO 8601 parsing and UTC formatting (base/timeutil.c). */
+#include "base/timeutil.h"
 #include "check.h"
 
 #include <stdlib.h>

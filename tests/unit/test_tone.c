@@ -1,7 +1,7 @@
-/* The attention tone (core/tone.h): length, the two EAS frequencies and
+/* The attention tone (alerts/tone.h): length, the two EAS frequencies and
  * nothing else, silent gaps and tail, click-free edges, volume; PCM helpers. */
 #include "check.h"
-#include "core/tone.h"
+#include "alerts/tone.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-/* test_utf8.c - UTF-8 decoding, validation and sanitizing (core/utf8.c). */
-#include "core/utf8.h"
+/* test_utf8.c - UTF-8 decoding, validation and sanitizing (base/utf8.c). */
+#include "base/utf8.h"
 #include "check.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-/* test_wrap.c - line breaking (core/wrap.c) with a fixed-advance measure:
+/* test_wrap.c - line breaking (screen/wrap.c) with a fixed-advance measure:
  * every codepoint (and every invalid byte) is 10 px wide. */
-#include "core/wrap.h"
+#include "screen/wrap.h"
 #include "check.h"
 
 #include <stdlib.h>

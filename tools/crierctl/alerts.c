@@ -11,12 +11,12 @@
  * BEFORE publishing (no receipt can be missed) and waits for N kiosks. */
 #include "crierctl.h"
 
-#include "core/alert.h"
-#include "core/cap.h"
-#include "core/content.h"
-#include "core/protocol.h"
-#include "core/sign.h"
-#include "core/timeutil.h"
+#include "alerts/alert.h"
+#include "alerts/cap.h"
+#include "content/content.h"
+#include "remote/protocol.h"
+#include "remote/sign.h"
+#include "base/timeutil.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -7,10 +7,10 @@
  * code (crierctl.h). */
 #include "crierctl.h"
 
-#include "core/content.h"
-#include "core/protocol.h"
-#include "core/timeutil.h"
-#include "io/mqtt.h"
+#include "content/content.h"
+#include "remote/protocol.h"
+#include "base/timeutil.h"
+#include "remote/mqtt.h"
 
 #include <errno.h>
 #include <mosquitto.h>

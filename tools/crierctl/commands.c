@@ -7,10 +7,10 @@
  * rejection receipt from every screen. */
 #include "crierctl.h"
 
-#include "core/content.h"
-#include "core/protocol.h"
-#include "core/sign.h"
-#include "core/timeutil.h"
+#include "content/content.h"
+#include "remote/protocol.h"
+#include "remote/sign.h"
+#include "base/timeutil.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

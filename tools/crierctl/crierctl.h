@@ -43,7 +43,7 @@ typedef struct ctl_msg {
 
 typedef struct ctl_client ctl_client;
 
-/* A delivery scope from --all / --site S / --kiosk K (core/protocol.h). */
+/* A delivery scope from --all / --site S / --kiosk K (remote/protocol.h). */
 typedef struct scope_arg {
     int given;
     int scope; /* crier_scope */

@@ -11,8 +11,8 @@
  * and the exit codes. */
 #include "crierctl.h"
 
-#include "core/content.h"
-#include "core/log.h"
+#include "content/content.h"
+#include "base/log.h"
 #include "crier_version.h"
 
 #include <ctype.h>

@@ -1,0 +1,148 @@
+/* feed_jsonfeed.c - JSON Feed 1.1 (and 1.0) with cJSON.
+ *
+ * Design: cJSON_ParseWithLength() builds the tree (cJSON caps nesting at
+ * CJSON_NESTING_LIMIT, so deep input cannot exhaust the stack), we walk
+ * "items" once and copy what we keep into crier_items; no pointer into the
+ * tree survives the cJSON_Delete().  Every string goes through html_text
+ * (content_html, summary as HTML) or crier_html_clean_text (everything else), which
+ * replaces invalid UTF-8 and caps sizes.
+ * Field mapping: id (string or number) -> id; title; content_text, else
+ * content_html as text, else summary -> body; url (else external_url) -> link;
+ * image (else banner_image, else the first image attachment) -> image;
+ * date_published (else date_modified) -> published; language (item, else feed). */
+#include "feeds/feed.h"
+#include "feeds/html_text.h"
+#include "base/log.h"
+#include "base/timeutil.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *jstr(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+}
+
+static char *clean(const char *s, size_t cap)
+{
+    return s ? crier_html_clean_text(s, strlen(s), cap, 1, NULL) : NULL;
+}
+
+static int is_url(const char *s)
+{
+    return s && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8));
+}
+
+static crier_err item_from_json(const cJSON *ji, const char *feed_lang, const crier_feed_opts *o, crier_item *it)
+{
+    *it = (crier_item){.kind = CRIER_ITEM_POST, .weight = 1};
+    const cJSON *jid = cJSON_GetObjectItemCaseSensitive(ji, "id");
+    char num[32];
+    const char *id = NULL;
+    if (cJSON_IsString(jid))
+        id = jid->valuestring;
+    else if (cJSON_IsNumber(jid)) {
+        snprintf(num, sizeof num, "%.0f", jid->valuedouble);
+        id = num;
+    }
+    const char *url = jstr(ji, "url");
+    if (!is_url(url))
+        url = is_url(jstr(ji, "external_url")) ? jstr(ji, "external_url") : NULL;
+    if (!id)
+        id = url;
+    it->id = clean(id, 512);
+    it->link = clean(url, 2048);
+    it->title = clean(jstr(ji, "title"), o->max_title);
+    unsigned hf = o->link_urls ? CRIER_HTML_LINK_URLS : 0;
+    const char *text = jstr(ji, "content_text"), *html = jstr(ji, "content_html"), *summary = jstr(ji, "summary");
+    if (text && *text)
+        it->body = clean(text, o->max_text);
+    else if (html && *html)
+        it->body = crier_html_to_text(html, strlen(html), o->max_text, hf, NULL);
+    else if (summary)
+        it->body = crier_html_to_text(summary, strlen(summary), o->max_text, hf, NULL);
+    const char *img = jstr(ji, "image");
+    if (!is_url(img))
+        img = jstr(ji, "banner_image");
+    if (!is_url(img)) {
+        img = NULL;
+        const cJSON *att, *atts = cJSON_GetObjectItemCaseSensitive(ji, "attachments");
+        cJSON_ArrayForEach(att, atts)
+        {
+            const char *mt = jstr(att, "mime_type"), *u = jstr(att, "url");
+            if (mt && !strncasecmp(mt, "image/", 6) && is_url(u)) {
+                img = u;
+                break;
+            }
+        }
+    }
+    if (img)
+        it->image = crier_strdup(img);
+    const char *lang = jstr(ji, "language");
+    if (!lang)
+        lang = feed_lang;
+    if (lang)
+        it->lang = clean(lang, 35);
+    int64_t t;
+    if (crier_parse_iso8601(jstr(ji, "date_published"), &t) == 0 ||
+        crier_parse_iso8601(jstr(ji, "date_modified"), &t) == 0)
+        it->published_ms = t;
+    if ((id && !it->id) || (url && !it->link) || (img && !it->image))
+        return CRIER_ERR_NOMEM;
+    return crier_feed_finish_item(it, o);
+}
+
+crier_err crier_feed_parse_jsonfeed(const char *buf, size_t len, const crier_feed_opts *opts, crier_item_list *out,
+                                    char *err, size_t err_len)
+{
+    crier_item_list tmp;
+    crier_item_list_init(&tmp);
+    crier_err rc = CRIER_OK;
+    const char *at = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf ? buf : "", buf ? len : 0, &at, 0);
+    if (!root) {
+        long off = at && buf && at >= buf && at <= buf + len ? (long)(at - buf) : -1;
+        crier_feed_set_err(err, err_len, "jsonfeed: malformed or truncated JSON near byte %ld", off);
+        return CRIER_ERR_PARSE;
+    }
+    const char *version = jstr(root, "version");
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
+    if (!cJSON_IsObject(root) || !version || !strstr(version, "jsonfeed.org/version/") || !cJSON_IsArray(items)) {
+        crier_feed_set_err(err, err_len, "jsonfeed: not a JSON Feed (missing version or items)");
+        rc = CRIER_ERR_PARSE;
+        goto cleanup;
+    }
+    const char *feed_lang = jstr(root, "language");
+    size_t skipped = 0;
+    const cJSON *ji;
+    cJSON_ArrayForEach(ji, items)
+    {
+        if (!cJSON_IsObject(ji))
+            continue;
+        if (tmp.count >= opts->max_items) {
+            skipped++;
+            continue;
+        }
+        crier_item it;
+        rc = item_from_json(ji, feed_lang, opts, &it);
+        if (rc == CRIER_OK)
+            rc = crier_item_list_take(&tmp, &it);
+        crier_item_clear(&it);
+        if (rc != CRIER_OK) {
+            crier_feed_set_err(err, err_len, "jsonfeed: %s", crier_strerror(rc));
+            goto cleanup;
+        }
+    }
+    if (skipped)
+        LOG_INFO("feed", "%s: kept %zu items, skipped %zu over the limit", opts->source ? opts->source : "?",
+                 tmp.count, skipped);
+    rc = crier_feed_append_all(out, &tmp);
+cleanup:
+    cJSON_Delete(root);
+    crier_item_list_clear(&tmp);
+    return rc;
+}

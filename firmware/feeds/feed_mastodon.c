@@ -1,0 +1,164 @@
+/* feed_mastodon.c - a Mastodon account's statuses (GET /api/v1/accounts/:id/statuses).
+ *
+ * Design: the body is a JSON array of Status entities.  For each status:
+ *   - reblogs ("reblog" not null) are skipped unless opts->include_boosts; when
+ *     kept, the boosted status supplies the content but the id stays the outer
+ *     one (stable: the boost is what appears on the timeline);
+ *   - replies ("in_reply_to_id" not null, threads included) are skipped unless
+ *     opts->include_replies;
+ *   - private and direct statuses are always skipped (they should never be in a
+ *     public timeline, but a token with more rights could return them);
+ *   - title = the account's display name (else @acct), body = content HTML as
+ *     text (html_text: paragraphs, <br>, links, entities; capped at max_text, so
+ *     10 MB of HTML costs one bounded pass), or the content warning
+ *     (spoiler_text) alone when there is one;
+ *   - image = the first media attachment of type "image" unless the status is
+ *     marked sensitive; link = url (else uri); published = created_at; lang.
+ * No pointer into the cJSON tree survives the parse. */
+#include "feeds/feed.h"
+#include "feeds/html_text.h"
+#include "base/log.h"
+#include "base/timeutil.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *jstr(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+}
+
+static int is_url(const char *s)
+{
+    return s && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8));
+}
+
+static char *clean(const char *s, size_t cap)
+{
+    return s ? crier_html_clean_text(s, strlen(s), cap, 0, NULL) : NULL;
+}
+
+/* 0 keep, 1 skip (filtered), -1 malformed. */
+static int status_to_item(const cJSON *js, const crier_feed_opts *o, crier_item *it, crier_err *rc)
+{
+    *rc = CRIER_OK;
+    *it = (crier_item){.kind = CRIER_ITEM_POST, .weight = 1};
+    const char *id = jstr(js, "id");
+    if (!id || !*id)
+        return -1;
+    const char *vis = jstr(js, "visibility");
+    if (vis && (!strcmp(vis, "private") || !strcmp(vis, "direct")))
+        return 1;
+    const cJSON *st = js;
+    const cJSON *reblog = cJSON_GetObjectItemCaseSensitive(js, "reblog");
+    if (cJSON_IsObject(reblog)) {
+        if (!o->include_boosts)
+            return 1;
+        st = reblog;
+    }
+    const cJSON *reply = cJSON_GetObjectItemCaseSensitive(js, "in_reply_to_id");
+    if (reply && !cJSON_IsNull(reply) && !o->include_replies)
+        return 1;
+
+    const cJSON *acct = cJSON_GetObjectItemCaseSensitive(st, "account");
+    const char *name = jstr(acct, "display_name");
+    char handle[256];
+    if (!name || !*name) {
+        const char *a = jstr(acct, "acct");
+        snprintf(handle, sizeof handle, "@%s", a ? a : "mastodon");
+        name = handle;
+    }
+    it->id = crier_strdup(id);
+    it->title = clean(name, o->max_title);
+    const char *spoiler = jstr(st, "spoiler_text");
+    const char *content = jstr(st, "content");
+    if (spoiler && *spoiler)
+        it->body = clean(spoiler, o->max_text);
+    else if (content)
+        it->body = crier_html_to_text(content, strlen(content), o->max_text,
+                                      o->link_urls ? CRIER_HTML_LINK_URLS : 0, NULL);
+    const char *url = jstr(st, "url");
+    if (!is_url(url))
+        url = is_url(jstr(st, "uri")) ? jstr(st, "uri") : NULL;
+    if (url)
+        it->link = clean(url, 2048);
+    const cJSON *sens = cJSON_GetObjectItemCaseSensitive(st, "sensitive");
+    if (!cJSON_IsTrue(sens)) {
+        const cJSON *m, *media = cJSON_GetObjectItemCaseSensitive(st, "media_attachments");
+        cJSON_ArrayForEach(m, media)
+        {
+            const char *type = jstr(m, "type"), *u = jstr(m, "url");
+            if (type && !strcmp(type, "image") && is_url(u)) {
+                it->image = crier_strdup(u);
+                break;
+            }
+        }
+    }
+    const char *lang = jstr(st, "language");
+    if (lang)
+        it->lang = clean(lang, 35);
+    int64_t t;
+    if (crier_parse_iso8601(jstr(js, "created_at"), &t) == 0)
+        it->published_ms = t;
+    if (!it->id || !it->title || (content && !it->body))
+        *rc = CRIER_ERR_NOMEM;
+    else
+        *rc = crier_feed_finish_item(it, o);
+    return 0;
+}
+
+crier_err crier_feed_parse_mastodon(const char *buf, size_t len, const crier_feed_opts *opts, crier_item_list *out,
+                                    char *err, size_t err_len)
+{
+    crier_item_list tmp;
+    crier_item_list_init(&tmp);
+    crier_err rc = CRIER_OK;
+    const char *at = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf ? buf : "", buf ? len : 0, &at, 0);
+    if (!root) {
+        long off = at && buf && at >= buf && at <= buf + len ? (long)(at - buf) : -1;
+        crier_feed_set_err(err, err_len, "mastodon: malformed or truncated JSON near byte %ld", off);
+        return CRIER_ERR_PARSE;
+    }
+    if (!cJSON_IsArray(root)) {
+        const char *e = jstr(root, "error");
+        char *ce = e ? clean(e, 120) : NULL;
+        crier_feed_set_err(err, err_len, "mastodon: expected an array of statuses%s%s", ce ? ", server said: " : "",
+                           ce ? ce : "");
+        free(ce);
+        rc = CRIER_ERR_PARSE;
+        goto cleanup;
+    }
+    size_t skipped = 0, filtered = 0, malformed = 0;
+    const cJSON *js;
+    cJSON_ArrayForEach(js, root)
+    {
+        if (tmp.count >= opts->max_items) {
+            skipped++;
+            continue;
+        }
+        crier_item it;
+        int r = cJSON_IsObject(js) ? status_to_item(js, opts, &it, &rc) : (memset(&it, 0, sizeof it), -1);
+        if (r == 0 && rc == CRIER_OK)
+            rc = crier_item_list_take(&tmp, &it);
+        crier_item_clear(&it);
+        if (rc != CRIER_OK) {
+            crier_feed_set_err(err, err_len, "mastodon: %s", crier_strerror(rc));
+            goto cleanup;
+        }
+        filtered += r == 1;
+        malformed += r < 0;
+    }
+    if (skipped || malformed)
+        LOG_INFO("feed", "%s: kept %zu statuses, filtered %zu, skipped %zu over the limit, %zu malformed",
+                 opts->source ? opts->source : "?", tmp.count, filtered, skipped, malformed);
+    rc = crier_feed_append_all(out, &tmp);
+cleanup:
+    cJSON_Delete(root);
+    crier_item_list_clear(&tmp);
+    return rc;
+}

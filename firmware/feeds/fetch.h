@@ -1,0 +1,112 @@
+/* fetch.h - the feed fetcher: one worker thread driving libcurl's multi
+ * interface for every network source (rss, atom, jsonfeed, mastodon, ical).
+ * Local `file` sources are io/filesource's job and are refused here.
+ *
+ * Lifecycle (called from the main thread):
+ *   f = crier_fetch_new(&cfg, sources, n, &mailbox, err, sizeof err);
+ *   crier_fetch_start(f);   // posts every source's cached items at once, then
+ *                           // starts the thread that fetches them all
+ *   ... crier_fetch_status(f, snap, cap); crier_fetch_refresh_all(f); ...
+ *   crier_fetch_stop(f);    // wakes and joins the thread (transfers aborted)
+ *   crier_fetch_free(f);
+ *
+ * Results: each successful refresh posts one CRIER_MSG_SOURCE_ITEMS message
+ * (source = the source name, payload = an owned crier_item_list*, freed with
+ * crier_item_list_free_void) that replaces every item of that source.  A failed
+ * refresh posts nothing, so the previous good content stays on screen; it is
+ * logged ("source NAME: reason") and recorded in the status.  Items carry the
+ * source's schedule (priority, weight, default validity); day-parting is the
+ * consumer's check with crier_schedule_allows() on crier_fetch_schedule().
+ *
+ * The thread never touches the renderer: it blocks only in curl_multi_poll()
+ * (woken by curl_multi_wakeup() for stop/refresh) and does all parsing itself.
+ * Lock contract: `lock` guards the status array, stop and refresh flags; it is
+ * never held while parsing, doing I/O or posting. */
+#ifndef CRIER_FETCH_H
+#define CRIER_FETCH_H
+
+#include "content/content.h"
+#include "base/error.h"
+#include "feeds/feed.h"
+#include "feeds/feed_schedule.h"
+#include "base/mailbox.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct crier_source_cfg {
+    const char *name;         /* [A-Za-z0-9._-]{1,64}: also the cache file name */
+    crier_feed_type type;     /* not CRIER_FEED_FILE */
+    const char *url;          /* http:// or https:// */
+    int refresh_s;            /* seconds between successful fetches (default 300, min 10) */
+    size_t max_bytes;         /* body cap, decoded (default 4 MiB) */
+    crier_schedule schedule;  /* priority, weight, hours, days, default validity */
+    crier_feed_opts parse;    /* window, limits, boosts/replies, link_urls; source/now set by the fetcher.
+                                 Zero-initialised fields get crier_feed_opts_init() defaults. */
+} crier_source_cfg;
+
+typedef struct crier_fetch_cfg {
+    const char *cache_dir;       /* required; created if missing */
+    const char *ca_file;         /* PEM bundle to verify servers, NULL = system store */
+    const char *ca_path;         /* hashed CA folder, NULL = system store */
+    const char *user_agent;      /* NULL = "Crier/<version>" */
+    int connect_timeout_s;       /* default 10 */
+    int low_speed_time_s;        /* abort when slower than low_speed_bytes/s for this long (default 20) */
+    int low_speed_bytes;         /* default 100 */
+    int total_timeout_s;         /* whole transfer (default 60) */
+    int max_redirects;           /* default 5 */
+    size_t image_max_bytes;      /* per image (default 3 MiB) */
+    unsigned max_images;         /* images fetched per source refresh (default 20) */
+    int backoff_min_s;           /* first retry after a failure (default 15) */
+    int backoff_max_s;           /* retry interval ceiling (default 1800) */
+    int max_parallel;            /* transfers at once (default 4) */
+} crier_fetch_cfg;
+
+/* Fill the defaults above (cache_dir and CA stay NULL). */
+void crier_fetch_cfg_init(crier_fetch_cfg *cfg);
+/* Fill a source's defaults (type rss, refresh 300 s, 4 MiB, default schedule and parse options). */
+void crier_source_cfg_init(crier_source_cfg *src);
+
+typedef struct crier_source_status {
+    char name[65];
+    crier_feed_type type;
+    int64_t last_attempt_ms;   /* wall ms, 0 = never */
+    int64_t last_success_ms;   /* wall ms of the content shown (from the cache at start-up) */
+    int64_t last_error_ms;     /* wall ms, 0 = never failed */
+    int64_t next_attempt_ms;   /* wall ms */
+    char last_error[200];      /* "" if the last attempt succeeded */
+    crier_err last_err;
+    long http_status;          /* of the last completed attempt, 0 if none */
+    size_t item_count;         /* items in the last list posted */
+    unsigned failures;         /* consecutive */
+    int from_cache;            /* the items shown came from the disk cache */
+} crier_source_status;
+
+typedef struct crier_fetch crier_fetch;
+
+/* Copies cfg and sources (strings included).  Validates names, types and URLs;
+ * on error returns NULL and writes the reason to err. */
+crier_fetch *crier_fetch_new(const crier_fetch_cfg *cfg, const crier_source_cfg *sources, size_t n,
+                             crier_mailbox *to_render, char *err, size_t err_len);
+/* Loads and posts the cached items of every source, then starts the thread. */
+crier_err crier_fetch_start(crier_fetch *f);
+/* Fetch every source now (the "reload" command); back-off is reset. */
+void crier_fetch_refresh_all(crier_fetch *f);
+/* Stop and join the thread; safe to call twice or without start. */
+void crier_fetch_stop(crier_fetch *f);
+void crier_fetch_free(crier_fetch *f); /* NULL-safe; stops first */
+
+/* Copy up to cap source statuses into out; returns the number of sources. */
+size_t crier_fetch_status(crier_fetch *f, crier_source_status *out, size_t cap);
+/* The schedule of source i (for day-parting checks); NULL if out of range. */
+const crier_schedule *crier_fetch_schedule(const crier_fetch *f, size_t i);
+
+/* For `crier --print-content`: fetch every source once in the calling thread
+ * (no worker thread, no mailbox); a source that fails falls back to its cache.
+ * Appends every source's items (schedule applied, not-current items pruned)
+ * to *out.  If status is not NULL it receives n statuses.  Returns CRIER_OK when
+ * every source produced content (fresh or cached), else the first error. */
+crier_err crier_fetch_once(const crier_fetch_cfg *cfg, const crier_source_cfg *sources, size_t n,
+                           crier_item_list *out, crier_source_status *status);
+
+#endif

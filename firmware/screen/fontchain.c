@@ -1,0 +1,1078 @@
+/* fontchain.c - a font fallback chain with bidi and per-run shaping on SDL2_ttf.
+ *
+ * Design
+ * ------
+ * Files.  Every font file is mmap()ed once per process and shared by all chains
+ * (a reference-counted list, render thread only) with one small "probe" face
+ * that answers which code points the file has (the cmap does not depend on the
+ * size).  A chain opens its own TTF_Font per file, at its size, only when a line
+ * first needs that file (Latin text: the primary font alone), with
+ * TTF_OpenFontRW(SDL_RWFromConstMem(map)), so FreeType reads the glyphs it needs
+ * from the page cache: resident memory grows with the glyphs used, not with the
+ * file sizes (the emoji font is 11 MB of PNG strikes).
+ * A file whose height does not change with the requested size is a fixed-strike
+ * bitmap font (Noto Color Emoji: one 109 ppem CBDT strike); SDL2_ttf draws it at
+ * its strike and the chain scales the run down (area averaging) to the chain's
+ * pixel size.
+ *
+ * Lines.  layout_line() turns one line of UTF-8 into runs:
+ *   1. decode to code points (invalid -> U+FFFD, controls -> space);
+ *   2. FriBidi resolves embedding levels (rules P2..I2, brackets), L1 resets
+ *      trailing whitespace to the paragraph level;
+ *   3. each "strong" code point gets the first font that provides it (an emoji
+ *      followed by U+FE0F prefers the colour font, U+FE0E skips it); combining
+ *      marks, joiners, variation selectors and emoji modifiers stay with the font
+ *      of their base; spaces and punctuation stay with the previous font if it has
+ *      them, else take the next one's; a code point no font has is counted as
+ *      missing and drawn with the first font (.notdef);
+ *   4. a script (ISO 15924) per code point, inherited by common characters;
+ *   5. runs = maximal spans of equal (font, level, script); their visual order
+ *      follows rule L2 (reverse runs at each level >= the lowest odd level).
+ * Each run is shaped by HarfBuzz inside SDL2_ttf with TTF_SetFontScriptName() and
+ * TTF_SetFontDirection() (RTL for odd levels, so HarfBuzz returns the run's
+ * glyphs in visual order), then the run surfaces are composited side by side on
+ * a shared baseline with straight-alpha "over" (SDL's blit onto a transparent
+ * surface would darken antialiased edges).
+ *
+ * Scratch arrays live in the chain and only grow, so measuring during word
+ * wrapping does not allocate. */
+#include "screen/fontchain.h"
+
+#include "base/log.h"
+#include "base/utf8.h"
+
+#include <SDL2/SDL_ttf.h>
+#include <fcntl.h>
+#include <fribidi/fribidi.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define COMP "font"
+
+/* Noto Color Emoji's line height is 1.17 em; we scale its strike so that an
+ * emoji is 1 em tall-ish, matching the text around it. */
+#define BITMAP_HEIGHT_PER_EM 1.17
+
+/* ---------------------------------------------------------------- files */
+
+typedef struct font_file {
+    char *path;
+    void *map;
+    size_t size;
+    int refs;
+    int bitmap;     /* fixed-strike (colour bitmap) font */
+    TTF_Font *probe; /* one small face per file: which code points it has (the
+                      * cmap does not depend on the size) */
+    struct font_file *next;
+} font_file;
+
+static font_file *g_files; /* render thread only */
+
+static TTF_Font *file_open_font(font_file *f, int ptsize)
+{
+    SDL_RWops *rw = SDL_RWFromConstMem(f->map, (int)f->size);
+    if (!rw)
+        return NULL;
+    return TTF_OpenFontRW(rw, 1, ptsize); /* closes rw on failure too */
+}
+
+static void file_unref(font_file *f)
+{
+    if (!f || --f->refs > 0)
+        return;
+    for (font_file **pp = &g_files; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    TTF_CloseFont(f->probe);
+    munmap(f->map, f->size);
+    free(f->path);
+    free(f);
+}
+
+static crier_err file_ref(const char *path, font_file **out)
+{
+    *out = NULL;
+    for (font_file *f = g_files; f; f = f->next)
+        if (strcmp(f->path, path) == 0) {
+            f->refs++;
+            *out = f;
+            return CRIER_OK;
+        }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return CRIER_ERR_NOTFOUND;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > INT_MAX) {
+        close(fd);
+        return CRIER_ERR_IO;
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return CRIER_ERR_IO;
+    font_file *f = calloc(1, sizeof *f);
+    char *p = strdup(path);
+    if (!f || !p) {
+        free(f);
+        free(p);
+        munmap(map, (size_t)st.st_size);
+        return CRIER_ERR_NOMEM;
+    }
+    f->path = p;
+    f->map = map;
+    f->size = (size_t)st.st_size;
+    f->refs = 1;
+    /* Probe: a scalable font's height follows the size, a strike font's not. */
+    TTF_Font *a = file_open_font(f, 10), *b = file_open_font(f, 100);
+    if (!a || !b) {
+        LOG_WARN(COMP, "%s: not a font SDL_ttf can open: %s", path, TTF_GetError());
+        if (a)
+            TTF_CloseFont(a);
+        if (b)
+            TTF_CloseFont(b);
+        munmap(map, f->size);
+        free(p);
+        free(f);
+        return CRIER_ERR_PARSE;
+    }
+    f->bitmap = TTF_FontHeight(a) == TTF_FontHeight(b);
+    f->probe = a; /* kept for coverage questions */
+    TTF_CloseFont(b);
+    f->next = g_files;
+    g_files = f;
+    *out = f;
+    return CRIER_OK;
+}
+
+/* ---------------------------------------------------------------- missing glyphs */
+
+#define MISSING_SLOTS 1024 /* distinct code points remembered (and logged) */
+
+static uint32_t g_missing_set[MISSING_SLOTS]; /* 0 = empty; stores cp + 1 */
+static size_t g_missing_distinct;
+
+/* Returns 1 the first time cp is seen. */
+static int missing_note(uint32_t cp)
+{
+    uint32_t key = cp + 1, h = (cp * 2654435761u) % MISSING_SLOTS;
+    for (size_t i = 0; i < MISSING_SLOTS; i++, h = (h + 1) % MISSING_SLOTS) {
+        if (g_missing_set[h] == key)
+            return 0;
+        if (g_missing_set[h] == 0) {
+            g_missing_set[h] = key;
+            g_missing_distinct++;
+            return 1;
+        }
+    }
+    g_missing_distinct++; /* table full: count, stay quiet */
+    return 0;
+}
+
+size_t crier_fontchain_missing_count(void)
+{
+    return g_missing_distinct;
+}
+
+void crier_fontchain_missing_reset(void)
+{
+    memset(g_missing_set, 0, sizeof g_missing_set);
+    g_missing_distinct = 0;
+}
+
+/* ---------------------------------------------------------------- chain */
+
+typedef struct chain_font {
+    font_file *file;
+    TTF_Font *font; /* opened at the chain's size on first use (NULL before) */
+    int failed;     /* could not be opened at this size: runs use font 0 */
+    int real_bold;  /* the file is a bold cut (else bold is synthesised) */
+    double scale; /* 1.0, or < 1 for a strike font drawn larger than px */
+    int ascent;   /* scaled, pixels above the baseline */
+    int descent;  /* scaled, pixels below the baseline (positive) */
+} chain_font;
+
+typedef struct run {
+    size_t start, end; /* code point indices [start, end) */
+    int font;
+    int level;
+    int script;
+    int w, h, ascent; /* measured, scaled */
+} run;
+
+struct crier_fontchain {
+    chain_font fonts[CRIER_FONTCHAIN_MAX_FONTS];
+    size_t nfonts;
+    int px, bold;
+    /* scratch, grown on demand */
+    size_t cap;
+    uint32_t *cps;
+    FriBidiCharType *types;
+    FriBidiBracketType *brackets;
+    FriBidiLevel *levels;
+    signed char *font_of;
+    unsigned char *script_of;
+    run *runs;
+    int *order;
+    char *utf8;
+    size_t utf8_cap;
+    size_t nruns;
+};
+
+/* Scripts we tag runs with; index 0 is "common". */
+enum { SC_COMMON = 0, SC_INHERITED, SC_LATN, SC_GREK, SC_CYRL, SC_ARAB, SC_HEBR, SC_DEVA,
+       SC_THAI, SC_HANG, SC_HANI, SC_KANA, SC_HIRA, SC__COUNT };
+static const char *const script_tag[SC__COUNT] = {"Zyyy", "Zinh", "Latn", "Grek", "Cyrl",
+                                                  "Arab", "Hebr", "Deva", "Thai", "Hang",
+                                                  "Hani", "Kana", "Hira"};
+
+static int is_variation_selector(uint32_t cp)
+{
+    return (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
+/* Default-ignorable format characters: HarfBuzz hides them even when the font
+ * has no glyph, so they are never "missing". */
+static int is_ignorable(uint32_t cp)
+{
+    return cp == 0x00AD || cp == 0x034F || cp == 0x061C || (cp >= 0x180B && cp <= 0x180F) ||
+           (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF || is_variation_selector(cp) ||
+           (cp >= 0xE0000 && cp <= 0xE0FFF);
+}
+
+/* Stays in the run of the preceding base character. */
+static int is_extender(uint32_t cp, FriBidiCharType t)
+{
+    return t == FRIBIDI_TYPE_NSM || cp == 0x200C || cp == 0x200D || is_variation_selector(cp) ||
+           (cp >= 0x1F3FB && cp <= 0x1F3FF) /* skin tones */ ||
+           (cp >= 0xE0020 && cp <= 0xE007F) /* emoji tag sequences */ ||
+           (cp >= 0x0900 && cp <= 0x0DFF && t == FRIBIDI_TYPE_LTR && /* Indic spacing marks */
+            ((cp & 0x7F) >= 0x3E && (cp & 0x7F) <= 0x4D));
+}
+
+/* Spaces and punctuation: take the font of their neighbours. */
+static int is_neutral(FriBidiCharType t)
+{
+    return t == FRIBIDI_TYPE_WS || t == FRIBIDI_TYPE_CS || t == FRIBIDI_TYPE_ES ||
+           t == FRIBIDI_TYPE_ET || t == FRIBIDI_TYPE_ON || t == FRIBIDI_TYPE_BS ||
+           t == FRIBIDI_TYPE_SS || t == FRIBIDI_TYPE_BN;
+}
+
+static int script_of_cp(uint32_t cp, FriBidiCharType t)
+{
+    if (t == FRIBIDI_TYPE_NSM || cp == 0x200C || cp == 0x200D || is_variation_selector(cp))
+        return SC_INHERITED;
+    if (cp < 0x80)
+        return ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') ? SC_LATN : SC_COMMON;
+    if ((cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x1E00 && cp <= 0x1EFF) ||
+        (cp >= 0x2C60 && cp <= 0x2C7F) || (cp >= 0xA720 && cp <= 0xA7FF) ||
+        (cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A))
+        return SC_LATN;
+    if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x1F00 && cp <= 0x1FFF))
+        return SC_GREK;
+    if ((cp >= 0x400 && cp <= 0x52F) || (cp >= 0x1C80 && cp <= 0x1C8F) ||
+        (cp >= 0x2DE0 && cp <= 0x2DFF) || (cp >= 0xA640 && cp <= 0xA69F))
+        return SC_CYRL;
+    if (cp >= 0x590 && cp <= 0x5FF)
+        return SC_HEBR;
+    if ((cp >= 0x600 && cp <= 0x6FF && cp != 0x60C && cp != 0x61B && cp != 0x61F &&
+         cp != 0x640 && !(cp >= 0x660 && cp <= 0x669)) ||
+        (cp >= 0x750 && cp <= 0x77F) || (cp >= 0x8A0 && cp <= 0x8FF) ||
+        (cp >= 0xFB50 && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFE))
+        return SC_ARAB;
+    if (cp >= 0xFB1D && cp <= 0xFB4F)
+        return SC_HEBR;
+    if ((cp >= 0x900 && cp <= 0x97F && cp != 0x964 && cp != 0x965) ||
+        (cp >= 0xA8E0 && cp <= 0xA8FF))
+        return SC_DEVA;
+    if (cp >= 0xE00 && cp <= 0xE7F)
+        return SC_THAI;
+    if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F) ||
+        (cp >= 0xA960 && cp <= 0xA97F) || (cp >= 0xAC00 && cp <= 0xD7FF) ||
+        (cp >= 0xFFA0 && cp <= 0xFFDC))
+        return SC_HANG;
+    if (cp >= 0x3040 && cp <= 0x309F)
+        return SC_HIRA;
+    if ((cp >= 0x30A0 && cp <= 0x30FF && cp != 0x30FC && cp != 0x30FB) ||
+        (cp >= 0x31F0 && cp <= 0x31FF) || (cp >= 0xFF66 && cp <= 0xFF9D))
+        return SC_KANA;
+    if ((cp >= 0x2E80 && cp <= 0x2FDF) || cp == 0x3005 || cp == 0x3007 ||
+        (cp >= 0x3021 && cp <= 0x3029) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+        (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+        (cp >= 0x20000 && cp <= 0x3FFFF))
+        return SC_HANI;
+    return SC_COMMON;
+}
+
+/* Kana and kanji shape the same way and share the CJK font: one run. */
+static int script_group(int sc)
+{
+    return (sc == SC_KANA || sc == SC_HIRA) ? SC_HANI : sc;
+}
+
+static int provides(const crier_fontchain *fc, int i, uint32_t cp)
+{
+    return !fc->fonts[i].failed && TTF_GlyphIsProvided32(fc->fonts[i].file->probe, cp) != 0;
+}
+
+/* First font providing cp; emoji presentation selects or skips bitmap fonts. */
+static int pick_font(const crier_fontchain *fc, uint32_t cp, uint32_t next)
+{
+    int want_color = next == 0xFE0F, want_text = next == 0xFE0E;
+    if (want_color)
+        for (size_t i = 0; i < fc->nfonts; i++)
+            if (fc->fonts[i].file->bitmap && provides(fc, (int)i, cp))
+                return (int)i;
+    for (size_t i = 0; i < fc->nfonts; i++) {
+        if (want_text && fc->fonts[i].file->bitmap)
+            continue;
+        if (provides(fc, (int)i, cp))
+            return (int)i;
+    }
+    if (want_text)
+        return pick_font(fc, cp, 0);
+    return -1;
+}
+
+static crier_err reserve(crier_fontchain *fc, size_t n)
+{
+    if (n <= fc->cap)
+        return CRIER_OK;
+    size_t cap = fc->cap ? fc->cap : 64;
+    while (cap < n)
+        cap *= 2;
+#define GROW(field)                                                                        \
+    do {                                                                                   \
+        void *p_ = realloc(fc->field, cap * sizeof *fc->field);                            \
+        if (!p_)                                                                           \
+            return CRIER_ERR_NOMEM;                                                        \
+        fc->field = p_;                                                                    \
+    } while (0)
+    GROW(cps);
+    GROW(types);
+    GROW(brackets);
+    GROW(levels);
+    GROW(font_of);
+    GROW(script_of);
+    GROW(runs);
+    GROW(order);
+#undef GROW
+    fc->cap = cap;
+    return CRIER_OK;
+}
+
+/* Decodes text into fc->cps; returns the count via *n. */
+static crier_err decode_line(crier_fontchain *fc, const char *text, size_t len, size_t *n)
+{
+    size_t pos = 0, k = 0;
+    crier_err err;
+    while (pos < len) {
+        if (k >= CRIER_FONTCHAIN_MAX_CPS)
+            return CRIER_ERR_LIMIT;
+        if ((err = reserve(fc, k + 1)) != CRIER_OK)
+            return err;
+        uint32_t cp = crier_utf8_next(text, len, &pos);
+        if (cp == CRIER_UTF8_INVALID)
+            cp = CRIER_UTF8_REPLACEMENT;
+        else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            cp = ' ';
+        fc->cps[k++] = cp;
+    }
+    if ((err = reserve(fc, k + 1)) != CRIER_OK)
+        return err;
+    *n = k;
+    return CRIER_OK;
+}
+
+static FriBidiParType par_type(crier_text_dir dir)
+{
+    return dir == CRIER_DIR_RTL ? FRIBIDI_PAR_RTL
+           : dir == CRIER_DIR_LTR ? FRIBIDI_PAR_LTR
+                                  : FRIBIDI_PAR_ON;
+}
+
+/* Pictographs (emoji) choose a font like letters, never by their neighbours. */
+static int is_pictographic(uint32_t cp)
+{
+    return (cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2300 && cp <= 0x23FF) ||
+           (cp >= 0x2600 && cp <= 0x27BF) || (cp >= 0x2B00 && cp <= 0x2BFF) ||
+           (cp >= 0x2194 && cp <= 0x21AA) || cp == 0x00A9 || cp == 0x00AE || cp == 0x203C ||
+           cp == 0x2049 || cp == 0x2122 || cp == 0x2139 || cp == 0x3030 || cp == 0x303D ||
+           cp == 0x3297 || cp == 0x3299;
+}
+
+static int note_missing(uint32_t cp, int *missing)
+{
+    (*missing)++;
+    if (missing_note(cp))
+        LOG_WARN(COMP, "no font provides U+%04X; it will show as a box", (unsigned)cp);
+    return 0; /* drawn with the first font: its .notdef */
+}
+
+/* First font providing cp, text (outline) fonts first; -1 if none. */
+static int pick_text_font(const crier_fontchain *fc, uint32_t cp)
+{
+    return pick_font(fc, cp, 0xFE0E);
+}
+
+#define FO_NEUTRAL (-2) /* space/punctuation: decided by neighbours */
+#define FO_EXTEND (-3)  /* mark/joiner/selector: follows its base */
+
+static void assign_fonts(crier_fontchain *fc, size_t n, int *missing)
+{
+    const uint32_t *cps = fc->cps;
+    signed char *fo = fc->font_of;
+    /* pass 1: letters, digits and pictographs pick the first font that has them */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t cp = cps[i], next = i + 1 < n ? cps[i + 1] : 0;
+        FriBidiCharType t = fc->types[i];
+        if (i > 0 && is_extender(cp, t)) {
+            fo[i] = FO_EXTEND;
+            continue;
+        }
+        if ((is_neutral(t) || is_ignorable(cp)) && !is_pictographic(cp) && next != 0xFE0F) {
+            fo[i] = FO_NEUTRAL;
+            continue;
+        }
+        int f = pick_font(fc, cp, next);
+        fo[i] = (signed char)(f >= 0 ? f : note_missing(cp, missing));
+    }
+    /* pass 2, left to right so fo[i - 1] is always final */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t cp = cps[i];
+        int prev = i > 0 ? fo[i - 1] : -1, f = -1;
+        if (fo[i] == FO_EXTEND) {
+            if (prev >= 0 && (provides(fc, prev, cp) || is_ignorable(cp)))
+                f = prev;
+            else if ((f = pick_font(fc, cp, 0)) < 0)
+                f = is_ignorable(cp) ? (prev >= 0 ? prev : 0) : note_missing(cp, missing);
+            /* ZWJ inside an emoji sequence pulls the next pictograph into the
+             * colour font even when a text font has a plain glyph for it */
+            if (cp == 0x200D && i + 1 < n && fc->fonts[f].file->bitmap &&
+                is_pictographic(cps[i + 1]) && provides(fc, f, cps[i + 1]))
+                fo[i + 1] = (signed char)f;
+            fo[i] = (signed char)f;
+            continue;
+        }
+        if (fo[i] != FO_NEUTRAL)
+            continue;
+        /* spaces and punctuation keep the font of the text before them, but never
+         * a bitmap emoji font (its space is an emoji wide) */
+        if (prev >= 0 && !fc->fonts[prev].file->bitmap && provides(fc, prev, cp))
+            f = prev;
+        if (f < 0) {
+            size_t j = i + 1;
+            while (j < n && fo[j] < 0)
+                j++;
+            if (j < n && !fc->fonts[fo[j]].file->bitmap && provides(fc, fo[j], cp))
+                f = fo[j];
+        }
+        if (f < 0)
+            f = pick_text_font(fc, cp);
+        if (f < 0)
+            f = is_ignorable(cp) ? (prev >= 0 ? prev : 0) : note_missing(cp, missing);
+        fo[i] = (signed char)f;
+    }
+}
+
+static void assign_scripts(crier_fontchain *fc, size_t n)
+{
+    unsigned char *so = fc->script_of;
+    for (size_t i = 0; i < n; i++)
+        so[i] = (unsigned char)script_group(script_of_cp(fc->cps[i], fc->types[i]));
+    /* common/inherited take the previous real script, leading ones the next */
+    int prev = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (so[i] != SC_COMMON && so[i] != SC_INHERITED)
+            prev = so[i];
+        else if (prev >= 0)
+            so[i] = (unsigned char)prev;
+    }
+    int next = SC_COMMON;
+    for (size_t i = n; i-- > 0;) {
+        if (so[i] == SC_INHERITED || so[i] == SC_COMMON)
+            so[i] = (unsigned char)next;
+        else
+            next = so[i];
+    }
+}
+
+/* Runs in logical order, then fc->order[] = their visual order (rule L2). */
+static void build_runs(crier_fontchain *fc, size_t n)
+{
+    size_t nr = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && fc->font_of[j] == fc->font_of[i] && fc->levels[j] == fc->levels[i] &&
+               (fc->script_of[j] == fc->script_of[i] || fc->font_of[i] < 0 ||
+                fc->fonts[(int)fc->font_of[i]].file->bitmap))
+            j++;
+        run *r = &fc->runs[nr++];
+        memset(r, 0, sizeof *r);
+        r->start = i;
+        r->end = j;
+        r->font = fc->font_of[i];
+        r->level = fc->levels[i];
+        r->script = fc->script_of[i];
+        i = j;
+    }
+    fc->nruns = nr;
+    int maxl = 0, minodd = INT_MAX;
+    for (size_t k = 0; k < nr; k++) {
+        fc->order[k] = (int)k;
+        if (fc->runs[k].level > maxl)
+            maxl = fc->runs[k].level;
+        if ((fc->runs[k].level & 1) && fc->runs[k].level < minodd)
+            minodd = fc->runs[k].level;
+    }
+    for (int l = maxl; l >= minodd && l > 0; l--) {
+        for (size_t k = 0; k < nr;) {
+            if (fc->runs[fc->order[k]].level < l) {
+                k++;
+                continue;
+            }
+            size_t e = k;
+            while (e < nr && fc->runs[fc->order[e]].level >= l)
+                e++;
+            for (size_t a = k, b = e - 1; a < b; a++, b--) {
+                int t = fc->order[a];
+                fc->order[a] = fc->order[b];
+                fc->order[b] = t;
+            }
+            k = e;
+        }
+    }
+}
+
+static int scaled(int v, double s)
+{
+    return s == 1.0 ? v : (int)lround(v * s);
+}
+
+/* Opens font i of the chain at the chain's size (once).  A file whose face
+ * cannot be opened at this size is marked failed: 0 is returned and its code
+ * points go to the next font that has them. */
+static int face_open(crier_fontchain *fc, size_t i)
+{
+    chain_font *cf = &fc->fonts[i];
+    if (cf->font)
+        return 1;
+    if (cf->failed)
+        return 0;
+    font_file *ff = cf->file;
+    TTF_Font *font = file_open_font(ff, ff->bitmap ? 0 : fc->px);
+    if (!font) {
+        LOG_WARN(COMP, "font %s at %dpx skipped: %s", ff->path, fc->px, TTF_GetError());
+        cf->failed = 1;
+        return 0;
+    }
+    cf->font = font;
+    cf->scale = 1.0;
+    if (ff->bitmap) {
+        double target = fc->px * BITMAP_HEIGHT_PER_EM;
+        cf->scale = target / TTF_FontHeight(font);
+        if (cf->scale > 1.0)
+            cf->scale = 1.0; /* never upscale a bitmap: blurry; rare at kiosk sizes */
+    } else if (fc->bold && !cf->real_bold) {
+        TTF_SetFontStyle(font, TTF_STYLE_BOLD); /* synthetic emboldening */
+    }
+    cf->ascent = scaled(TTF_FontAscent(font), cf->scale);
+    cf->descent = scaled(-TTF_FontDescent(font), cf->scale);
+    return 1;
+}
+
+/* Every font the line uses is open; one that cannot be gives way (rare: its
+ * file opened at start-up). */
+static void open_used_faces(crier_fontchain *fc, size_t n, int *missing)
+{
+    for (size_t i = 0; i < n; i++) {
+        int f = fc->font_of[i];
+        if (f > 0 && !face_open(fc, (size_t)f)) {
+            assign_fonts(fc, n, missing); /* provides() now skips it */
+            i = (size_t)-1;
+        }
+    }
+}
+
+static crier_err layout_line(crier_fontchain *fc, const char *text, size_t len,
+                             crier_text_dir dir, int *rtl, int *missing)
+{
+    size_t n = 0;
+    crier_err err = decode_line(fc, text, len, &n);
+    if (err != CRIER_OK)
+        return err;
+    *missing = 0;
+    fc->nruns = 0;
+    FriBidiParType par = par_type(dir);
+    if (n == 0) {
+        *rtl = dir == CRIER_DIR_RTL;
+        return CRIER_OK;
+    }
+    fribidi_get_bidi_types(fc->cps, (FriBidiStrIndex)n, fc->types);
+    fribidi_get_bracket_types(fc->cps, (FriBidiStrIndex)n, fc->types, fc->brackets);
+    if (!fribidi_get_par_embedding_levels_ex(fc->types, fc->brackets, (FriBidiStrIndex)n, &par,
+                                             fc->levels)) {
+        LOG_WARN(COMP, "fribidi failed on a line of %zu code points", n);
+        return CRIER_ERR_NOMEM;
+    }
+    *rtl = FRIBIDI_IS_RTL(par) ? 1 : 0;
+    /* L1: trailing whitespace and isolate/format characters -> paragraph level */
+    FriBidiLevel base = (FriBidiLevel)(*rtl ? 1 : 0);
+    for (size_t i = n; i-- > 0;) {
+        FriBidiCharType t = fc->types[i];
+        if (t != FRIBIDI_TYPE_WS && t != FRIBIDI_TYPE_BN && t != FRIBIDI_TYPE_SS &&
+            t != FRIBIDI_TYPE_BS && !FRIBIDI_IS_ISOLATE(t) && !FRIBIDI_IS_EXPLICIT(t))
+            break;
+        fc->levels[i] = base;
+    }
+    assign_fonts(fc, n, missing);
+    open_used_faces(fc, n, missing);
+    assign_scripts(fc, n);
+    build_runs(fc, n);
+    return CRIER_OK;
+}
+
+/* UTF-8 of run r into fc->utf8 (NUL-terminated). */
+static crier_err run_utf8(crier_fontchain *fc, const run *r)
+{
+    size_t need = (r->end - r->start) * 4 + 1;
+    if (need > fc->utf8_cap) {
+        char *p = realloc(fc->utf8, need);
+        if (!p)
+            return CRIER_ERR_NOMEM;
+        fc->utf8 = p;
+        fc->utf8_cap = need;
+    }
+    size_t o = 0;
+    for (size_t i = r->start; i < r->end; i++)
+        o += crier_utf8_encode(fc->cps[i], fc->utf8 + o);
+    fc->utf8[o] = '\0';
+    return CRIER_OK;
+}
+
+static void run_prepare_font(crier_fontchain *fc, const run *r)
+{
+    TTF_Font *f = fc->fonts[r->font].font;
+    TTF_SetFontDirection(f, (r->level & 1) ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
+    TTF_SetFontScriptName(f, script_tag[r->script]);
+}
+
+/* Measures every run and the whole line. */
+static crier_err measure_runs(crier_fontchain *fc, crier_text_metrics *m)
+{
+    int w = 0, asc = 0, desc = 0;
+    for (size_t k = 0; k < fc->nruns; k++) {
+        run *r = &fc->runs[k];
+        const chain_font *cf = &fc->fonts[r->font];
+        crier_err err = run_utf8(fc, r);
+        if (err != CRIER_OK)
+            return err;
+        run_prepare_font(fc, r);
+        int rw = 0, rh = 0;
+        if (TTF_SizeUTF8(cf->font, fc->utf8, &rw, &rh) != 0) {
+            LOG_WARN(COMP, "TTF_SizeUTF8: %s", TTF_GetError());
+            return CRIER_ERR_SDL;
+        }
+        r->w = scaled(rw, cf->scale);
+        r->h = scaled(rh, cf->scale);
+        r->ascent = cf->ascent;
+        if (r->h - r->ascent < cf->descent)
+            r->h = r->ascent + cf->descent;
+        w += r->w;
+        if (r->ascent > asc)
+            asc = r->ascent;
+        if (r->h - r->ascent > desc)
+            desc = r->h - r->ascent;
+    }
+    if (fc->nruns == 0) {
+        asc = fc->fonts[0].ascent;
+        desc = fc->fonts[0].descent;
+    }
+    m->w = w;
+    m->h = asc + desc;
+    m->ascent = asc;
+    m->runs = (int)fc->nruns;
+    return CRIER_OK;
+}
+
+crier_err crier_fontchain_measure(crier_fontchain *fc, const char *text, size_t len,
+                                  crier_text_dir dir, crier_text_metrics *m)
+{
+    if (!fc || !m || (!text && len))
+        return CRIER_ERR_INVAL;
+    memset(m, 0, sizeof *m);
+    if (!text)
+        text = "";
+    if (len == SIZE_MAX)
+        len = strlen(text);
+    crier_err err = layout_line(fc, text, len, dir, &m->rtl, &m->missing);
+    if (err != CRIER_OK)
+        return err;
+    return measure_runs(fc, m);
+}
+
+int crier_fontchain_width(const char *text, size_t len, void *ud)
+{
+    crier_fontchain *fc = ud;
+    crier_text_metrics m;
+    return crier_fontchain_measure(fc, text, len, CRIER_DIR_AUTO, &m) == CRIER_OK ? m.w : 0;
+}
+
+crier_text_dir crier_fontchain_direction(const char *text, size_t len)
+{
+    if (!text)
+        return CRIER_DIR_LTR;
+    if (len == SIZE_MAX)
+        len = strlen(text);
+    size_t pos = 0;
+    int isolate = 0;
+    while (pos < len) {
+        uint32_t cp = crier_utf8_next(text, len, &pos);
+        if (cp == CRIER_UTF8_INVALID)
+            continue;
+        FriBidiCharType t = fribidi_get_bidi_type(cp);
+        if (t == FRIBIDI_TYPE_LRI || t == FRIBIDI_TYPE_RLI || t == FRIBIDI_TYPE_FSI)
+            isolate++;
+        else if (t == FRIBIDI_TYPE_PDI && isolate > 0)
+            isolate--;
+        else if (isolate == 0 && FRIBIDI_IS_LETTER(t))
+            return FRIBIDI_IS_RTL(t) ? CRIER_DIR_RTL : CRIER_DIR_LTR;
+    }
+    return CRIER_DIR_LTR;
+}
+
+/* ---------------------------------------------------------------- pixels */
+
+/* Area-average downscale of an ARGB8888 surface (premultiplied while
+ * averaging), for strike fonts drawn far larger than needed. */
+static SDL_Surface *downscale(SDL_Surface *src, int dw, int dh)
+{
+    if (dw < 1)
+        dw = 1;
+    if (dh < 1)
+        dh = 1;
+    SDL_Surface *dst = SDL_CreateRGBSurfaceWithFormat(0, dw, dh, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!dst)
+        return NULL;
+    SDL_LockSurface(src);
+    const double sx = (double)src->w / dw, sy = (double)src->h / dh;
+    for (int y = 0; y < dh; y++) {
+        int y0 = (int)(y * sy), y1 = (int)((y + 1) * sy);
+        if (y1 <= y0)
+            y1 = y0 + 1;
+        if (y1 > src->h)
+            y1 = src->h;
+        Uint32 *out = (Uint32 *)((Uint8 *)dst->pixels + (size_t)y * dst->pitch);
+        for (int x = 0; x < dw; x++) {
+            int x0 = (int)(x * sx), x1 = (int)((x + 1) * sx);
+            if (x1 <= x0)
+                x1 = x0 + 1;
+            if (x1 > src->w)
+                x1 = src->w;
+            double a = 0, r = 0, g = 0, b = 0;
+            int cnt = 0;
+            for (int yy = y0; yy < y1; yy++) {
+                const Uint32 *row = (const Uint32 *)((const Uint8 *)src->pixels + (size_t)yy * src->pitch);
+                for (int xx = x0; xx < x1; xx++) {
+                    Uint32 p = row[xx];
+                    double pa = (p >> 24) & 0xFF;
+                    a += pa;
+                    r += ((p >> 16) & 0xFF) * pa;
+                    g += ((p >> 8) & 0xFF) * pa;
+                    b += (p & 0xFF) * pa;
+                    cnt++;
+                }
+            }
+            Uint32 pix = 0;
+            if (cnt && a > 0) {
+                Uint32 oa = (Uint32)lround(a / cnt);
+                pix = (oa << 24) | ((Uint32)lround(r / a) << 16) | ((Uint32)lround(g / a) << 8) |
+                      (Uint32)lround(b / a);
+            }
+            out[x] = pix;
+        }
+    }
+    SDL_UnlockSurface(src);
+    return dst;
+}
+
+/* Straight-alpha "over": src onto dst at (dx, dy), clipped. */
+static void composite(SDL_Surface *dst, SDL_Surface *src, int dx, int dy)
+{
+    SDL_LockSurface(src);
+    for (int y = 0; y < src->h; y++) {
+        int ty = dy + y;
+        if (ty < 0 || ty >= dst->h)
+            continue;
+        const Uint32 *s = (const Uint32 *)((const Uint8 *)src->pixels + (size_t)y * src->pitch);
+        Uint32 *d = (Uint32 *)((Uint8 *)dst->pixels + (size_t)ty * dst->pitch);
+        for (int x = 0; x < src->w; x++) {
+            int tx = dx + x;
+            if (tx < 0 || tx >= dst->w)
+                continue;
+            Uint32 sp = s[x], sa = sp >> 24;
+            if (sa == 0)
+                continue;
+            Uint32 dp = d[tx], da = dp >> 24;
+            if (sa == 255 || da == 0) {
+                d[tx] = sp;
+                continue;
+            }
+            /* out_a = sa + da (1 - sa); out_c = (sc sa + dc da (1 - sa)) / out_a */
+            Uint32 dak = da * (255 - sa) / 255, oa = sa + dak;
+            Uint32 pix = oa << 24;
+            for (int sh = 0; sh <= 16; sh += 8) {
+                Uint32 sc = (sp >> sh) & 0xFF, dc = (dp >> sh) & 0xFF;
+                pix |= ((sc * sa + dc * dak + oa / 2) / oa) << sh;
+            }
+            d[tx] = pix;
+        }
+    }
+    SDL_UnlockSurface(src);
+}
+
+static SDL_Surface *to_argb(SDL_Surface *s)
+{
+    if (s->format->format == SDL_PIXELFORMAT_ARGB8888)
+        return s;
+    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_FreeSurface(s);
+    return c;
+}
+
+crier_err crier_fontchain_render(crier_fontchain *fc, const char *text, size_t len,
+                                 crier_text_dir dir, SDL_Color color, SDL_Surface **out,
+                                 crier_text_metrics *m)
+{
+    crier_text_metrics local;
+    if (!out)
+        return CRIER_ERR_INVAL;
+    *out = NULL;
+    if (!m)
+        m = &local;
+    crier_err err = crier_fontchain_measure(fc, text, len, dir, m);
+    if (err != CRIER_OK)
+        return err;
+    if (m->w > CRIER_FONTCHAIN_MAX_SURFACE_W) {
+        LOG_WARN(COMP, "line of %d px is wider than %d px; not rendered", m->w,
+                 CRIER_FONTCHAIN_MAX_SURFACE_W);
+        return CRIER_ERR_LIMIT;
+    }
+    if (fc->nruns == 1 && fc->fonts[fc->runs[0].font].scale == 1.0) {
+        /* One run at its own size (most lines): SDL_ttf's surface is the line
+         * when it has the line's size; no second buffer, no compositing. */
+        const run *r = &fc->runs[0];
+        if ((err = run_utf8(fc, r)) != CRIER_OK)
+            return err;
+        run_prepare_font(fc, r);
+        SDL_Surface *s = TTF_RenderUTF8_Blended(fc->fonts[r->font].font, fc->utf8, color);
+        if (s && s->format->format == SDL_PIXELFORMAT_ARGB8888 && s->w == m->w && s->h == m->h &&
+            r->ascent == m->ascent) {
+            SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_BLEND);
+            *out = s;
+            return CRIER_OK;
+        }
+        SDL_FreeSurface(s); /* another shape: composed below */
+    }
+    /* zeroed by SDL: transparent */
+    SDL_Surface *line = SDL_CreateRGBSurfaceWithFormat(0, m->w > 0 ? m->w : 1, m->h > 0 ? m->h : 1,
+                                                       32, SDL_PIXELFORMAT_ARGB8888);
+    if (!line) {
+        LOG_WARN(COMP, "SDL_CreateRGBSurfaceWithFormat(%d x %d): %s", m->w, m->h, SDL_GetError());
+        return CRIER_ERR_SDL;
+    }
+    SDL_LockSurface(line);
+    int x = 0;
+    for (size_t k = 0; k < fc->nruns; k++) {
+        const run *r = &fc->runs[fc->order[k]];
+        const chain_font *cf = &fc->fonts[r->font];
+        if ((err = run_utf8(fc, r)) != CRIER_OK)
+            goto fail;
+        run_prepare_font(fc, r);
+        SDL_Surface *s = TTF_RenderUTF8_Blended(cf->font, fc->utf8, color);
+        if (!s) {
+            /* a run of only zero-width characters renders nothing */
+            if (r->w == 0) {
+                continue;
+            }
+            LOG_WARN(COMP, "TTF_RenderUTF8_Blended: %s", TTF_GetError());
+            err = CRIER_ERR_SDL;
+            goto fail;
+        }
+        if (!(s = to_argb(s))) {
+            err = CRIER_ERR_SDL;
+            goto fail;
+        }
+        if (cf->scale != 1.0) {
+            SDL_Surface *d = downscale(s, scaled(s->w, cf->scale), scaled(s->h, cf->scale));
+            SDL_FreeSurface(s);
+            if (!(s = d)) {
+                err = CRIER_ERR_SDL;
+                goto fail;
+            }
+        }
+        composite(line, s, x, m->ascent - r->ascent);
+        SDL_FreeSurface(s);
+        x += r->w;
+    }
+    SDL_UnlockSurface(line);
+    SDL_SetSurfaceBlendMode(line, SDL_BLENDMODE_BLEND);
+    *out = line;
+    return CRIER_OK;
+fail:
+    SDL_UnlockSurface(line);
+    SDL_FreeSurface(line);
+    return err;
+}
+
+/* ---------------------------------------------------------------- open/free */
+
+/* dir/name, or dir/name with "-Regular." replaced by "-Bold." when bold and
+ * that file exists (*real_bold = 1). */
+static char *font_path(const char *dir, const char *name, int bold, int *real_bold)
+{
+    *real_bold = 0;
+    size_t need = strlen(dir) + strlen(name) + 8;
+    char *p = malloc(need);
+    if (!p)
+        return NULL;
+    const char *reg = bold ? strstr(name, "-Regular.") : NULL;
+    if (reg) {
+        snprintf(p, need, "%s/%.*s-Bold.%s", dir, (int)(reg - name), name,
+                 reg + strlen("-Regular."));
+        if (access(p, R_OK) == 0) {
+            *real_bold = 1;
+            return p;
+        }
+    }
+    snprintf(p, need, "%s/%s", dir, name);
+    return p;
+}
+
+crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t nfiles,
+                               int px, int bold, crier_fontchain **out)
+{
+    if (out)
+        *out = NULL;
+    if (!dir || !files || !out || nfiles == 0 || nfiles > CRIER_FONTCHAIN_MAX_FONTS || px < 1 ||
+        px > CRIER_FONTCHAIN_MAX_PX)
+        return CRIER_ERR_INVAL;
+    if (!TTF_WasInit()) {
+        LOG_ERROR(COMP, "crier_fontchain_open before TTF_Init()");
+        return CRIER_ERR_SDL;
+    }
+    crier_fontchain *fc = calloc(1, sizeof *fc);
+    if (!fc)
+        return CRIER_ERR_NOMEM;
+    fc->px = px;
+    fc->bold = bold ? 1 : 0;
+    crier_err err = CRIER_OK;
+    for (size_t i = 0; i < nfiles; i++) {
+        if (!files[i])
+            continue;
+        int real_bold = 0;
+        char *path = font_path(dir, files[i], fc->bold, &real_bold);
+        if (!path) {
+            err = CRIER_ERR_NOMEM;
+            goto fail;
+        }
+        font_file *ff = NULL;
+        crier_err ferr = file_ref(path, &ff);
+        if (ferr == CRIER_ERR_NOMEM) {
+            free(path);
+            err = ferr;
+            goto fail;
+        }
+        if (ferr != CRIER_OK) {
+            LOG_WARN(COMP, "font %s skipped: %s", path, crier_strerror(ferr));
+            free(path);
+            continue;
+        }
+        free(path);
+        chain_font *cf = &fc->fonts[fc->nfonts];
+        cf->file = ff;
+        cf->real_bold = real_bold;
+        cf->scale = 1.0;
+        if (fc->nfonts == 0 && !face_open(fc, 0)) { /* the primary font: always open */
+            file_unref(ff);
+            memset(cf, 0, sizeof *cf);
+            continue;
+        }
+        fc->nfonts++;
+    }
+    if (fc->nfonts == 0) {
+        LOG_ERROR(COMP, "no usable font in %s", dir);
+        err = CRIER_ERR_NOTFOUND;
+        goto fail;
+    }
+    if ((err = reserve(fc, 256)) != CRIER_OK)
+        goto fail;
+    *out = fc;
+    return CRIER_OK;
+fail:
+    crier_fontchain_free(fc);
+    return err;
+}
+
+void crier_fontchain_free(crier_fontchain *fc)
+{
+    if (!fc)
+        return;
+    for (size_t i = 0; i < fc->nfonts; i++) {
+        if (fc->fonts[i].font)
+            TTF_CloseFont(fc->fonts[i].font);
+        file_unref(fc->fonts[i].file);
+    }
+    free(fc->cps);
+    free(fc->types);
+    free(fc->brackets);
+    free(fc->levels);
+    free(fc->font_of);
+    free(fc->script_of);
+    free(fc->runs);
+    free(fc->order);
+    free(fc->utf8);
+    free(fc);
+}
+
+int crier_fontchain_px(const crier_fontchain *fc)
+{
+    return fc ? fc->px : 0;
+}
+
+int crier_fontchain_bold(const crier_fontchain *fc)
+{
+    return fc ? fc->bold : 0;
+}
+
+int crier_fontchain_line_height(const crier_fontchain *fc)
+{
+    return fc ? TTF_FontLineSkip(fc->fonts[0].font) : 0;
+}
+
+int crier_fontchain_ascent(const crier_fontchain *fc)
+{
+    return fc ? fc->fonts[0].ascent : 0;
+}
+
+size_t crier_fontchain_font_count(const crier_fontchain *fc)
+{
+    return fc ? fc->nfonts : 0;
+}
+
+size_t crier_fontchain_faces_open(const crier_fontchain *fc)
+{
+    size_t n = 0;
+    for (size_t i = 0; fc && i < fc->nfonts; i++)
+        n += fc->fonts[i].font != NULL;
+    return n;
+}

@@ -1,0 +1,497 @@
+/* scene.c - drawing the zones of a layout.
+ *
+ * Sizes come from the layout (pixels at its reference height, scaled to the
+ * real height).  Body text auto-fits: it shrinks from body_px down to min_px,
+ * and past that it is cut with an ellipsis.  Post slides are composed once into
+ * a texture and reused for every frame of their rotation slot. */
+#include "screen/scene.h"
+#include "base/log.h"
+#include "screen/qr.h"
+#include "screen/wrap.h"
+#include "screen/fontchain.h"
+
+#include <SDL_image.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define IMAGE_MAX_BYTES (20 * 1024 * 1024)
+#define IMAGE_MAX_PIXELS (40 * 1000 * 1000)
+
+static SDL_Color col(crier_rgba c)
+{
+    return (SDL_Color){c.r, c.g, c.b, c.a};
+}
+
+static int px(crier_scene *s, double ref_px)
+{
+    return crier_layout_px(s->layout, ref_px, s->height);
+}
+
+static void fill(crier_scene *s, const SDL_Rect *r, crier_rgba c)
+{
+    SDL_SetRenderDrawBlendMode(s->renderer, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(s->renderer, c.r, c.g, c.b, c.a);
+    SDL_RenderFillRect(s->renderer, r);
+}
+
+static void blit(crier_scene *s, const crier_text *t, int x, int y)
+{
+    if (!t || !t->tex)
+        return;
+    SDL_Rect dst = {x, y, t->w, t->h};
+    SDL_RenderCopy(s->renderer, t->tex, NULL, &dst);
+}
+
+static SDL_Rect zone_rect(crier_scene *s, const crier_zone *z)
+{
+    crier_rect r = crier_layout_zone_rect(z, s->width, s->height);
+    return (SDL_Rect){r.x, r.y, r.w, r.h};
+}
+
+/* Draw a QR code for `link` in the square of `side` pixels at (x, y), aligned
+ * to its bottom-right corner, including the 4-module quiet zone.  Returns the
+ * side used (0 if the link cannot be encoded or a module would be under 2
+ * pixels): the code occupies (x + side - used, y + side - used). */
+static int draw_qr(crier_scene *s, const char *link, int x, int y, int side)
+{
+    crier_qr q;
+    if (crier_qr_encode(link, &q) != CRIER_OK)
+        return 0;
+    int total = q.size + 8, mod = side / total;
+    if (mod < 2) {
+        crier_qr_free(&q);
+        return 0;
+    }
+    int used = mod * total;
+    x += side - used;
+    y += side - used;
+    SDL_Rect bg = {x, y, used, used};
+    fill(s, &bg, (crier_rgba){255, 255, 255, 255});
+    SDL_Rect *rects = SDL_malloc((size_t)q.size * (size_t)q.size * sizeof *rects);
+    int n = 0;
+    for (int my = 0; rects && my < q.size; my++)
+        for (int mx = 0; mx < q.size; mx++)
+            if (q.modules[my * q.size + mx])
+                rects[n++] = (SDL_Rect){x + (mx + 4) * mod, y + (my + 4) * mod, mod, mod};
+    SDL_SetRenderDrawColor(s->renderer, 0, 0, 0, 255);
+    if (rects)
+        SDL_RenderFillRects(s->renderer, rects, n);
+    SDL_free(rects);
+    crier_qr_free(&q);
+    return used;
+}
+
+/* ---- header ---------------------------------------------------------------- */
+
+void crier_scene_draw_header(crier_scene *s, const char *clock, const char *date)
+{
+    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_HEADER);
+    if (!z)
+        return;
+    SDL_Rect r = zone_rect(s, z);
+    int pad = px(s, z->padding_px);
+    fill(s, &r, z->background);
+    crier_text_style big = {.px = px(s, z->title_px), .bold = 1, .color = col(z->color), .max_lines = 1};
+    crier_text_style clk = {.px = px(s, z->title_px), .bold = 1, .color = col(z->accent), .max_lines = 1};
+    crier_text_style small = {.px = px(s, z->body_px), .color = col(z->color), .max_lines = 1};
+    const crier_text *tc = crier_text_get(s->texts, clock, &clk);
+    const crier_text *td = crier_text_get(s->texts, date, &small);
+    int left = r.x + pad, right = r.x + r.w - pad;
+    if (tc) {
+        blit(s, tc, right - tc->w, r.y + (r.h - tc->h) / 2);
+        right -= tc->w + pad;
+    }
+    /* The city name has priority over the date; the date shows only if it fits
+     * beside the name (on a narrow screen it is left out rather than cut). */
+    big.max_width = right - left;
+    const crier_text *tn = big.max_width > 0 ? crier_text_get(s->texts, s->cfg->city_name, &big) : NULL;
+    if (tn)
+        blit(s, tn, left, r.y + (r.h - tn->h) / 2);
+    if (td && right - td->w >= left + (tn ? tn->w : 0) + pad)
+        blit(s, td, right - td->w, r.y + (r.h - td->h) / 2);
+}
+
+/* ---- post slides --------------------------------------------------------- */
+
+/* Width of text measured with the chain at its own size, scaled to another
+ * size: glyph advances scale linearly with the size (hinting moves them by a
+ * pixel or so), so one chain can estimate every size.  ud is a scaled_measure. */
+typedef struct scaled_measure {
+    crier_fontchain *fc;
+    double scale; /* target px / chain px */
+} scaled_measure;
+
+static int scaled_width(const char *text, size_t len, void *ud)
+{
+    const scaled_measure *m = ud;
+    return (int)(crier_fontchain_width(text, len, m->fc) * m->scale + 0.999);
+}
+
+/* 1 when text wraps into w x h at size p (measured with sm, scaled to p). */
+static int fits_at(scaled_measure *sm, const char *text, int chain_px, int chain_skip, int w, int h, int p)
+{
+    sm->scale = (double)p / chain_px;
+    int skip = (int)(chain_skip * sm->scale + 0.999);
+    int max_lines = skip > 0 ? h / skip : 0;
+    crier_wrapped wr;
+    if (max_lines < 1 || crier_wrap(text, w, max_lines, scaled_width, sm, &wr) != CRIER_OK)
+        return 0;
+    int ok = !wr.truncated;
+    crier_wrapped_free(&wr);
+    return ok;
+}
+
+/* Largest size from max_px down to min_px (in steps of 4 px above 40 px, else
+ * 2) at which text fits in w x h, bold or regular; min_px if it fits at none
+ * (the caller then cuts it with "…").  Sizes are estimated with the max_px
+ * chain scaled (opening a chain per candidate size would cost a megabyte and
+ * milliseconds each) and the answer is confirmed with its own chain. */
+static int fit_px(crier_scene *s, const char *text, int bold, int w, int h, int max_px, int min_px)
+{
+    if (min_px > max_px)
+        min_px = max_px;
+    crier_fontchain *fc = crier_fonts_chain(s->fonts, max_px, bold);
+    if (!fc)
+        return min_px;
+    scaled_measure sm = {fc, 1.0};
+    int chain_px = max_px, chain_skip = crier_fontchain_line_height(fc);
+    for (int p = max_px;;) {
+        if (fits_at(&sm, text, chain_px, chain_skip, w, h, p)) {
+            if (p == chain_px)
+                return p;
+            /* Confirm with the real chain of that size; rounding may differ. */
+            crier_fontchain *real = crier_fonts_chain(s->fonts, p, bold);
+            if (!real)
+                return p;
+            sm.fc = real;
+            chain_px = p;
+            chain_skip = crier_fontchain_line_height(real);
+            if (fits_at(&sm, text, chain_px, chain_skip, w, h, p))
+                return p;
+        }
+        if (p <= min_px)
+            return min_px;
+        int step = p > 40 ? 4 : 2;
+        p = p - step < min_px ? min_px : p - step;
+    }
+}
+
+static SDL_Texture *load_image(crier_scene *s, const char *path, int box_w, int box_h, SDL_Rect *out)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        LOG_WARN("image", "image '%s' not found; showing the post without it", path);
+        return NULL;
+    }
+    if (st.st_size > IMAGE_MAX_BYTES) {
+        LOG_WARN("image", "image '%s' is %lld bytes, over the %d limit; skipped", path, (long long)st.st_size,
+                 IMAGE_MAX_BYTES);
+        return NULL;
+    }
+    SDL_Surface *img = IMG_Load(path);
+    if (!img) {
+        LOG_WARN("image", "cannot decode image '%s': %s; skipped", path, IMG_GetError());
+        return NULL;
+    }
+    if ((long long)img->w * img->h > IMAGE_MAX_PIXELS) {
+        LOG_WARN("image", "image '%s' is %dx%d, over the %d pixel limit; skipped", path, img->w, img->h,
+                 IMAGE_MAX_PIXELS);
+        SDL_FreeSurface(img);
+        return NULL;
+    }
+    double scale = SDL_min((double)box_w / img->w, (double)box_h / img->h);
+    out->w = (int)(img->w * scale);
+    out->h = (int)(img->h * scale);
+    out->x = (box_w - out->w) / 2;
+    out->y = (box_h - out->h) / 2;
+    SDL_Texture *tex = SDL_CreateTextureFromSurface(s->renderer, img);
+    SDL_FreeSurface(img);
+    if (!tex)
+        LOG_WARN("image", "cannot upload image '%s': %s", path, SDL_GetError());
+    return tex;
+}
+
+static SDL_Texture *new_zone_target(crier_scene *s, const crier_zone *z, SDL_Rect *r)
+{
+    *r = zone_rect(s, z);
+    SDL_Texture *t = SDL_CreateTexture(s->renderer, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_TARGET, r->w, r->h);
+    if (!t) {
+        LOG_ERROR("render", "cannot create a %dx%d slide: %s", r->w, r->h, SDL_GetError());
+        return NULL;
+    }
+    SDL_SetRenderTarget(s->renderer, t);
+    SDL_SetRenderDrawBlendMode(s->renderer, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(s->renderer, z->background.r, z->background.g, z->background.b, 255);
+    SDL_RenderClear(s->renderer);
+    return t;
+}
+
+SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
+{
+    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_POSTS);
+    if (!z)
+        return NULL;
+    SDL_Texture *prev_target = SDL_GetRenderTarget(s->renderer);
+    SDL_Rect r;
+    SDL_Texture *slide = new_zone_target(s, z, &r);
+    if (!slide)
+        return NULL;
+    int pad = px(s, z->padding_px);
+    int text_w = r.w - 2 * pad;
+    int bottom = r.h; /* text stays above this */
+    int portrait = r.h > r.w;
+    int has_link = post->link && post->link[0];
+    /* Landscape: text on the left; image and QR code share a right-hand column
+     * (the column is just the QR's width when there is no image).  Portrait:
+     * text on top, image below, QR code in a strip at the bottom.  The link's
+     * address is printed beside the code for residents without a phone. */
+    int qr_side = SDL_min(r.h * 26 / 100, r.w * 22 / 100);
+    if (portrait)
+        qr_side = SDL_min(r.h * 16 / 100, r.w * 30 / 100);
+    int col_x = post->image ? r.w * 55 / 100 : r.w - pad - qr_side;
+    int col_w = r.w - pad - col_x;
+    int img_bottom = r.h - pad; /* the image stays above this */
+    if (has_link) {
+        int used = draw_qr(s, post->link, r.w - pad - qr_side, r.h - pad - qr_side, qr_side);
+        if (used > 0) {
+            int qx = r.w - pad - used, qy = r.h - pad - used;
+            const char *shown = post->link;
+            if (strncmp(shown, "https://", 8) == 0)
+                shown += 8;
+            else if (strncmp(shown, "http://", 7) == 0)
+                shown += 7;
+            int beside = portrait || post->image; /* caption left of the code, else above it */
+            int cap_w = beside ? qx - pad - (portrait ? pad : col_x) : used;
+            crier_text_style cs = {.px = px(s, z->min_px), .color = col(z->color), .max_width = cap_w,
+                                   .max_lines = 2, .align = beside ? 2 : 0};
+            crier_text_style hs = cs;
+            hs.bold = 1;
+            hs.color = col(z->accent);
+            const crier_text *hint = cap_w > 0 ? crier_text_get(s->texts, "Scan for details", &hs) : NULL;
+            const crier_text *addr = cap_w > 0 ? crier_text_get(s->texts, shown, &cs) : NULL;
+            int th = (hint ? hint->h : 0) + (addr ? addr->h : 0);
+            int tx = beside ? qx - pad : qx, ty = beside ? qy + (used - th) / 2 : qy - pad / 2 - th;
+            if (hint) {
+                blit(s, hint, beside ? tx - hint->w : tx, ty);
+                ty += hint->h;
+            }
+            if (addr)
+                blit(s, addr, beside ? tx - addr->w : tx, ty);
+            img_bottom = beside ? qy - pad : qy - pad - th;
+            if (portrait)
+                bottom = img_bottom;
+            if (!post->image && !portrait)
+                text_w = col_x - 2 * pad;
+        }
+    }
+    if (post->image) {
+        SDL_Rect box = portrait ? (SDL_Rect){pad, r.h / 2, r.w - 2 * pad, img_bottom - r.h / 2}
+                                : (SDL_Rect){col_x, pad, col_w, img_bottom - pad};
+        SDL_Rect fitted;
+        SDL_Texture *img = box.w > 0 && box.h > 0 ? load_image(s, post->image, box.w, box.h, &fitted) : NULL;
+        if (img) {
+            fitted.x += box.x;
+            fitted.y = box.y + (portrait ? (box.h - fitted.h) / 2 : 0); /* landscape: top-aligned */
+            SDL_RenderCopy(s->renderer, img, NULL, &fitted);
+            SDL_DestroyTexture(img);
+            if (portrait)
+                bottom = r.h / 2; /* text gets the upper half */
+            else
+                text_w = col_x - 2 * pad;
+        }
+    }
+    int y = pad;
+    /* The title shrinks like the body (never below min_px) to fit at most
+     * three lines of its full size; past that it is cut with "…". */
+    const char *title_text = post->title ? post->title : "";
+    int title_max = px(s, z->title_px), title_min = SDL_min(px(s, z->min_px), title_max);
+    int title_box = 3 * crier_fonts_line_height(s->fonts, title_max, 1);
+    int tp = title_text[0] ? fit_px(s, title_text, 1, text_w, title_box, title_max, title_min) : title_max;
+    int tskip = crier_fonts_line_height(s->fonts, tp, 1);
+    crier_text_style ts = {.px = tp, .bold = 1, .color = col(z->accent), .max_width = text_w,
+                           .max_lines = tskip > 0 ? SDL_max(1, title_box / tskip) : 3};
+    /* Drawn straight into the slide, not cached: it is composed once, and a
+     * block texture of a title can take a megabyte. */
+    crier_text title;
+    if (crier_text_draw(s->texts, title_text, &ts, pad, y, &title) == CRIER_OK)
+        y += title.h + pad / 2;
+    /* Accent rule under the title. */
+    SDL_Rect rule = {pad, y, SDL_min(text_w, px(s, 160)), SDL_max(2, px(s, 6))};
+    fill(s, &rule, z->accent);
+    y += rule.h + pad;
+    if (post->body && post->body[0]) {
+        int avail_h = bottom - y - pad;
+        int max_px = px(s, z->body_px), min_px = px(s, z->min_px);
+        int p = fit_px(s, post->body, 0, text_w, avail_h, max_px, min_px);
+        int skip = crier_fonts_line_height(s->fonts, p, 0);
+        crier_text_style bs = {.px = p, .color = col(z->color), .max_width = text_w,
+                               .max_lines = skip > 0 ? SDL_max(1, avail_h / skip) : 1};
+        crier_text body;
+        if (crier_text_draw(s->texts, post->body, &bs, pad, y, &body) == CRIER_OK && body.truncated)
+            LOG_INFO("render", "post '%s' body shortened with an ellipsis to fit its zone", post->id);
+    }
+    SDL_SetRenderTarget(s->renderer, prev_target);
+    return slide;
+}
+
+SDL_Texture *crier_scene_build_empty(crier_scene *s)
+{
+    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_POSTS);
+    if (!z)
+        return NULL;
+    SDL_Texture *prev_target = SDL_GetRenderTarget(s->renderer);
+    SDL_Rect r;
+    SDL_Texture *slide = new_zone_target(s, z, &r);
+    if (!slide)
+        return NULL;
+    crier_text_style ts = {.px = px(s, z->body_px), .color = col(z->color), .max_width = r.w, .max_lines = 2,
+                           .align = 1};
+    const crier_text *t = crier_text_get(s->texts, s->cfg->city_name, &ts);
+    if (t)
+        blit(s, t, 0, (r.h - t->h) / 2);
+    SDL_SetRenderTarget(s->renderer, prev_target);
+    return slide;
+}
+
+void crier_scene_draw_posts(crier_scene *s, SDL_Texture *prev, SDL_Texture *cur, double t)
+{
+    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_POSTS);
+    if (!z)
+        return;
+    SDL_Rect r = zone_rect(s, z);
+    fill(s, &r, z->background);
+    int slide_mode = strcmp(s->cfg->transition, "slide") == 0;
+    if (prev && t < 1.0) {
+        if (slide_mode) {
+            SDL_RenderSetClipRect(s->renderer, &r);
+            int off = (int)(t * r.w);
+            SDL_Rect a = {r.x - off, r.y, r.w, r.h}, b = {r.x + r.w - off, r.y, r.w, r.h};
+            SDL_SetTextureAlphaMod(prev, 255);
+            SDL_RenderCopy(s->renderer, prev, NULL, &a);
+            if (cur) {
+                SDL_SetTextureAlphaMod(cur, 255);
+                SDL_RenderCopy(s->renderer, cur, NULL, &b);
+            }
+            SDL_RenderSetClipRect(s->renderer, NULL);
+            return;
+        }
+        SDL_SetTextureBlendMode(prev, SDL_BLENDMODE_NONE);
+        SDL_RenderCopy(s->renderer, prev, NULL, &r);
+        if (cur) {
+            SDL_SetTextureBlendMode(cur, SDL_BLENDMODE_BLEND);
+            SDL_SetTextureAlphaMod(cur, (Uint8)(t * 255));
+            SDL_RenderCopy(s->renderer, cur, NULL, &r);
+        }
+        return;
+    }
+    if (cur) {
+        SDL_SetTextureBlendMode(cur, SDL_BLENDMODE_NONE);
+        SDL_SetTextureAlphaMod(cur, 255);
+        SDL_RenderCopy(s->renderer, cur, NULL, &r);
+    }
+}
+
+/* ---- events ---------------------------------------------------------------- */
+
+void crier_scene_draw_events(crier_scene *s, const crier_playlist *pl, int64_t now_wall_ms)
+{
+    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_EVENTS);
+    if (!z)
+        return;
+    SDL_Rect r = zone_rect(s, z);
+    int pad = px(s, z->padding_px);
+    fill(s, &r, z->background);
+    int w = r.w - 2 * pad, y = r.y + pad, bottom = r.y + r.h - pad;
+    crier_text_style hs = {.px = px(s, z->title_px), .bold = 1, .color = col(z->accent), .max_width = w,
+                           .max_lines = 1};
+    const crier_text *head = crier_text_get(s->texts, "Upcoming events", &hs);
+    if (head) {
+        blit(s, head, r.x + pad, y);
+        y += head->h + pad / 2;
+    }
+    const crier_item *evs[50];
+    int n = crier_playlist_events(pl, now_wall_ms, evs, z->max_items < 50 ? z->max_items : 50);
+    crier_text_style when_s = {.px = px(s, z->min_px), .bold = 1, .color = col(z->accent), .max_width = w,
+                               .max_lines = 1};
+    crier_text_style title_s = {.px = px(s, z->body_px), .bold = 1, .color = col(z->color), .max_width = w,
+                                .max_lines = 2};
+    crier_text_style loc_s = {.px = px(s, z->min_px), .color = col(z->color), .max_width = w, .max_lines = 1};
+    for (int i = 0; i < n; i++) {
+        char when[96];
+        time_t t = (time_t)(evs[i]->starts_ms / 1000);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        if (evs[i]->starts_ms <= now_wall_ms)
+            snprintf(when, sizeof when, "Now");
+        else
+            strftime(when, sizeof when, "%a %-d %b \xC2\xB7 %H:%M", &tm);
+        const crier_text *a = crier_text_get(s->texts, when, &when_s);
+        const crier_text *b = crier_text_get(s->texts, evs[i]->title ? evs[i]->title : "", &title_s);
+        const crier_text *c = evs[i]->location ? crier_text_get(s->texts, evs[i]->location, &loc_s) : NULL;
+        int row_h = (a ? a->h : 0) + (b ? b->h : 0) + (c ? c->h : 0);
+        if (y + row_h > bottom)
+            break;
+        blit(s, a, r.x + pad, y);
+        y += a ? a->h : 0;
+        blit(s, b, r.x + pad, y);
+        y += b ? b->h : 0;
+        blit(s, c, r.x + pad, y);
+        y += (c ? c->h : 0) + pad;
+    }
+    if (n == 0) {
+        crier_text_style ns = loc_s;
+        const crier_text *none = crier_text_get(s->texts, "No upcoming events", &ns);
+        blit(s, none, r.x + pad, y);
+    }
+}
+
+/* ---- ticker ---------------------------------------------------------------- */
+
+int crier_scene_draw_ticker(crier_scene *s, const crier_playlist *pl, int64_t now_wall_ms, int64_t elapsed_ms)
+{
+    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_TICKER);
+    if (!z)
+        return 0;
+    SDL_Rect r = zone_rect(s, z);
+    int pad = px(s, z->padding_px);
+    fill(s, &r, z->background);
+    const crier_item *lines[64];
+    int n = crier_playlist_ticker(pl, now_wall_ms, lines, 64);
+    if (n == 0)
+        return 0;
+    char buf[8192];
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int k = snprintf(buf + used, sizeof buf - used, "%s%s", i ? "     \xE2\x80\xA2     " : "",
+                         lines[i]->body ? lines[i]->body : "");
+        if (k < 0 || (size_t)k >= sizeof buf - used)
+            break;
+        used += (size_t)k;
+    }
+    int still = strcmp(s->cfg->ticker_motion, "static") == 0;
+    crier_text_style ts = {.px = px(s, z->body_px), .bold = 1, .color = col(z->color), .max_lines = 1,
+                           .max_width = still ? r.w - 2 * pad : 0};
+    const crier_text *t = crier_text_get(s->texts, buf, &ts);
+    if (!t)
+        return 0;
+    int ty = r.y + (r.h - t->h) / 2;
+    if (t->w <= r.w - 2 * pad || still) {
+        SDL_RenderSetClipRect(s->renderer, &r);
+        blit(s, t, r.x + pad, ty);
+        SDL_RenderSetClipRect(s->renderer, NULL);
+        return 0;
+    }
+    /* Scroll right to left at a speed proportional to the screen height. */
+    int gap = px(s, 200);
+    int period = t->w + gap;
+    double speed = s->height * 0.12; /* px per second */
+    int off = (int)((double)elapsed_ms * speed / 1000.0) % period;
+    SDL_RenderSetClipRect(s->renderer, &r);
+    blit(s, t, r.x + pad - off, ty);
+    blit(s, t, r.x + pad - off + period, ty);
+    SDL_RenderSetClipRect(s->renderer, NULL);
+    return 1;
+}
