@@ -1,5 +1,8 @@
 #include "base/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *crier_strerror(crier_err err)
 {
     static const char *const text[CRIER_ERR__COUNT] = {
@@ -21,4 +24,14 @@ const char *crier_strerror(crier_err err)
     if ((unsigned)err >= CRIER_ERR__COUNT || !text[err])
         return "unknown error";
     return text[err];
+}
+
+void crier_errf(char *err, size_t len, const char *fmt, ...)
+{
+    if (!err || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
 }

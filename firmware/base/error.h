@@ -5,6 +5,8 @@
 #ifndef CRIER_ERROR_H
 #define CRIER_ERROR_H
 
+#include <stddef.h>
+
 typedef enum crier_err {
     CRIER_OK = 0,
     CRIER_ERR_NOMEM,       /* allocation failed */
@@ -25,5 +27,10 @@ typedef enum crier_err {
 
 /* Static English text for an error code; never NULL. */
 const char *crier_strerror(crier_err err);
+
+/* The one way to fill a caller's error buffer: printf-style into err[0..len),
+ * always NUL-terminated, truncated to fit; does nothing when err is NULL or len
+ * is 0.  Every "char *err, size_t err_len" out-parameter in Crier uses it. */
+void crier_errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

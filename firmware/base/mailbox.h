@@ -25,11 +25,13 @@ typedef enum crier_msg_type {
     CRIER_MSG_ALERTS,           /* payload: alert snapshot (alert module) */
     CRIER_MSG_COMMAND,          /* key = command name ("screenshot", "reload", "identify") */
     CRIER_MSG_STATUS,           /* key = status name, payload module-defined */
-    CRIER_MSG_QUIT,
+    CRIER_MSG_JOB,              /* a worker's own job: `kind` says which, payload module-defined */
+    CRIER_MSG_QUIT,             /* stop is a message (base/worker.h) */
 } crier_msg_type;
 
 typedef struct crier_msg {
     crier_msg_type type;
+    int kind;                   /* CRIER_MSG_JOB: the module's job kind */
     char *source;               /* owned, may be NULL */
     char *key;                  /* owned, may be NULL */
     void *payload;              /* owned; freed with payload_free */
