@@ -1,6 +1,7 @@
 /* base/worker: messages in order, deadlines, wake-ups, stop as a message
  * (on_stop runs, queued messages after it freed), stop under load. */
 #include "base/hash.h"
+#include "base/log.h"
 #include "base/timeutil.h"
 #include "base/worker.h"
 #include "check.h"
@@ -160,6 +161,7 @@ TEST(hash_fields)
 
 int main(void)
 {
+    crier_log_set_level(CRIER_LOG_ERROR); /* "queue full" is expected here */
     RUN(messages_in_order_then_stop);
     RUN(deadline_fires_without_messages);
     RUN(stop_frees_queued_and_refuses_after);
