@@ -14,90 +14,42 @@
 #include <strings.h>
 
 #include "base/log.h"
+#include "config/weekly.h"
 
 #define DAY_MIN 1440
 #define WEEK_MIN (7 * DAY_MIN)
 
-static const char *const day_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-typedef struct cursor {
-    const char *p, *end;
-} cursor;
-
-static void skip_space(cursor *c)
-{
-    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
-        c->p++;
-}
-
-static int parse_day(cursor *c)
-{
-    for (int d = 0; d < 7; d++) {
-        if (c->end - c->p >= 3 && strncasecmp(c->p, day_names[d], 3) == 0) {
-            c->p += 3;
-            return d;
-        }
-    }
-    return -1;
-}
-
-/* days := item (',' item)* ; item := "daily" | day | day '-' day */
-static int parse_days(cursor *c, uint8_t *days)
-{
-    *days = 0;
-    for (;;) {
-        skip_space(c);
-        if (c->end - c->p >= 5 && strncasecmp(c->p, "daily", 5) == 0) {
-            c->p += 5;
-            *days = 0x7f;
-        } else {
-            int a = parse_day(c), b;
-            if (a < 0)
-                return -1;
-            b = a;
-            if (c->p < c->end && *c->p == '-') {
-                c->p++;
-                if ((b = parse_day(c)) < 0)
-                    return -1;
-            }
-            for (int d = a;; d = (d + 1) % 7) { /* ranges may wrap: sat-mon */
-                *days |= (uint8_t)(1u << d);
-                if (d == b)
-                    break;
-            }
-        }
-        skip_space(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        return 0;
-    }
-}
-
-/* HH:MM, 00:00..23:59, or 24:00 when allow_24 */
-static int parse_hhmm(cursor *c, int allow_24)
-{
-    int v[4];
-    if (c->end - c->p < 5 || c->p[2] != ':')
-        return -1;
-    for (int i = 0, j = 0; i < 5; i++) {
-        if (i == 2)
-            continue;
-        if (!isdigit((unsigned char)c->p[i]))
-            return -1;
-        v[j++] = c->p[i] - '0';
-    }
-    int h = v[0] * 10 + v[1], m = v[2] * 10 + v[3];
-    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_24)))
-        return -1;
-    c->p += 5;
-    return h * 60 + m;
-}
-
 static int word_is(const char *p, size_t n, const char *w)
 {
     return strlen(w) == n && strncasecmp(p, w, n) == 0;
+}
+
+/* One window "DAYS HOURS" (config/weekly.h) into s->windows: one per hour range. */
+static crier_err parse_window(const char *w, size_t len, int n, crier_power_schedule *s)
+{
+    size_t pos = 0, count;
+    uint8_t days;
+    crier_time_range r[CRIER_POWER_MAX_WINDOWS];
+    if (crier_weekly_days(w, len, &pos, &days) != CRIER_OK) {
+        LOG_WARN("power", "schedule window %d: expected days (mon..sun, mon-fri, weekdays, daily)", n);
+        return CRIER_ERR_PARSE;
+    }
+    crier_err rc = crier_weekly_hours(w, len, &pos, r, CRIER_POWER_MAX_WINDOWS - s->count, &count);
+    if (rc == CRIER_ERR_LIMIT) {
+        LOG_WARN("power", "schedule has more than %d windows", CRIER_POWER_MAX_WINDOWS);
+        return CRIER_ERR_LIMIT;
+    }
+    if (rc != CRIER_OK) {
+        LOG_WARN("power", "schedule window %d: expected times like 07:00-22:00", n);
+        return CRIER_ERR_PARSE;
+    }
+    if (pos != len) {
+        LOG_WARN("power", "schedule window %d: unexpected text after the times", n);
+        return CRIER_ERR_PARSE;
+    }
+    for (size_t i = 0; i < count; i++)
+        s->windows[s->count++] = (crier_power_window){days, r[i].start_min, r[i].len_min};
+    return CRIER_OK;
 }
 
 crier_err crier_power_schedule_parse(const char *buf, size_t len, crier_power_schedule *out)
@@ -117,7 +69,7 @@ crier_err crier_power_schedule_parse(const char *buf, size_t len, crier_power_sc
         b++;
     while (e > b && isspace((unsigned char)e[-1]))
         e--;
-    if (b == e || word_is(b, (size_t)(e - b), "always")) {
+    if (crier_weekly_is_all(b, (size_t)(e - b))) {
         s.always_on = 1;
         *out = s;
         return CRIER_OK;
@@ -127,44 +79,24 @@ crier_err crier_power_schedule_parse(const char *buf, size_t len, crier_power_sc
         return CRIER_OK;
     }
 
-    cursor c = {b, e};
+    const char *p = b;
     for (int n = 1;; n++) {
-        const char *semi = memchr(c.p, ';', (size_t)(c.end - c.p));
-        cursor w = {c.p, semi ? semi : c.end};
-        skip_space(&w);
-        if (w.p == w.end) { /* tolerate "a; ; b" and a trailing ';' */
-            if (!semi)
-                break;
-            c.p = semi + 1;
-            continue;
+        const char *semi = memchr(p, ';', (size_t)(e - p));
+        const char *we = semi ? semi : e;
+        while (p < we && isspace((unsigned char)*p))
+            p++;
+        if (p < we) { /* tolerate "a; ; b" and a trailing ';' */
+            if (s.count == CRIER_POWER_MAX_WINDOWS) {
+                LOG_WARN("power", "schedule has more than %d windows", CRIER_POWER_MAX_WINDOWS);
+                return CRIER_ERR_LIMIT;
+            }
+            crier_err rc = parse_window(p, (size_t)(we - p), n, &s);
+            if (rc != CRIER_OK)
+                return rc;
         }
-        if (s.count == CRIER_POWER_MAX_WINDOWS) {
-            LOG_WARN("power", "schedule has more than %d windows", CRIER_POWER_MAX_WINDOWS);
-            return CRIER_ERR_LIMIT;
-        }
-        crier_power_window *win = &s.windows[s.count];
-        int start, stop;
-        if (parse_days(&w, &win->days) != 0) {
-            LOG_WARN("power", "schedule window %d: expected days (mon..sun, mon-fri, daily)", n);
-            return CRIER_ERR_PARSE;
-        }
-        skip_space(&w);
-        if ((start = parse_hhmm(&w, 0)) < 0 || w.p >= w.end || *w.p++ != '-' ||
-            (stop = parse_hhmm(&w, 1)) < 0) {
-            LOG_WARN("power", "schedule window %d: expected HH:MM-HH:MM", n);
-            return CRIER_ERR_PARSE;
-        }
-        skip_space(&w);
-        if (w.p != w.end) {
-            LOG_WARN("power", "schedule window %d: unexpected text after the times", n);
-            return CRIER_ERR_PARSE;
-        }
-        win->start_min = (uint16_t)start;
-        win->len_min = (uint16_t)(stop > start ? stop - start : DAY_MIN - start + stop);
-        s.count++;
         if (!semi)
             break;
-        c.p = semi + 1;
+        p = semi + 1;
     }
     *out = s;
     return CRIER_OK;

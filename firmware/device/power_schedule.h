@@ -4,15 +4,14 @@
  * minute, so tests need no clock.  firmware/device/display_power.c applies the
  * decision to the screen over HDMI-CEC.
  *
- * Schedule text (config key display.schedule), windows separated by ';':
+ * Schedule text (config key display_schedule), windows separated by ';':
  *     "mon-fri 07:00-22:00; sat,sun 09:00-18:30; fri 22:00-02:00"
- *   - days: mon tue wed thu fri sat sun, ranges "mon-fri" (may wrap: "sat-mon"),
- *     lists "sat,sun", or "daily";
- *   - times HH:MM-HH:MM, local time; an end at or before the start runs past
- *     midnight into the next day (fri 22:00-02:00 ends Saturday 02:00);
- *     "24:00" is allowed as an end;
- *   - "always" (or an empty string) keeps the display on; "never" keeps it off
- *     except during alerts.
+ *   - each window is DAYS HOURS in the one day/hour grammar of config/weekly.h
+ *     ("weekdays 7-12,13-18" is two windows);
+ *   - times are local; an end at or before the start runs past midnight into
+ *     the next day (fri 22:00-02:00 ends Saturday 02:00);
+ *   - "always" (or an empty string, "*", "all") keeps the display on; "never"
+ *     keeps it off except during alerts.
  * An active alert always turns the display on, whatever the schedule says. */
 #ifndef CRIER_POWER_SCHEDULE_H
 #define CRIER_POWER_SCHEDULE_H

@@ -5,12 +5,11 @@
  * input is the process time zone, read through localtime_r/mktime for the
  * local hour and weekday.  Masks are small bitsets so checks are O(1). */
 #include "feeds/feed_schedule.h"
+#include "config/weekly.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 void crier_schedule_init(crier_schedule *s)
@@ -18,139 +17,44 @@ void crier_schedule_init(crier_schedule *s)
     *s = (crier_schedule){.priority = 0, .weight = 1, .hours_mask = CRIER_HOURS_ALL, .days_mask = CRIER_DAYS_ALL};
 }
 
-static int is_all(const char *spec)
+/* Whole value of a source.NAME.hours / .days key: the grammar is config/weekly.h's. */
+static int whole_value(const char *spec, size_t *len)
 {
-    if (!spec)
-        return 1;
-    while (isspace((unsigned char)*spec))
-        spec++;
-    return !*spec || !strcmp(spec, "*") || !strcasecmp(spec, "all") || !strcasecmp(spec, "always");
-}
-
-/* "7", "07", "07:00"; 24 allowed as an end. */
-static int parse_hour(const char **p, int *h)
-{
-    const char *s = *p;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!isdigit((unsigned char)*s))
-        return -1;
-    int v = 0, n = 0;
-    while (isdigit((unsigned char)*s) && n < 2) {
-        v = v * 10 + (*s++ - '0');
-        n++;
-    }
-    if (*s == ':') {
-        if (s[1] != '0' || s[2] != '0')
-            return -1; /* whole hours only */
-        s += 3;
-    }
-    while (isspace((unsigned char)*s))
-        s++;
-    if (v > 24)
-        return -1;
-    *h = v;
-    *p = s;
-    return 0;
+    *len = spec ? strlen(spec) : 0;
+    return crier_weekly_is_all(spec, *len);
 }
 
 crier_err crier_schedule_parse_hours(const char *spec, uint32_t *mask)
 {
-    if (is_all(spec)) {
+    size_t len, pos = 0, n;
+    crier_time_range r[24];
+    if (whole_value(spec, &len)) {
         *mask = CRIER_HOURS_ALL;
         return CRIER_OK;
     }
+    if (crier_weekly_hours(spec, len, &pos, r, sizeof r / sizeof r[0], &n) != CRIER_OK || pos != len)
+        return CRIER_ERR_INVAL;
     uint32_t m = 0;
-    const char *p = spec;
-    for (;;) {
-        int a, b;
-        if (parse_hour(&p, &a) != 0 || a > 23)
-            return CRIER_ERR_INVAL;
-        if (*p == '-') {
-            p++;
-            if (parse_hour(&p, &b) != 0)
-                return CRIER_ERR_INVAL;
-            if (a == b)
-                return CRIER_ERR_INVAL;
-            if (b % 24 == a) { /* "0-24": the whole day */
-                m = CRIER_HOURS_ALL;
-            } else
-            for (int h = a; h != b % 24; h = (h + 1) % 24)
-                m |= 1u << h;
-        } else {
-            m |= 1u << a;
-        }
-        if (*p == ',') {
-            p++;
-            continue;
-        }
-        if (*p)
-            return CRIER_ERR_INVAL;
-        break;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].start_min % 60 || r[i].len_min % 60)
+            return CRIER_ERR_INVAL; /* a source's day-parting counts whole hours */
+        for (int h = 0; h < r[i].len_min / 60; h++)
+            m |= 1u << ((r[i].start_min / 60 + h) % 24);
     }
     *mask = m;
     return CRIER_OK;
 }
 
-static int day_index(const char **p)
-{
-    static const char *const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    const char *s = *p;
-    while (isspace((unsigned char)*s))
-        s++;
-    for (int i = 0; i < 7; i++)
-        if (!strncasecmp(s, names[i], 3)) {
-            s += 3;
-            while (isalpha((unsigned char)*s)) /* "monday", "tues" */
-                s++;
-            while (isspace((unsigned char)*s))
-                s++;
-            *p = s;
-            return i;
-        }
-    return -1;
-}
-
 crier_err crier_schedule_parse_days(const char *spec, uint8_t *mask)
 {
-    if (is_all(spec) || !strcasecmp(spec, "daily")) {
+    size_t len, pos = 0;
+    uint8_t m;
+    if (whole_value(spec, &len)) {
         *mask = CRIER_DAYS_ALL;
         return CRIER_OK;
     }
-    if (!strcasecmp(spec, "weekdays")) {
-        *mask = 0x1F;
-        return CRIER_OK;
-    }
-    if (!strcasecmp(spec, "weekends")) {
-        *mask = 0x60;
-        return CRIER_OK;
-    }
-    uint8_t m = 0;
-    const char *p = spec;
-    for (;;) {
-        int a = day_index(&p), b;
-        if (a < 0)
-            return CRIER_ERR_INVAL;
-        if (*p == '-') {
-            p++;
-            if ((b = day_index(&p)) < 0)
-                return CRIER_ERR_INVAL;
-            for (int d = a;; d = (d + 1) % 7) {
-                m |= (uint8_t)(1u << d);
-                if (d == b)
-                    break;
-            }
-        } else {
-            m |= (uint8_t)(1u << a);
-        }
-        if (*p == ',') {
-            p++;
-            continue;
-        }
-        if (*p)
-            return CRIER_ERR_INVAL;
-        break;
-    }
+    if (crier_weekly_days(spec, len, &pos, &m) != CRIER_OK || pos != len)
+        return CRIER_ERR_INVAL;
     *mask = m;
     return CRIER_OK;
 }

@@ -6,8 +6,10 @@
  *   priority  added to each item's own priority; the rotation breaks ties with it
  *   weight    the source's share of the rotation (smooth weighted round-robin)
  *   hours     local hours when the source may show ("07-22", "7-9,17-20",
- *             "22-06" wraps past midnight; end hour exclusive; "*" always)
- *   days      local weekdays ("mon-fri", "sat,sun", "weekdays", "weekends", "*")
+ *             "22-06" wraps past midnight; end hour exclusive; "*" always):
+ *             whole hours of the one grammar of config/weekly.h
+ *   days      local weekdays ("mon-fri", "sat,sun", "weekdays", "daily", "*"),
+ *             config/weekly.h
  *   validity  default lifetime of posts that carry none (from publication time,
  *             else from when they were fetched) */
 #ifndef CRIER_FEED_SCHEDULE_H
@@ -33,7 +35,9 @@ typedef struct crier_schedule {
 /* priority 0, weight 1, all hours, all days, no default validity. */
 void crier_schedule_init(crier_schedule *s);
 
-/* Parse day-parting specs (NULL or "" or "*" = all).  CRIER_ERR_INVAL on bad syntax. */
+/* Parse day-parting specs in the grammar of config/weekly.h (NULL, "", "*",
+ * "all" = all).  Hours must be whole ("07:30" is refused).  CRIER_ERR_INVAL on
+ * bad syntax. */
 crier_err crier_schedule_parse_hours(const char *spec, uint32_t *mask);
 crier_err crier_schedule_parse_days(const char *spec, uint8_t *mask);
 

@@ -29,7 +29,9 @@ TEST(parse_hours)
     CHECK(crier_schedule_parse_hours("25-3", &m) == CRIER_ERR_INVAL);
     CHECK(crier_schedule_parse_hours("7:30-9", &m) == CRIER_ERR_INVAL);
     CHECK(crier_schedule_parse_hours("7-", &m) == CRIER_ERR_INVAL);
-    CHECK(crier_schedule_parse_hours("8-8", &m) == CRIER_ERR_INVAL);
+    CHECK(crier_schedule_parse_hours("8-8", &m) == CRIER_OK && m == CRIER_HOURS_ALL); /* a whole day from 8 */
+    CHECK(crier_schedule_parse_hours("7 - 9, 22", &m) == CRIER_OK && m == ((3u << 7) | (1u << 22)));
+    CHECK(crier_schedule_parse_hours("07:00-24:00", &m) == CRIER_OK && m == 0xFFFF80u);
     CHECK(crier_schedule_parse_hours("morning", &m) == CRIER_ERR_INVAL);
 }
 
@@ -43,6 +45,10 @@ TEST(parse_days)
     CHECK(crier_schedule_parse_days("", &m) == CRIER_OK && m == CRIER_DAYS_ALL);
     CHECK(crier_schedule_parse_days("mon-xyz", &m) == CRIER_ERR_INVAL);
     CHECK(crier_schedule_parse_days("mon;tue", &m) == CRIER_ERR_INVAL);
+    /* the one grammar (config/weekly.h): display_schedule's "daily" too */
+    CHECK(crier_schedule_parse_days("daily", &m) == CRIER_OK && m == CRIER_DAYS_ALL);
+    CHECK(crier_schedule_parse_days("weekends, wed", &m) == CRIER_OK && m == 0x64);
+    CHECK(crier_schedule_parse_days("mon fri", &m) == CRIER_ERR_INVAL);
 }
 
 TEST(day_parting)

@@ -125,7 +125,7 @@ TEST(struct_tm_counts_sunday_as_zero)
 TEST(rejects_bad_text)
 {
     static const char *const bad[] = {
-        "weekdays 07:00-22:00", "mon 7:00-22:00", "mon 07:00", "mon 07:00-22:60",
+        "mon 07:00-22:60",
         "mon 24:00-01:00", "mon 07:00-24:01", "mon-07:00-22:00", "mon 07:00-22:00 extra",
         "07:00-22:00", "mon-xyz 07:00-08:00", "mon,,tue 07:00-08:00", "mon 07:00-22:00; tue",
         "mon 25:00-26:00", "sometimes",
@@ -141,6 +141,33 @@ TEST(rejects_bad_text)
         CHECK(memcmp(&s, &before, sizeof s) == 0); /* untouched on error */
     }
     CHECK_INT_EQ(crier_power_schedule_parse(NULL, 0, NULL), CRIER_ERR_INVAL);
+}
+
+/* The day/hour grammar is config/weekly.h's, shared with source.NAME.days/hours. */
+TEST(one_grammar_with_source_keys)
+{
+    crier_power_schedule s;
+    CHECK_INT_EQ(parse("weekdays 07:00-22:00", &s), CRIER_OK);
+    CHECK_INT_EQ(s.count, 1);
+    CHECK_INT_EQ(s.windows[0].days, 0x1F);
+    CHECK_INT_EQ(parse("weekends 9-18; Monday - Wednesday 7:30-9", &s), CRIER_OK);
+    CHECK_INT_EQ(s.count, 2);
+    CHECK_INT_EQ(s.windows[0].days, 0x60);
+    CHECK_INT_EQ(s.windows[0].start_min, HM(9, 0));
+    CHECK_INT_EQ(s.windows[0].len_min, 9 * 60);
+    CHECK_INT_EQ(s.windows[1].days, 0x07);
+    CHECK_INT_EQ(s.windows[1].start_min, HM(7, 30));
+    CHECK_INT_EQ(s.windows[1].len_min, 90);
+    /* an hour list is one window per range */
+    CHECK_INT_EQ(parse("mon-fri 7-12,13-18", &s), CRIER_OK);
+    CHECK_INT_EQ(s.count, 2);
+    CHECK(crier_power_decide(&s, TUE, HM(12, 30), 0).on == 0);
+    CHECK(crier_power_decide(&s, TUE, HM(13, 0), 0).on == 1);
+    /* a lone hour is that hour */
+    CHECK_INT_EQ(parse("sun 12", &s), CRIER_OK);
+    CHECK_INT_EQ(s.windows[0].len_min, 60);
+    CHECK_INT_EQ(parse("*", &s), CRIER_OK);
+    CHECK(s.always_on);
 }
 
 TEST(limits)
@@ -171,6 +198,7 @@ int main(void)
     RUN(next_change_matches_brute_force);
     RUN(struct_tm_counts_sunday_as_zero);
     RUN(rejects_bad_text);
+    RUN(one_grammar_with_source_keys);
     RUN(limits);
     return check_summary();
 }
