@@ -355,7 +355,7 @@ int main(int argc, char **argv)
             goto cleanup;
         }
     }
-    crier_log_set_level((crier_log_level)crier_log_level_parse(cfg.log_level));
+    crier_log_set_level(cfg.log_level);
     if (!cfg.layout) {
         size_t n = strlen(cfg.assets_dir) + 32;
         layout_path = malloc(n);
@@ -433,7 +433,8 @@ int main(int argc, char **argv)
     board.sources = sources;
     crier_power_schedule_parse(cfg.display_schedule, strlen(cfg.display_schedule), &board.schedule);
     if (!cfg.headless && crier_display_power_new(cfg.display_power, cfg.cec_device, &board.power) != CRIER_OK)
-        LOG_WARN("power", "display power control '%s' unavailable; the screen stays on", cfg.display_power);
+        LOG_WARN("power", "display power control '%s' unavailable; the screen stays on",
+                 crier_config_enum_name("display_power", (int)cfg.display_power));
     if (cfg.proofplay) {
         char pp[4096];
         snprintf(pp, sizeof pp, "%s/proofplay.jsonl", cfg.state_dir);
@@ -453,9 +454,7 @@ int main(int argc, char **argv)
         .show_tests = cfg.alert_show_tests,
         .max_future_ms = (int64_t)cfg.alert_max_future_s * 1000,
         .default_ttl_ms = (int64_t)cfg.alert_default_ttl_s * 1000,
-        .require_signed_posts = strcmp(cfg.require_signed_posts, "true") == 0    ? 1
-                                : strcmp(cfg.require_signed_posts, "false") == 0 ? 0
-                                                                                 : -1,
+        .require_signed_posts = (int)cfg.require_signed_posts, /* -1 auto, 0 no, 1 yes */
         .mailbox = &mb,
         .events = events,
     };
@@ -481,7 +480,7 @@ int main(int argc, char **argv)
             .cafile = cfg.broker_cafile[0] ? cfg.broker_cafile : NULL,
             .certfile = cfg.broker_certfile[0] ? cfg.broker_certfile : NULL,
             .keyfile = cfg.broker_keyfile[0] ? cfg.broker_keyfile : NULL,
-            .protocol = strcmp(cfg.broker_protocol, "5") == 0 ? 5 : strcmp(cfg.broker_protocol, "311") == 0 ? 4 : 0,
+            .protocol = (int)cfg.broker_protocol, /* 0 auto, 5, 4 (3.1.1) */
             .keepalive_s = cfg.broker_keepalive_s,
             .heartbeat_s = cfg.heartbeat_s,
             .session_expiry_s = cfg.broker_session_expiry_s,

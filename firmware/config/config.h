@@ -1,5 +1,15 @@
 /* config.h - kiosk configuration: one table of keys.
  *
+ * The table (config/keys.c) has one row per key: name, type, field, default,
+ * bounds or allowed values, help.  Enum keys are parsed once, by the table, into
+ * the C enums below (redis config.c's configEnum idea): the program compares
+ * enums, never setting strings.  Adding an enum key is one table row (and its
+ * name/value list when the enum is new).
+ *
+ * Files: keys.c the table; config.c the setter, defaults and listing (every
+ * value goes through one setter, so a flag and a file line are validated
+ * alike); parse.c the file syntax; check.c the cross-checks.
+ *
  * Order of precedence: built-in defaults, then the config file, then command-line
  * flags (each flag is just crier_config_set() with origin "command line"), then
  * crier_config_check() for cross-checks (files exist, values agree).
@@ -12,15 +22,47 @@
 #define CRIER_CONFIG_H
 
 #include "base/error.h"
+#include "base/log.h"
+#include "feeds/feed.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 #define CRIER_MAX_SOURCES 32
 
+/* Enum settings (every one is int-sized; the table stores them as int). */
+typedef enum crier_transition { /* transition */
+    CRIER_TRANSITION_FADE,
+    CRIER_TRANSITION_SLIDE,
+    CRIER_TRANSITION_NONE,
+} crier_transition;
+
+typedef enum crier_ticker_motion { /* ticker_motion */
+    CRIER_TICKER_SCROLL,
+    CRIER_TICKER_STATIC, /* never moves (WCAG 2.2.2) */
+} crier_ticker_motion;
+
+typedef enum crier_power_backend { /* display_power: device/display_power.h */
+    CRIER_POWER_BACKEND_AUTO, /* cec if the device opens, else null */
+    CRIER_POWER_BACKEND_CEC,
+    CRIER_POWER_BACKEND_NULL,
+} crier_power_backend;
+
+typedef enum crier_broker_protocol { /* broker_protocol; values are crier_mqtt_config.protocol's */
+    CRIER_BROKER_PROTOCOL_AUTO = 0, /* 5, falling back to 3.1.1 */
+    CRIER_BROKER_PROTOCOL_311 = 4,
+    CRIER_BROKER_PROTOCOL_5 = 5,
+} crier_broker_protocol;
+
+typedef enum crier_signed_posts { /* require_signed_posts; values are crier_alerts_config's */
+    CRIER_SIGNED_POSTS_AUTO = -1, /* required once alert_keys_dir holds a trusted key */
+    CRIER_SIGNED_POSTS_NO = 0,
+    CRIER_SIGNED_POSTS_YES = 1,
+} crier_signed_posts;
+
 typedef struct crier_source_config {
     char name[48];
-    char type[16];     /* file | rss | atom | jsonfeed | mastodon | ical */
+    crier_feed_type type; /* file | rss | atom | jsonfeed | mastodon | ical */
     char *path;        /* file sources */
     char *url;         /* network sources */
     int refresh_s;     /* fetch interval */
@@ -49,7 +91,7 @@ typedef struct crier_config {
     char *layout;
     char *cache_dir;
     char *state_dir;
-    char *log_level;
+    crier_log_level log_level;
 
     char *broker_url;
     char *broker_user;
@@ -58,7 +100,7 @@ typedef struct crier_config {
     char *broker_certfile;
     char *broker_keyfile;
     int heartbeat_s;
-    char *broker_protocol; /* auto | 5 | 311 */
+    crier_broker_protocol broker_protocol;
     int broker_keepalive_s;
     int broker_session_expiry_s;
     int broker_reconnect_min_ms;
@@ -74,10 +116,11 @@ typedef struct crier_config {
     int fullscreen;
     int rotation;      /* 0, 90, 180, 270 */
     int vsync;
+    int display_open_timeout_s; /* keep trying to open the display this long at start */
     int default_duration_s;
     int transition_ms;
-    char *transition;  /* fade | slide | none */
-    char *ticker_motion; /* scroll | static */
+    crier_transition transition;
+    crier_ticker_motion ticker_motion;
     char *clock_format;
     char *date_format;
     char *locale;
@@ -94,7 +137,7 @@ typedef struct crier_config {
     int feed_backoff_min_s;
     int feed_backoff_max_s;
 
-    char *display_power;    /* auto | cec | null */
+    crier_power_backend display_power;
     char *display_schedule; /* "always" or "mon-fri 07:00-22:00; sat,sun 09:00-18:30" */
     char *cec_device;
 
@@ -107,7 +150,7 @@ typedef struct crier_config {
     int alert_speech;      /* speak headline and instruction with espeak-ng */
     int alert_volume;      /* 0..100, percent of full scale */
     char *audio_device;    /* SDL audio device name; empty = SDL's default */
-    char *require_signed_posts; /* auto | true | false */
+    crier_signed_posts require_signed_posts;
 
     crier_source_config sources[CRIER_MAX_SOURCES];
     int n_sources;
@@ -136,5 +179,10 @@ crier_err crier_config_source_schedule(const crier_source_config *src, struct cr
 /* Write every key with its current value and help text (for --print-config and docs). */
 typedef void (*crier_config_emit_fn)(const char *key, const char *value, const char *help, void *ud);
 void crier_config_each(const crier_config *cfg, crier_config_emit_fn fn, void *ud);
+
+/* The setting word of an enum key's value ("slide" for transition,
+ * CRIER_TRANSITION_SLIDE), for logs and events; "?" if unknown.  Per-source
+ * keys are named "source.type". */
+const char *crier_config_enum_name(const char *key, int value);
 
 #endif

@@ -130,7 +130,7 @@ crier_filesource *crier_filesource_start(const crier_config *cfg, crier_mailbox 
         goto fail;
     for (int i = 0; i < cfg->n_sources; i++) {
         const crier_source_config *s = &cfg->sources[i];
-        if (strcmp(s->type, "file") != 0 || !s->path)
+        if (s->type != CRIER_FEED_FILE || !s->path)
             continue;
         watched *w = &fs->files[fs->n_files++];
         w->name = strdup(s->name);

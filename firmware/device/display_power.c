@@ -211,23 +211,27 @@ const crier_display_power_ops crier_display_power_cec_ops = {"cec", cec_open, ce
 
 /* ------------------------------------------------------------------ front */
 
-crier_err crier_display_power_new(const char *backend, const char *device, crier_display_power **out)
+crier_err crier_display_power_new(crier_power_backend backend, const char *device, crier_display_power **out)
 {
     const crier_display_power_ops *ops;
     crier_display_power *dp;
     crier_err err;
     int fallback = 0;
-    if (!backend || !out)
+    if (!out)
         return CRIER_ERR_INVAL;
-    if (strcmp(backend, "cec") == 0)
+    switch (backend) {
+    case CRIER_POWER_BACKEND_CEC:
         ops = &crier_display_power_cec_ops;
-    else if (strcmp(backend, "null") == 0)
+        break;
+    case CRIER_POWER_BACKEND_NULL:
         ops = &crier_display_power_null_ops;
-    else if (strcmp(backend, "auto") == 0) {
+        break;
+    case CRIER_POWER_BACKEND_AUTO:
         ops = &crier_display_power_cec_ops;
         fallback = 1;
-    } else {
-        LOG_ERROR("display", "unknown display power backend '%s' (cec, null, auto)", backend);
+        break;
+    default:
+        LOG_ERROR("display", "unknown display power backend %d (cec, null, auto)", (int)backend);
         return CRIER_ERR_INVAL;
     }
     if (!(dp = calloc(1, sizeof *dp)))

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "config/config.h"
 #include "device/power_schedule.h"
 
 #define CRIER_CEC_DEFAULT_DEVICE "/dev/cec0"
@@ -36,11 +37,11 @@ extern const crier_display_power_ops crier_display_power_null_ops;
 
 typedef struct crier_display_power crier_display_power;
 
-/* backend: "cec", "null" or "auto"; device: NULL for /dev/cec0.
+/* backend: the display_power setting; device: NULL for /dev/cec0.
  * Errors: CRIER_ERR_INVAL (unknown backend), CRIER_ERR_NOTFOUND (no CEC
  * device), CRIER_ERR_UNSUPPORTED (device cannot transmit), CRIER_ERR_IO,
  * CRIER_ERR_NOMEM.  *out is set only on success. */
-crier_err crier_display_power_new(const char *backend, const char *device, crier_display_power **out);
+crier_err crier_display_power_new(crier_power_backend backend, const char *device, crier_display_power **out);
 void crier_display_power_free(crier_display_power *dp);
 
 /* Switch on (1) or to standby (0).  Sends a command only when the state

@@ -38,12 +38,12 @@ static size_t network_sources(const crier_config *cfg, crier_source_cfg *out)
     size_t n = 0;
     for (int i = 0; i < cfg->n_sources; i++) {
         const crier_source_config *src = &cfg->sources[i];
-        if (strcmp(src->type, "file") == 0)
+        if (src->type == CRIER_FEED_FILE)
             continue;
         crier_source_cfg *s = &out[n++];
         crier_source_cfg_init(s);
         s->name = src->name;
-        s->type = (crier_feed_type)crier_feed_type_parse(src->type);
+        s->type = src->type;
         s->url = src->url;
         s->refresh_s = src->refresh_s;
         s->max_bytes = (size_t)src->max_bytes;
@@ -191,7 +191,7 @@ int crier_sources_print(const crier_config *cfg)
     for (int i = 0; i < cfg->n_sources; i++) {
         const crier_source_config *src = &cfg->sources[i];
         crier_item_list list;
-        if (strcmp(src->type, "file") != 0)
+        if (src->type != CRIER_FEED_FILE)
             continue;
         if (crier_filesource_load(src->path, src->name, &list) != CRIER_OK) {
             failed = 1;

@@ -175,7 +175,7 @@ static SDL_Texture *build_slide(app *a, const crier_item *post)
 
 static int transition_ms(const app *a)
 {
-    if (strcmp(a->o->cfg->transition, "none") == 0)
+    if (a->o->cfg->transition == CRIER_TRANSITION_NONE)
         return 0;
     return a->o->cfg->transition_ms;
 }
@@ -200,7 +200,8 @@ static void show_post(app *a, const crier_item *post, int64_t now_mono, int tran
         memset(&a->cur, 0, sizeof a->cur);
         a->in_transition = 1;
         a->trans_start_mono = now_mono;
-        crier_eventlog_emit(a->o->events, "transition_start", "s:kind", a->o->cfg->transition, "i:duration_ms",
+        crier_eventlog_emit(a->o->events, "transition_start", "s:kind",
+                            crier_config_enum_name("transition", (int)a->o->cfg->transition), "i:duration_ms",
                             (int64_t)transition_ms(a), NULL);
     } else {
         slide_clear(&a->cur);

@@ -362,7 +362,7 @@ void crier_scene_draw_posts(crier_scene *s, SDL_Texture *prev, SDL_Texture *cur,
         return;
     SDL_Rect r = zone_rect(s, z);
     fill(s, &r, z->background);
-    int slide_mode = strcmp(s->cfg->transition, "slide") == 0;
+    int slide_mode = s->cfg->transition == CRIER_TRANSITION_SLIDE;
     if (prev && t < 1.0) {
         if (slide_mode) {
             SDL_RenderSetClipRect(s->renderer, &r);
@@ -471,7 +471,7 @@ int crier_scene_draw_ticker(crier_scene *s, const crier_playlist *pl, int64_t no
             break;
         used += (size_t)k;
     }
-    int still = strcmp(s->cfg->ticker_motion, "static") == 0;
+    int still = s->cfg->ticker_motion == CRIER_TICKER_STATIC;
     crier_text_style ts = {.px = px(s, z->body_px), .bold = 1, .color = col(z->color), .max_lines = 1,
                            .max_width = still ? r.w - 2 * pad : 0};
     const crier_text *t = crier_text_get(s->texts, buf, &ts);

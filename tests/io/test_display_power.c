@@ -29,7 +29,7 @@ static int64_t local_ms(int year, int mon, int day, int hour, int min)
 TEST(null_backend_counts_changes_only)
 {
     crier_display_power *dp = NULL;
-    CHECK_INT_EQ(crier_display_power_new("null", NULL, &dp), CRIER_OK);
+    CHECK_INT_EQ(crier_display_power_new(CRIER_POWER_BACKEND_NULL, NULL, &dp), CRIER_OK);
     CHECK(dp != NULL);
     CHECK_STR_EQ(crier_display_power_backend(dp), "null");
     CHECK_INT_EQ(crier_display_power_state(dp), -1);
@@ -51,7 +51,7 @@ TEST(apply_follows_schedule_and_alerts)
     crier_power_decision d;
     const char *text = "mon-fri 07:00-22:00";
     CHECK_INT_EQ(crier_power_schedule_parse(text, strlen(text), &s), CRIER_OK);
-    CHECK_INT_EQ(crier_display_power_new("null", NULL, &dp), CRIER_OK);
+    CHECK_INT_EQ(crier_display_power_new(CRIER_POWER_BACKEND_NULL, NULL, &dp), CRIER_OK);
 
     /* 2026-11-26 is a Thursday. */
     CHECK_INT_EQ(crier_display_power_apply(dp, &s, local_ms(2026, 11, 26, 12, 0), 0, &d), CRIER_OK);
@@ -79,17 +79,17 @@ TEST(apply_follows_schedule_and_alerts)
 TEST(cec_refuses_missing_or_wrong_device)
 {
     crier_display_power *dp = NULL;
-    CHECK_INT_EQ(crier_display_power_new("cec", "/nonexistent/cec9", &dp), CRIER_ERR_NOTFOUND);
+    CHECK_INT_EQ(crier_display_power_new(CRIER_POWER_BACKEND_CEC, "/nonexistent/cec9", &dp), CRIER_ERR_NOTFOUND);
     CHECK(dp == NULL);
     /* /dev/null opens but is no CEC adapter. */
-    CHECK_INT_EQ(crier_display_power_new("cec", "/dev/null", &dp), CRIER_ERR_UNSUPPORTED);
+    CHECK_INT_EQ(crier_display_power_new(CRIER_POWER_BACKEND_CEC, "/dev/null", &dp), CRIER_ERR_UNSUPPORTED);
     CHECK(dp == NULL);
     /* auto falls back to null. */
-    CHECK_INT_EQ(crier_display_power_new("auto", "/nonexistent/cec9", &dp), CRIER_OK);
+    CHECK_INT_EQ(crier_display_power_new(CRIER_POWER_BACKEND_AUTO, "/nonexistent/cec9", &dp), CRIER_OK);
     CHECK_STR_EQ(crier_display_power_backend(dp), "null");
     crier_display_power_free(dp);
     dp = NULL;
-    CHECK_INT_EQ(crier_display_power_new("hdmi-magic", NULL, &dp), CRIER_ERR_INVAL);
+    CHECK_INT_EQ(crier_display_power_new((crier_power_backend)99, NULL, &dp), CRIER_ERR_INVAL);
     CHECK(dp == NULL);
     CHECK_INT_EQ(crier_display_power_set(NULL, 1), CRIER_ERR_INVAL);
 }
@@ -100,7 +100,7 @@ TEST(real_cec_when_asked)
     crier_display_power *dp = NULL;
     if (!want || strcmp(want, "1") != 0)
         return;
-    CHECK_INT_EQ(crier_display_power_new("cec", NULL, &dp), CRIER_OK);
+    CHECK_INT_EQ(crier_display_power_new(CRIER_POWER_BACKEND_CEC, NULL, &dp), CRIER_OK);
     if (!dp)
         return;
     CHECK_INT_EQ(crier_display_power_set(dp, 1), CRIER_OK);

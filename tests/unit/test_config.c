@@ -181,7 +181,7 @@ TEST(defaults)
     CHECK_INT_EQ(crier_config_init(&cfg, "/opt/assets"), CRIER_OK);
     CHECK_STR_EQ(cfg.kiosk_id, "kiosk-1");
     CHECK_STR_EQ(cfg.assets_dir, "/opt/assets");
-    CHECK_STR_EQ(cfg.transition, "fade");
+    CHECK_INT_EQ(cfg.transition, CRIER_TRANSITION_FADE);
     CHECK_STR_EQ(cfg.broker_url, "");
     CHECK_INT_EQ(cfg.heartbeat_s, 60);
     CHECK_INT_EQ(cfg.fullscreen, 1);
@@ -240,13 +240,13 @@ TEST(good_file)
     CHECK_INT_EQ(cfg.width, 1920);
     CHECK_INT_EQ(cfg.height, 1080);
     CHECK_INT_EQ(cfg.rotation, 270);
-    CHECK_STR_EQ(cfg.transition, "slide");
+    CHECK_INT_EQ(cfg.transition, CRIER_TRANSITION_SLIDE);
     CHECK_INT_EQ(cfg.heartbeat_s, 5);
     CHECK_STR_EQ(cfg.layout, "/base/layouts/portrait.json"); /* relative: resolved */
     CHECK_STR_EQ(cfg.cache_dir, "/abs/cache");                /* absolute: kept */
     CHECK_INT_EQ(cfg.n_sources, 2);
     CHECK_STR_EQ(cfg.sources[0].name, "town");
-    CHECK_STR_EQ(cfg.sources[0].type, "rss");
+    CHECK_INT_EQ(cfg.sources[0].type, CRIER_FEED_RSS);
     CHECK_STR_EQ(cfg.sources[0].url, "https://example.org/feed.xml");
     CHECK_INT_EQ(cfg.sources[0].priority, -3);
     CHECK_INT_EQ(cfg.sources[0].boosts, 1);
@@ -254,7 +254,7 @@ TEST(good_file)
     CHECK_INT_EQ(cfg.sources[0].weight, 1);
     CHECK_INT_EQ(cfg.sources[0].line, 18);
     CHECK_STR_EQ(cfg.sources[1].name, "local");
-    CHECK_STR_EQ(cfg.sources[1].type, "file"); /* default type */
+    CHECK_INT_EQ(cfg.sources[1].type, CRIER_FEED_FILE); /* default type */
     CHECK_STR_EQ(cfg.sources[1].path, "/base/content.json");
     CHECK_STR_EQ(cfg.sources[1].hours, "07:00-19:00"); /* last line without newline */
     crier_config_free(&cfg);
@@ -272,7 +272,7 @@ TEST(documented_example)
     CHECK_INT_EQ(parse_text(&cfg, text, sizeof text - 1, err, sizeof err), CRIER_OK);
     CHECK_STR_EQ(cfg.city_name, "Riverton # North");
     CHECK_INT_EQ(cfg.n_sources, 1);
-    CHECK_STR_EQ(cfg.sources[0].type, "rss");
+    CHECK_INT_EQ(cfg.sources[0].type, CRIER_FEED_RSS);
     crier_config_free(&cfg);
 }
 
