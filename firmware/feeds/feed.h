@@ -103,9 +103,9 @@ int crier_feed_parse_date(const char *s, int64_t *epoch_ms);
 void crier_feed_hash_id(const char *a, const char *b, char out[17]);
 /* Fill source, default validity, and sanity-clean an item before it is kept. */
 crier_err crier_feed_finish_item(crier_item *item, const crier_feed_opts *opts);
+/* 1 when s starts with http:// or https:// (any case). */
+int crier_feed_is_http_url(const char *s);
 /* Move every item of *from to the end of *to (from is left empty). */
 crier_err crier_feed_append_all(crier_item_list *to, crier_item_list *from);
-/* snprintf into err if err is not NULL. */
-void crier_feed_set_err(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -5,11 +5,11 @@
  * Pure functions; no I/O, no clock. */
 #include "feeds/feed.h"
 #include "feeds/html_text.h"
+#include "base/hash.h"
 #include "base/log.h"
 #include "base/timeutil.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,14 +58,9 @@ void crier_feed_opts_init(crier_feed_opts *opts)
     };
 }
 
-void crier_feed_set_err(char *err, size_t err_len, const char *fmt, ...)
+int crier_feed_is_http_url(const char *s)
 {
-    if (!err || err_len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
+    return s && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8));
 }
 
 int crier_feed_content_type_ok(crier_feed_type type, const char *ct)
@@ -215,12 +210,9 @@ int crier_feed_parse_date(const char *s, int64_t *epoch_ms)
 
 void crier_feed_hash_id(const char *a, const char *b, char out[17])
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char *s = a ? a : ""; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    h = (h ^ 0x1F) * 0x100000001b3ULL;
-    for (const char *s = b ? b : ""; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    const char *tail = b ? b : "";
+    uint64_t h = crier_hash_field(CRIER_HASH_INIT, a ? a : "");
+    h = crier_hash_bytes(h, tail, strlen(tail));
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
@@ -269,13 +261,13 @@ crier_err crier_feed_parse_file(const char *buf, size_t len, const crier_feed_op
     char msg[160] = "";
     crier_err rc = crier_content_parse(buf, len, opts->source, opts->base_dir, &tmp, msg, sizeof msg);
     if (rc != CRIER_OK) {
-        crier_feed_set_err(err, err_len, "%s", msg[0] ? msg : crier_strerror(rc));
+        crier_errf(err, err_len, "%s", msg[0] ? msg : crier_strerror(rc));
         crier_item_list_clear(&tmp);
         return rc;
     }
     rc = crier_feed_append_all(out, &tmp);
     if (rc != CRIER_OK)
-        crier_feed_set_err(err, err_len, "%s", crier_strerror(rc));
+        crier_errf(err, err_len, "%s", crier_strerror(rc));
     return rc;
 }
 
@@ -296,7 +288,7 @@ crier_err crier_feed_parse(crier_feed_type type, const char *buf, size_t len, co
     case CRIER_FEED_FILE:
         return crier_feed_parse_file(buf, len, opts, out, err, err_len);
     default:
-        crier_feed_set_err(err, err_len, "unknown source type %d", (int)type);
+        crier_errf(err, err_len, "unknown source type %d", (int)type);
         return CRIER_ERR_INVAL;
     }
 }

@@ -579,11 +579,11 @@ crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_op
                                 char *err, size_t err_len)
 {
     if (!buf || !looks_like_ical(buf, len)) {
-        crier_feed_set_err(err, err_len, "ical: not an iCalendar document (no BEGIN:VCALENDAR)");
+        crier_errf(err, err_len, "ical: not an iCalendar document (no BEGIN:VCALENDAR)");
         return CRIER_ERR_PARSE;
     }
     if (memchr(buf, '\0', len)) {
-        crier_feed_set_err(err, err_len, "ical: NUL byte in document");
+        crier_errf(err, err_len, "ical: NUL byte in document");
         return CRIER_ERR_PARSE;
     }
     ical_ctx c = {.opts = opts, .win_start = opts->now_ms, .win_end = opts->now_ms + opts->window_ms};
@@ -596,7 +596,7 @@ crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_op
     c.overrides = calloc(MAX_OVERRIDES, sizeof *c.overrides);
     if (!copy || !c.overrides) {
         rc = CRIER_ERR_NOMEM;
-        crier_feed_set_err(err, err_len, "ical: out of memory");
+        crier_errf(err, err_len, "ical: out of memory");
         goto cleanup;
     }
     memcpy(copy, buf, len);
@@ -605,7 +605,7 @@ crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_op
     c.root = icalparser_parse_string(copy);
     if (!c.root) {
         rc = CRIER_ERR_PARSE;
-        crier_feed_set_err(err, err_len, "ical: no calendar component could be parsed");
+        crier_errf(err, err_len, "ical: no calendar component could be parsed");
         goto cleanup;
     }
     /* The root is a VCALENDAR, or an XROOT holding several. */
@@ -620,7 +620,7 @@ crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_op
     }
     if (n_cals == 0) {
         rc = CRIER_ERR_PARSE;
-        crier_feed_set_err(err, err_len, "ical: no VCALENDAR component");
+        crier_errf(err, err_len, "ical: no VCALENDAR component");
         goto cleanup;
     }
     for (size_t k = 0; k < n_cals; k++)
@@ -637,7 +637,7 @@ crier_err crier_feed_parse_ical(const char *buf, size_t len, const crier_feed_op
     }
     if (c.rc != CRIER_OK) {
         rc = c.rc;
-        crier_feed_set_err(err, err_len, "ical: %s", crier_strerror(rc));
+        crier_errf(err, err_len, "ical: %s", crier_strerror(rc));
         goto cleanup;
     }
     if (c.capped_rules > 1 || c.skipped_no_budget)

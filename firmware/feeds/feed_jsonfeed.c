@@ -11,6 +11,7 @@
  * image (else banner_image, else the first image attachment) -> image;
  * date_published (else date_modified) -> published; language (item, else feed). */
 #include "feeds/feed.h"
+#include "feeds/feed_json.h"
 #include "feeds/html_text.h"
 #include "base/log.h"
 #include "base/timeutil.h"
@@ -21,20 +22,9 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *jstr(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
-}
-
 static char *clean(const char *s, size_t cap)
 {
     return s ? crier_html_clean_text(s, strlen(s), cap, 1, NULL) : NULL;
-}
-
-static int is_url(const char *s)
-{
-    return s && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8));
 }
 
 static crier_err item_from_json(const cJSON *ji, const char *feed_lang, const crier_feed_opts *o, crier_item *it)
@@ -49,32 +39,36 @@ static crier_err item_from_json(const cJSON *ji, const char *feed_lang, const cr
         snprintf(num, sizeof num, "%.0f", jid->valuedouble);
         id = num;
     }
-    const char *url = jstr(ji, "url");
-    if (!is_url(url))
-        url = is_url(jstr(ji, "external_url")) ? jstr(ji, "external_url") : NULL;
+    const char *url = crier_feed_json_str(ji, "url");
+    if (!crier_feed_is_http_url(url))
+        url = crier_feed_json_str(ji, "external_url");
+    if (!crier_feed_is_http_url(url))
+        url = NULL;
     if (!id)
         id = url;
     it->id = clean(id, 512);
     it->link = clean(url, 2048);
-    it->title = clean(jstr(ji, "title"), o->max_title);
+    it->title = clean(crier_feed_json_str(ji, "title"), o->max_title);
     unsigned hf = o->link_urls ? CRIER_HTML_LINK_URLS : 0;
-    const char *text = jstr(ji, "content_text"), *html = jstr(ji, "content_html"), *summary = jstr(ji, "summary");
+    const char *text = crier_feed_json_str(ji, "content_text");
+    const char *html = crier_feed_json_str(ji, "content_html");
+    const char *summary = crier_feed_json_str(ji, "summary");
     if (text && *text)
         it->body = clean(text, o->max_text);
     else if (html && *html)
         it->body = crier_html_to_text(html, strlen(html), o->max_text, hf, NULL);
     else if (summary)
         it->body = crier_html_to_text(summary, strlen(summary), o->max_text, hf, NULL);
-    const char *img = jstr(ji, "image");
-    if (!is_url(img))
-        img = jstr(ji, "banner_image");
-    if (!is_url(img)) {
+    const char *img = crier_feed_json_str(ji, "image");
+    if (!crier_feed_is_http_url(img))
+        img = crier_feed_json_str(ji, "banner_image");
+    if (!crier_feed_is_http_url(img)) {
         img = NULL;
         const cJSON *att, *atts = cJSON_GetObjectItemCaseSensitive(ji, "attachments");
         cJSON_ArrayForEach(att, atts)
         {
-            const char *mt = jstr(att, "mime_type"), *u = jstr(att, "url");
-            if (mt && !strncasecmp(mt, "image/", 6) && is_url(u)) {
+            const char *mt = crier_feed_json_str(att, "mime_type"), *u = crier_feed_json_str(att, "url");
+            if (mt && !strncasecmp(mt, "image/", 6) && crier_feed_is_http_url(u)) {
                 img = u;
                 break;
             }
@@ -82,14 +76,14 @@ static crier_err item_from_json(const cJSON *ji, const char *feed_lang, const cr
     }
     if (img)
         it->image = crier_strdup(img);
-    const char *lang = jstr(ji, "language");
+    const char *lang = crier_feed_json_str(ji, "language");
     if (!lang)
         lang = feed_lang;
     if (lang)
         it->lang = clean(lang, 35);
     int64_t t;
-    if (crier_parse_iso8601(jstr(ji, "date_published"), &t) == 0 ||
-        crier_parse_iso8601(jstr(ji, "date_modified"), &t) == 0)
+    if (crier_parse_iso8601(crier_feed_json_str(ji, "date_published"), &t) == 0 ||
+        crier_parse_iso8601(crier_feed_json_str(ji, "date_modified"), &t) == 0)
         it->published_ms = t;
     if ((id && !it->id) || (url && !it->link) || (img && !it->image))
         return CRIER_ERR_NOMEM;
@@ -102,21 +96,17 @@ crier_err crier_feed_parse_jsonfeed(const char *buf, size_t len, const crier_fee
     crier_item_list tmp;
     crier_item_list_init(&tmp);
     crier_err rc = CRIER_OK;
-    const char *at = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(buf ? buf : "", buf ? len : 0, &at, 0);
-    if (!root) {
-        long off = at && buf && at >= buf && at <= buf + len ? (long)(at - buf) : -1;
-        crier_feed_set_err(err, err_len, "jsonfeed: malformed or truncated JSON near byte %ld", off);
+    cJSON *root = crier_feed_json_open(buf, len, "jsonfeed", err, err_len);
+    if (!root)
         return CRIER_ERR_PARSE;
-    }
-    const char *version = jstr(root, "version");
+    const char *version = crier_feed_json_str(root, "version");
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
     if (!cJSON_IsObject(root) || !version || !strstr(version, "jsonfeed.org/version/") || !cJSON_IsArray(items)) {
-        crier_feed_set_err(err, err_len, "jsonfeed: not a JSON Feed (missing version or items)");
+        crier_errf(err, err_len, "jsonfeed: not a JSON Feed (missing version or items)");
         rc = CRIER_ERR_PARSE;
         goto cleanup;
     }
-    const char *feed_lang = jstr(root, "language");
+    const char *feed_lang = crier_feed_json_str(root, "language");
     size_t skipped = 0;
     const cJSON *ji;
     cJSON_ArrayForEach(ji, items)
@@ -133,7 +123,7 @@ crier_err crier_feed_parse_jsonfeed(const char *buf, size_t len, const crier_fee
             rc = crier_item_list_take(&tmp, &it);
         crier_item_clear(&it);
         if (rc != CRIER_OK) {
-            crier_feed_set_err(err, err_len, "jsonfeed: %s", crier_strerror(rc));
+            crier_errf(err, err_len, "jsonfeed: %s", crier_strerror(rc));
             goto cleanup;
         }
     }

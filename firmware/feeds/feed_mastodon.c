@@ -16,6 +16,7 @@
  *     marked sensitive; link = url (else uri); published = created_at; lang.
  * No pointer into the cJSON tree survives the parse. */
 #include "feeds/feed.h"
+#include "feeds/feed_json.h"
 #include "feeds/html_text.h"
 #include "base/log.h"
 #include "base/timeutil.h"
@@ -25,17 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static const char *jstr(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
-}
-
-static int is_url(const char *s)
-{
-    return s && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8));
-}
 
 static char *clean(const char *s, size_t cap)
 {
@@ -47,10 +37,10 @@ static int status_to_item(const cJSON *js, const crier_feed_opts *o, crier_item 
 {
     *rc = CRIER_OK;
     *it = (crier_item){.kind = CRIER_ITEM_POST, .weight = 1};
-    const char *id = jstr(js, "id");
+    const char *id = crier_feed_json_str(js, "id");
     if (!id || !*id)
         return -1;
-    const char *vis = jstr(js, "visibility");
+    const char *vis = crier_feed_json_str(js, "visibility");
     if (vis && (!strcmp(vis, "private") || !strcmp(vis, "direct")))
         return 1;
     const cJSON *st = js;
@@ -65,25 +55,25 @@ static int status_to_item(const cJSON *js, const crier_feed_opts *o, crier_item 
         return 1;
 
     const cJSON *acct = cJSON_GetObjectItemCaseSensitive(st, "account");
-    const char *name = jstr(acct, "display_name");
+    const char *name = crier_feed_json_str(acct, "display_name");
     char handle[256];
     if (!name || !*name) {
-        const char *a = jstr(acct, "acct");
+        const char *a = crier_feed_json_str(acct, "acct");
         snprintf(handle, sizeof handle, "@%s", a ? a : "mastodon");
         name = handle;
     }
     it->id = crier_strdup(id);
     it->title = clean(name, o->max_title);
-    const char *spoiler = jstr(st, "spoiler_text");
-    const char *content = jstr(st, "content");
+    const char *spoiler = crier_feed_json_str(st, "spoiler_text");
+    const char *content = crier_feed_json_str(st, "content");
     if (spoiler && *spoiler)
         it->body = clean(spoiler, o->max_text);
     else if (content)
         it->body = crier_html_to_text(content, strlen(content), o->max_text,
                                       o->link_urls ? CRIER_HTML_LINK_URLS : 0, NULL);
-    const char *url = jstr(st, "url");
-    if (!is_url(url))
-        url = is_url(jstr(st, "uri")) ? jstr(st, "uri") : NULL;
+    const char *url = crier_feed_json_str(st, "url");
+    if (!crier_feed_is_http_url(url))
+        url = crier_feed_is_http_url(crier_feed_json_str(st, "uri")) ? crier_feed_json_str(st, "uri") : NULL;
     if (url)
         it->link = clean(url, 2048);
     const cJSON *sens = cJSON_GetObjectItemCaseSensitive(st, "sensitive");
@@ -91,18 +81,18 @@ static int status_to_item(const cJSON *js, const crier_feed_opts *o, crier_item 
         const cJSON *m, *media = cJSON_GetObjectItemCaseSensitive(st, "media_attachments");
         cJSON_ArrayForEach(m, media)
         {
-            const char *type = jstr(m, "type"), *u = jstr(m, "url");
-            if (type && !strcmp(type, "image") && is_url(u)) {
+            const char *type = crier_feed_json_str(m, "type"), *u = crier_feed_json_str(m, "url");
+            if (type && !strcmp(type, "image") && crier_feed_is_http_url(u)) {
                 it->image = crier_strdup(u);
                 break;
             }
         }
     }
-    const char *lang = jstr(st, "language");
+    const char *lang = crier_feed_json_str(st, "language");
     if (lang)
         it->lang = clean(lang, 35);
     int64_t t;
-    if (crier_parse_iso8601(jstr(js, "created_at"), &t) == 0)
+    if (crier_parse_iso8601(crier_feed_json_str(js, "created_at"), &t) == 0)
         it->published_ms = t;
     if (!it->id || !it->title || (content && !it->body))
         *rc = CRIER_ERR_NOMEM;
@@ -117,17 +107,13 @@ crier_err crier_feed_parse_mastodon(const char *buf, size_t len, const crier_fee
     crier_item_list tmp;
     crier_item_list_init(&tmp);
     crier_err rc = CRIER_OK;
-    const char *at = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(buf ? buf : "", buf ? len : 0, &at, 0);
-    if (!root) {
-        long off = at && buf && at >= buf && at <= buf + len ? (long)(at - buf) : -1;
-        crier_feed_set_err(err, err_len, "mastodon: malformed or truncated JSON near byte %ld", off);
+    cJSON *root = crier_feed_json_open(buf, len, "mastodon", err, err_len);
+    if (!root)
         return CRIER_ERR_PARSE;
-    }
     if (!cJSON_IsArray(root)) {
-        const char *e = jstr(root, "error");
+        const char *e = crier_feed_json_str(root, "error");
         char *ce = e ? clean(e, 120) : NULL;
-        crier_feed_set_err(err, err_len, "mastodon: expected an array of statuses%s%s", ce ? ", server said: " : "",
+        crier_errf(err, err_len, "mastodon: expected an array of statuses%s%s", ce ? ", server said: " : "",
                            ce ? ce : "");
         free(ce);
         rc = CRIER_ERR_PARSE;
@@ -147,7 +133,7 @@ crier_err crier_feed_parse_mastodon(const char *buf, size_t len, const crier_fee
             rc = crier_item_list_take(&tmp, &it);
         crier_item_clear(&it);
         if (rc != CRIER_OK) {
-            crier_feed_set_err(err, err_len, "mastodon: %s", crier_strerror(rc));
+            crier_errf(err, err_len, "mastodon: %s", crier_strerror(rc));
             goto cleanup;
         }
         filtered += r == 1;

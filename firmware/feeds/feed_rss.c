@@ -393,12 +393,12 @@ static crier_err parse_xml(const char *data, size_t len, const crier_feed_opts *
                            char *err, size_t err_len, const char *what)
 {
     if (len > INT_MAX / 2) {
-        crier_feed_set_err(err, err_len, "%s: document too large", what);
+        crier_errf(err, err_len, "%s: document too large", what);
         return CRIER_ERR_LIMIT;
     }
     rss_state *st = calloc(1, sizeof *st);
     if (!st) {
-        crier_feed_set_err(err, err_len, "out of memory");
+        crier_errf(err, err_len, "out of memory");
         return CRIER_ERR_NOMEM;
     }
     st->opts = opts;
@@ -441,7 +441,7 @@ static crier_err parse_xml(const char *data, size_t len, const crier_feed_opts *
     }
 cleanup:
     if (rc != CRIER_OK)
-        crier_feed_set_err(err, err_len, "%s: %s", what, st->msg);
+        crier_errf(err, err_len, "%s: %s", what, st->msg);
     if (p)
         XML_ParserFree(p);
     crier_item_list_clear(&st->items);

@@ -815,27 +815,27 @@ crier_fetch *crier_fetch_new(const crier_fetch_cfg *cfg, const crier_source_cfg 
 {
     pthread_once(&curl_once, curl_init_once);
     if (!cfg || !cfg->cache_dir || !*cfg->cache_dir) {
-        crier_feed_set_err(err, err_len, "fetch: cache_dir is required");
+        crier_errf(err, err_len, "fetch: cache_dir is required");
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         const crier_source_cfg *s = &sources[i];
         if (!crier_cache_name_ok(s->name)) {
-            crier_feed_set_err(err, err_len, "source '%s': name must be [A-Za-z0-9._-]{1,64}", s->name ? s->name : "");
+            crier_errf(err, err_len, "source '%s': name must be [A-Za-z0-9._-]{1,64}", s->name ? s->name : "");
             return NULL;
         }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(sources[j].name, s->name)) {
-                crier_feed_set_err(err, err_len, "source '%s': defined twice", s->name);
+                crier_errf(err, err_len, "source '%s': defined twice", s->name);
                 return NULL;
             }
         if ((unsigned)s->type >= CRIER_FEED__COUNT || s->type == CRIER_FEED_FILE) {
-            crier_feed_set_err(err, err_len, "source '%s': type %s is not fetched over the network", s->name,
+            crier_errf(err, err_len, "source '%s': type %s is not fetched over the network", s->name,
                                crier_feed_type_name(s->type));
             return NULL;
         }
         if (!is_http_url(s->url)) {
-            crier_feed_set_err(err, err_len, "source '%s': url must start with http:// or https://", s->name);
+            crier_errf(err, err_len, "source '%s': url must start with http:// or https://", s->name);
             return NULL;
         }
     }
@@ -918,7 +918,7 @@ crier_fetch *crier_fetch_new(const crier_fetch_cfg *cfg, const crier_source_cfg 
         f->status[i].type = s->cfg.type;
     }
     if (crier_cache_init(f->cfg.cache_dir) != CRIER_OK) {
-        crier_feed_set_err(err, err_len, "fetch: cannot create cache folder %s", f->cfg.cache_dir);
+        crier_errf(err, err_len, "fetch: cannot create cache folder %s", f->cfg.cache_dir);
         crier_fetch_free(f);
         return NULL;
     }
@@ -933,7 +933,7 @@ crier_fetch *crier_fetch_new(const crier_fetch_cfg *cfg, const crier_source_cfg 
     }
     return f;
 nomem:
-    crier_feed_set_err(err, err_len, "fetch: out of memory");
+    crier_errf(err, err_len, "fetch: out of memory");
     crier_fetch_free(f);
     return NULL;
 }

@@ -9,6 +9,7 @@
  * depth.  The pass stops as soon as the output is full, so cost is bounded by the
  * input length and memory by max_out. */
 #include "feeds/html_text.h"
+#include "base/utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -98,29 +99,19 @@ static int out_put(out *o, const char *s, size_t n)
 static int out_put_cp(out *o, unsigned cp)
 {
     char b[4];
-    size_t n;
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0)
-        cp = 0xFFFD;
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (char)(0xF0 | (cp >> 18));
-        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return out_put(o, b, n);
+    if (cp == 0)
+        cp = CRIER_UTF8_REPLACEMENT;
+    return out_put(o, b, crier_utf8_encode(cp, b));
+}
+
+/* Copies the character at s[*i] (advancing *i) as it is, or U+FFFD for an
+ * invalid subpart (the one decoder, base/utf8.h). */
+static int out_put_next(out *o, const char *s, size_t n, size_t *i)
+{
+    size_t start = *i;
+    if (crier_utf8_next(s, n, i) == CRIER_UTF8_INVALID)
+        return out_put(o, "\xEF\xBF\xBD", 3);
+    return out_put(o, s + start, *i - start);
 }
 
 /* Append untrusted bytes (an attribute value) as valid UTF-8: invalid sequences
@@ -129,8 +120,9 @@ static int out_put_cp(out *o, unsigned cp)
 static int out_put_clean(out *o, const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
-        unsigned cp;
-        i += crier_html_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        uint32_t cp = crier_utf8_next(s, n, &i);
+        if (cp == CRIER_UTF8_INVALID)
+            cp = CRIER_UTF8_REPLACEMENT;
         if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
             continue;
         if (out_put_cp(o, cp) != 0)
@@ -160,43 +152,6 @@ static char *out_finish(out *o, int *truncated)
             o->buf[0] = '\0';
     }
     return o->buf;
-}
-
-size_t crier_html_utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned c = s[0];
-    size_t need;
-    unsigned v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        need = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    if (n < need) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    *cp = v;
-    return need;
 }
 
 /* ---- entities ---------------------------------------------------------- */
@@ -642,14 +597,8 @@ char *crier_html_to_text(const char *html, size_t len, size_t max_out, unsigned 
             i++;
             continue;
         }
-        used = crier_html_utf8_decode((const unsigned char *)html + i, len - i, &cp);
-        if (cp == 0xFFFD && used == 1) {
-            if (out_put(&o, "\xEF\xBF\xBD", 3) != 0)
-                goto fail;
-        } else if (out_put(&o, html + i, used) != 0) {
+        if (out_put_next(&o, html, len, &i) != 0)
             goto fail;
-        }
-        i += used;
     }
     free(tag);
     free(href);
@@ -683,14 +632,10 @@ char *crier_html_clean_text(const char *s, size_t len, size_t max_out, int keep_
             continue;
         }
         run_nl = 0;
-        unsigned cp;
-        size_t used = crier_html_utf8_decode((const unsigned char *)s + i, len - i, &cp);
-        int rc = (cp == 0xFFFD && used == 1) ? out_put(&o, "\xEF\xBF\xBD", 3) : out_put(&o, s + i, used);
-        if (rc != 0) {
+        if (out_put_next(&o, s, len, &i) != 0) {
             free(o.buf);
             return NULL;
         }
-        i += used;
     }
     return out_finish(&o, truncated);
 }

@@ -37,8 +37,4 @@ char *crier_html_to_text(const char *html, size_t len, size_t max_out, unsigned 
  * keep_newlines, at most one blank line), trimmed, capped like above. */
 char *crier_html_clean_text(const char *s, size_t len, size_t max_out, int keep_newlines, int *truncated);
 
-/* Decode one UTF-8 sequence at s (n bytes available).  Returns its length
- * (1..4) and sets *cp, or returns 1 and sets *cp = 0xFFFD for an invalid byte. */
-size_t crier_html_utf8_decode(const unsigned char *s, size_t n, unsigned *cp);
-
 #endif

@@ -39,9 +39,9 @@ static int fuzz_html_one(const uint8_t *data, size_t size)
     FUZZ_ASSERT(truncated == 0 || truncated == 1);
     free(out);
 
-    unsigned cp = 0;
     if (len) {
-        size_t n = crier_html_utf8_decode((const unsigned char *)buf, len, &cp);
+        size_t n = 0;
+        crier_utf8_next(buf, len, &n);
         FUZZ_ASSERT(n >= 1 && n <= 4 && n <= len);
     }
     return 0;

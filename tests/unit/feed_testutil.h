@@ -6,6 +6,7 @@
 #include "content/content.h"
 #include "feeds/html_text.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,17 +44,7 @@ __attribute__((unused)) static char *fixture(const char *name, size_t *len)
 
 __attribute__((unused)) static int utf8_valid(const char *s)
 {
-    if (!s)
-        return 1;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        unsigned cp;
-        size_t used = crier_html_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-        if (cp == 0xFFFD && used == 1)
-            return 0;
-        i += used;
-    }
-    return 1;
+    return !s || crier_utf8_is_valid(s, strlen(s));
 }
 
 __attribute__((unused)) static long peak_rss_kb(void)
