@@ -20,7 +20,8 @@ crier_err crier_config_check(const crier_config *cfg, char *err, size_t err_len)
 {
     struct stat st;
     if (!cfg->assets_dir || stat(cfg->assets_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        crier_errf(err, err_len, "key 'assets_dir': folder '%s' does not exist", cfg->assets_dir ? cfg->assets_dir : "");
+        crier_errf(err, err_len, "key 'assets_dir': folder '%s' does not exist",
+                   cfg->assets_dir ? cfg->assets_dir : "");
         return CRIER_ERR_NOTFOUND;
     }
     if (cfg->layout && !readable_file(cfg->layout)) {

@@ -21,15 +21,18 @@ static const crier_config_choice log_levels[] = {
     {"debug", CRIER_LOG_DEBUG}, {"info", CRIER_LOG_INFO}, {"warn", CRIER_LOG_WARN},
     {"error", CRIER_LOG_ERROR}, {"off", CRIER_LOG_OFF},   {NULL, 0}};
 static const crier_config_choice broker_protocols[] = {
-    {"auto", CRIER_BROKER_PROTOCOL_AUTO}, {"5", CRIER_BROKER_PROTOCOL_5}, {"311", CRIER_BROKER_PROTOCOL_311}, {NULL, 0}};
+    {"auto", CRIER_BROKER_PROTOCOL_AUTO}, {"5", CRIER_BROKER_PROTOCOL_5}, {"311", CRIER_BROKER_PROTOCOL_311},
+    {NULL, 0}};
 static const crier_config_choice transitions[] = {
     {"fade", CRIER_TRANSITION_FADE}, {"slide", CRIER_TRANSITION_SLIDE}, {"none", CRIER_TRANSITION_NONE}, {NULL, 0}};
 static const crier_config_choice ticker_motions[] = {
     {"scroll", CRIER_TICKER_SCROLL}, {"static", CRIER_TICKER_STATIC}, {NULL, 0}};
 static const crier_config_choice power_backends[] = {
-    {"auto", CRIER_POWER_BACKEND_AUTO}, {"cec", CRIER_POWER_BACKEND_CEC}, {"null", CRIER_POWER_BACKEND_NULL}, {NULL, 0}};
+    {"auto", CRIER_POWER_BACKEND_AUTO}, {"cec", CRIER_POWER_BACKEND_CEC}, {"null", CRIER_POWER_BACKEND_NULL},
+    {NULL, 0}};
 static const crier_config_choice signed_posts[] = {
-    {"auto", CRIER_SIGNED_POSTS_AUTO}, {"true", CRIER_SIGNED_POSTS_YES}, {"false", CRIER_SIGNED_POSTS_NO}, {NULL, 0}};
+    {"auto", CRIER_SIGNED_POSTS_AUTO}, {"true", CRIER_SIGNED_POSTS_YES}, {"false", CRIER_SIGNED_POSTS_NO},
+    {NULL, 0}};
 static const crier_config_choice feed_types[] = {
     {"file", CRIER_FEED_FILE},         {"rss", CRIER_FEED_RSS},       {"atom", CRIER_FEED_ATOM},
     {"jsonfeed", CRIER_FEED_JSONFEED}, {"mastodon", CRIER_FEED_MASTODON}, {"ical", CRIER_FEED_ICAL},

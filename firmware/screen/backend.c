@@ -1,6 +1,7 @@
 /* backend.c - display backends: a window (desktop or KMSDRM) and headless.
  *
- * See internal.h for why two ways of waiting exist. */
+ * See internal.h for why two ways of waiting exist.  The window backend retries
+ * a display that cannot be opened yet for a bounded time (window_open). */
 #include "base/log.h"
 #include "base/timeutil.h"
 #include "screen/internal.h"
@@ -69,13 +70,29 @@ static void cond_wait_ms(crier_display *d, int timeout_ms)
 
 /* ---- window ------------------------------------------------------------- */
 
-static crier_err window_open(crier_display *d, const crier_config *cfg)
+/* Undoes a partial window_try(). */
+static void window_undo(crier_display *d)
+{
+    if (d->renderer)
+        SDL_DestroyRenderer(d->renderer);
+    if (d->window)
+        SDL_DestroyWindow(d->window);
+    d->renderer = NULL;
+    d->window = NULL;
+    if (d->video_up)
+        SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
+    d->video_up = 0;
+}
+
+/* One attempt at the video subsystem, a window and a renderer; on failure
+ * everything is undone and why says what failed. */
+static crier_err window_try(crier_display *d, const crier_config *cfg, char *why, size_t why_len)
 {
     if (SDL_InitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        LOG_ERROR("render", "cannot start video: %s", SDL_GetError());
+        crier_errf(why, why_len, "cannot start video: %s", SDL_GetError());
         return CRIER_ERR_SDL;
     }
-    common_init(d);
+    d->video_up = 1;
     const char *driver = SDL_GetCurrentVideoDriver();
     d->use_sdl_wait = driver && (strcmp(driver, "x11") == 0 || strcmp(driver, "wayland") == 0 ||
                                  strcmp(driver, "cocoa") == 0 || strcmp(driver, "windows") == 0);
@@ -96,7 +113,8 @@ static crier_err window_open(crier_display *d, const crier_config *cfg)
     }
     d->window = SDL_CreateWindow("Crier", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
     if (!d->window) {
-        LOG_ERROR("render", "cannot open a window (%s): %s", driver ? driver : "?", SDL_GetError());
+        crier_errf(why, why_len, "cannot open a window (%s): %s", driver ? driver : "?", SDL_GetError());
+        window_undo(d);
         return CRIER_ERR_SDL;
     }
     Uint32 rflags = SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE;
@@ -106,9 +124,46 @@ static crier_err window_open(crier_display *d, const crier_config *cfg)
     if (!d->renderer)
         d->renderer = SDL_CreateRenderer(d->window, -1, SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE);
     if (!d->renderer) {
-        LOG_ERROR("render", "cannot create a renderer: %s", SDL_GetError());
+        crier_errf(why, why_len, "cannot create a renderer: %s", SDL_GetError());
+        window_undo(d);
         return CRIER_ERR_SDL;
     }
+    return CRIER_OK;
+}
+
+/* At boot the service may start before the display is usable (issue #14: udev
+ * had not yet given /dev/dri/card0 its mode, "kmsdrm not available"), so a
+ * failed open is retried every RETRY_MS for display_open_timeout_s, with one
+ * log line when the wait starts and one when it ends. */
+#define RETRY_MS 250
+
+static crier_err window_open(crier_display *d, const crier_config *cfg)
+{
+    common_init(d);
+    char why[512] = "";
+    int64_t start = crier_mono_ms(), limit_ms = (int64_t)cfg->display_open_timeout_s * 1000;
+    int attempts = 1;
+    crier_err rc;
+    while ((rc = window_try(d, cfg, why, sizeof why)) != CRIER_OK) {
+        int64_t waited = crier_mono_ms() - start;
+        if (waited >= limit_ms) {
+            if (attempts > 1)
+                LOG_ERROR("render", "%s; gave up after %.1f s (%d attempts)", why, (double)waited / 1000, attempts);
+            else
+                LOG_ERROR("render", "%s", why);
+            return rc;
+        }
+        if (attempts == 1)
+            LOG_WARN("render", "%s; display not ready, retrying for up to %d s", why, cfg->display_open_timeout_s);
+        int64_t pause = limit_ms - waited < RETRY_MS ? limit_ms - waited : RETRY_MS;
+        struct timespec ts = {(time_t)(pause / 1000), (long)(pause % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        attempts++;
+    }
+    if (attempts > 1)
+        LOG_INFO("render", "display ready after %.1f s (%d attempts)", (double)(crier_mono_ms() - start) / 1000,
+                 attempts);
+    const char *driver = SDL_GetCurrentVideoDriver();
     SDL_ShowCursor(SDL_DISABLE);
     SDL_GetRendererOutputSize(d->renderer, &d->width, &d->height);
     SDL_RendererInfo info;
@@ -142,11 +197,7 @@ static void window_present(crier_display *d)
 
 static void window_close(crier_display *d)
 {
-    if (d->renderer)
-        SDL_DestroyRenderer(d->renderer);
-    if (d->window)
-        SDL_DestroyWindow(d->window);
-    SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
+    window_undo(d);
     pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->lock);
 }

@@ -2,7 +2,7 @@
  *
  * Design
  * ------
- * Files.  Every font file is mmap()ed once per process and shared by all chains
+ * Files (fontfile.c).  Every font file is mmap()ed once per process and shared by all chains
  * (a reference-counted list, render thread only) with one small "probe" face
  * that answers which code points the file has (the cmap does not depend on the
  * size).  A chain opens its own TTF_Font per file, at its size, only when a line
@@ -32,126 +32,24 @@
  * TTF_SetFontDirection() (RTL for odd levels, so HarfBuzz returns the run's
  * glyphs in visual order), then the run surfaces are composited side by side on
  * a shared baseline with straight-alpha "over" (SDL's blit onto a transparent
- * surface would darken antialiased edges).
+ * surface would darken antialiased edges): fontraster.c.
  *
  * Scratch arrays live in the chain and only grow, so measuring during word
  * wrapping does not allocate. */
-#include "screen/fontchain.h"
+#include "screen/fontchain_int.h"
 
 #include "base/log.h"
 #include "base/utf8.h"
 
-#include <SDL2/SDL_ttf.h>
-#include <fcntl.h>
-#include <fribidi/fribidi.h>
 #include <limits.h>
-#include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#define COMP "font"
 
 /* Noto Color Emoji's line height is 1.17 em; we scale its strike so that an
  * emoji is 1 em tall-ish, matching the text around it. */
 #define BITMAP_HEIGHT_PER_EM 1.17
-
-/* ---------------------------------------------------------------- files */
-
-typedef struct font_file {
-    char *path;
-    void *map;
-    size_t size;
-    int refs;
-    int bitmap;     /* fixed-strike (colour bitmap) font */
-    TTF_Font *probe; /* one small face per file: which code points it has (the
-                      * cmap does not depend on the size) */
-    struct font_file *next;
-} font_file;
-
-static font_file *g_files; /* render thread only */
-
-static TTF_Font *file_open_font(font_file *f, int ptsize)
-{
-    SDL_RWops *rw = SDL_RWFromConstMem(f->map, (int)f->size);
-    if (!rw)
-        return NULL;
-    return TTF_OpenFontRW(rw, 1, ptsize); /* closes rw on failure too */
-}
-
-static void file_unref(font_file *f)
-{
-    if (!f || --f->refs > 0)
-        return;
-    for (font_file **pp = &g_files; *pp; pp = &(*pp)->next)
-        if (*pp == f) {
-            *pp = f->next;
-            break;
-        }
-    TTF_CloseFont(f->probe);
-    munmap(f->map, f->size);
-    free(f->path);
-    free(f);
-}
-
-static crier_err file_ref(const char *path, font_file **out)
-{
-    *out = NULL;
-    for (font_file *f = g_files; f; f = f->next)
-        if (strcmp(f->path, path) == 0) {
-            f->refs++;
-            *out = f;
-            return CRIER_OK;
-        }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return CRIER_ERR_NOTFOUND;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > INT_MAX) {
-        close(fd);
-        return CRIER_ERR_IO;
-    }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
-        return CRIER_ERR_IO;
-    font_file *f = calloc(1, sizeof *f);
-    char *p = strdup(path);
-    if (!f || !p) {
-        free(f);
-        free(p);
-        munmap(map, (size_t)st.st_size);
-        return CRIER_ERR_NOMEM;
-    }
-    f->path = p;
-    f->map = map;
-    f->size = (size_t)st.st_size;
-    f->refs = 1;
-    /* Probe: a scalable font's height follows the size, a strike font's not. */
-    TTF_Font *a = file_open_font(f, 10), *b = file_open_font(f, 100);
-    if (!a || !b) {
-        LOG_WARN(COMP, "%s: not a font SDL_ttf can open: %s", path, TTF_GetError());
-        if (a)
-            TTF_CloseFont(a);
-        if (b)
-            TTF_CloseFont(b);
-        munmap(map, f->size);
-        free(p);
-        free(f);
-        return CRIER_ERR_PARSE;
-    }
-    f->bitmap = TTF_FontHeight(a) == TTF_FontHeight(b);
-    f->probe = a; /* kept for coverage questions */
-    TTF_CloseFont(b);
-    f->next = g_files;
-    g_files = f;
-    *out = f;
-    return CRIER_OK;
-}
 
 /* ---------------------------------------------------------------- missing glyphs */
 
@@ -188,44 +86,7 @@ void crier_fontchain_missing_reset(void)
     g_missing_distinct = 0;
 }
 
-/* ---------------------------------------------------------------- chain */
-
-typedef struct chain_font {
-    font_file *file;
-    TTF_Font *font; /* opened at the chain's size on first use (NULL before) */
-    int failed;     /* could not be opened at this size: runs use font 0 */
-    int real_bold;  /* the file is a bold cut (else bold is synthesised) */
-    double scale; /* 1.0, or < 1 for a strike font drawn larger than px */
-    int ascent;   /* scaled, pixels above the baseline */
-    int descent;  /* scaled, pixels below the baseline (positive) */
-} chain_font;
-
-typedef struct run {
-    size_t start, end; /* code point indices [start, end) */
-    int font;
-    int level;
-    int script;
-    int w, h, ascent; /* measured, scaled */
-} run;
-
-struct crier_fontchain {
-    chain_font fonts[CRIER_FONTCHAIN_MAX_FONTS];
-    size_t nfonts;
-    int px, bold;
-    /* scratch, grown on demand */
-    size_t cap;
-    uint32_t *cps;
-    FriBidiCharType *types;
-    FriBidiBracketType *brackets;
-    FriBidiLevel *levels;
-    signed char *font_of;
-    unsigned char *script_of;
-    run *runs;
-    int *order;
-    char *utf8;
-    size_t utf8_cap;
-    size_t nruns;
-};
+/* ---------------------------------------------------------------- lines */
 
 /* Scripts we tag runs with; index 0 is "common". */
 enum { SC_COMMON = 0, SC_INHERITED, SC_LATN, SC_GREK, SC_CYRL, SC_ARAB, SC_HEBR, SC_DEVA,
@@ -553,10 +414,6 @@ static void build_runs(crier_fontchain *fc, size_t n)
     }
 }
 
-static int scaled(int v, double s)
-{
-    return s == 1.0 ? v : (int)lround(v * s);
-}
 
 /* Opens font i of the chain at the chain's size (once).  A file whose face
  * cannot be opened at this size is marked failed: 0 is returned and its code
@@ -569,7 +426,7 @@ static int face_open(crier_fontchain *fc, size_t i)
     if (cf->failed)
         return 0;
     font_file *ff = cf->file;
-    TTF_Font *font = file_open_font(ff, ff->bitmap ? 0 : fc->px);
+    TTF_Font *font = crier_fontfile_open_face(ff, ff->bitmap ? 0 : fc->px);
     if (!font) {
         LOG_WARN(COMP, "font %s at %dpx skipped: %s", ff->path, fc->px, TTF_GetError());
         cf->failed = 1;
@@ -641,8 +498,7 @@ static crier_err layout_line(crier_fontchain *fc, const char *text, size_t len,
     return CRIER_OK;
 }
 
-/* UTF-8 of run r into fc->utf8 (NUL-terminated). */
-static crier_err run_utf8(crier_fontchain *fc, const run *r)
+crier_err crier_fontchain__run_utf8(crier_fontchain *fc, const run *r)
 {
     size_t need = (r->end - r->start) * 4 + 1;
     if (need > fc->utf8_cap) {
@@ -659,7 +515,7 @@ static crier_err run_utf8(crier_fontchain *fc, const run *r)
     return CRIER_OK;
 }
 
-static void run_prepare_font(crier_fontchain *fc, const run *r)
+void crier_fontchain__run_prepare(crier_fontchain *fc, const run *r)
 {
     TTF_Font *f = fc->fonts[r->font].font;
     TTF_SetFontDirection(f, (r->level & 1) ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
@@ -673,10 +529,10 @@ static crier_err measure_runs(crier_fontchain *fc, crier_text_metrics *m)
     for (size_t k = 0; k < fc->nruns; k++) {
         run *r = &fc->runs[k];
         const chain_font *cf = &fc->fonts[r->font];
-        crier_err err = run_utf8(fc, r);
+        crier_err err = crier_fontchain__run_utf8(fc, r);
         if (err != CRIER_OK)
             return err;
-        run_prepare_font(fc, r);
+        crier_fontchain__run_prepare(fc, r);
         int rw = 0, rh = 0;
         if (TTF_SizeUTF8(cf->font, fc->utf8, &rw, &rh) != 0) {
             LOG_WARN(COMP, "TTF_SizeUTF8: %s", TTF_GetError());
@@ -750,190 +606,6 @@ crier_text_dir crier_fontchain_direction(const char *text, size_t len)
     return CRIER_DIR_LTR;
 }
 
-/* ---------------------------------------------------------------- pixels */
-
-/* Area-average downscale of an ARGB8888 surface (premultiplied while
- * averaging), for strike fonts drawn far larger than needed. */
-static SDL_Surface *downscale(SDL_Surface *src, int dw, int dh)
-{
-    if (dw < 1)
-        dw = 1;
-    if (dh < 1)
-        dh = 1;
-    SDL_Surface *dst = SDL_CreateRGBSurfaceWithFormat(0, dw, dh, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!dst)
-        return NULL;
-    SDL_LockSurface(src);
-    const double sx = (double)src->w / dw, sy = (double)src->h / dh;
-    for (int y = 0; y < dh; y++) {
-        int y0 = (int)(y * sy), y1 = (int)((y + 1) * sy);
-        if (y1 <= y0)
-            y1 = y0 + 1;
-        if (y1 > src->h)
-            y1 = src->h;
-        Uint32 *out = (Uint32 *)((Uint8 *)dst->pixels + (size_t)y * dst->pitch);
-        for (int x = 0; x < dw; x++) {
-            int x0 = (int)(x * sx), x1 = (int)((x + 1) * sx);
-            if (x1 <= x0)
-                x1 = x0 + 1;
-            if (x1 > src->w)
-                x1 = src->w;
-            double a = 0, r = 0, g = 0, b = 0;
-            int cnt = 0;
-            for (int yy = y0; yy < y1; yy++) {
-                const Uint32 *row = (const Uint32 *)((const Uint8 *)src->pixels + (size_t)yy * src->pitch);
-                for (int xx = x0; xx < x1; xx++) {
-                    Uint32 p = row[xx];
-                    double pa = (p >> 24) & 0xFF;
-                    a += pa;
-                    r += ((p >> 16) & 0xFF) * pa;
-                    g += ((p >> 8) & 0xFF) * pa;
-                    b += (p & 0xFF) * pa;
-                    cnt++;
-                }
-            }
-            Uint32 pix = 0;
-            if (cnt && a > 0) {
-                Uint32 oa = (Uint32)lround(a / cnt);
-                pix = (oa << 24) | ((Uint32)lround(r / a) << 16) | ((Uint32)lround(g / a) << 8) |
-                      (Uint32)lround(b / a);
-            }
-            out[x] = pix;
-        }
-    }
-    SDL_UnlockSurface(src);
-    return dst;
-}
-
-/* Straight-alpha "over": src onto dst at (dx, dy), clipped. */
-static void composite(SDL_Surface *dst, SDL_Surface *src, int dx, int dy)
-{
-    SDL_LockSurface(src);
-    for (int y = 0; y < src->h; y++) {
-        int ty = dy + y;
-        if (ty < 0 || ty >= dst->h)
-            continue;
-        const Uint32 *s = (const Uint32 *)((const Uint8 *)src->pixels + (size_t)y * src->pitch);
-        Uint32 *d = (Uint32 *)((Uint8 *)dst->pixels + (size_t)ty * dst->pitch);
-        for (int x = 0; x < src->w; x++) {
-            int tx = dx + x;
-            if (tx < 0 || tx >= dst->w)
-                continue;
-            Uint32 sp = s[x], sa = sp >> 24;
-            if (sa == 0)
-                continue;
-            Uint32 dp = d[tx], da = dp >> 24;
-            if (sa == 255 || da == 0) {
-                d[tx] = sp;
-                continue;
-            }
-            /* out_a = sa + da (1 - sa); out_c = (sc sa + dc da (1 - sa)) / out_a */
-            Uint32 dak = da * (255 - sa) / 255, oa = sa + dak;
-            Uint32 pix = oa << 24;
-            for (int sh = 0; sh <= 16; sh += 8) {
-                Uint32 sc = (sp >> sh) & 0xFF, dc = (dp >> sh) & 0xFF;
-                pix |= ((sc * sa + dc * dak + oa / 2) / oa) << sh;
-            }
-            d[tx] = pix;
-        }
-    }
-    SDL_UnlockSurface(src);
-}
-
-static SDL_Surface *to_argb(SDL_Surface *s)
-{
-    if (s->format->format == SDL_PIXELFORMAT_ARGB8888)
-        return s;
-    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_FreeSurface(s);
-    return c;
-}
-
-crier_err crier_fontchain_render(crier_fontchain *fc, const char *text, size_t len,
-                                 crier_text_dir dir, SDL_Color color, SDL_Surface **out,
-                                 crier_text_metrics *m)
-{
-    crier_text_metrics local;
-    if (!out)
-        return CRIER_ERR_INVAL;
-    *out = NULL;
-    if (!m)
-        m = &local;
-    crier_err err = crier_fontchain_measure(fc, text, len, dir, m);
-    if (err != CRIER_OK)
-        return err;
-    if (m->w > CRIER_FONTCHAIN_MAX_SURFACE_W) {
-        LOG_WARN(COMP, "line of %d px is wider than %d px; not rendered", m->w,
-                 CRIER_FONTCHAIN_MAX_SURFACE_W);
-        return CRIER_ERR_LIMIT;
-    }
-    if (fc->nruns == 1 && fc->fonts[fc->runs[0].font].scale == 1.0) {
-        /* One run at its own size (most lines): SDL_ttf's surface is the line
-         * when it has the line's size; no second buffer, no compositing. */
-        const run *r = &fc->runs[0];
-        if ((err = run_utf8(fc, r)) != CRIER_OK)
-            return err;
-        run_prepare_font(fc, r);
-        SDL_Surface *s = TTF_RenderUTF8_Blended(fc->fonts[r->font].font, fc->utf8, color);
-        if (s && s->format->format == SDL_PIXELFORMAT_ARGB8888 && s->w == m->w && s->h == m->h &&
-            r->ascent == m->ascent) {
-            SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_BLEND);
-            *out = s;
-            return CRIER_OK;
-        }
-        SDL_FreeSurface(s); /* another shape: composed below */
-    }
-    /* zeroed by SDL: transparent */
-    SDL_Surface *line = SDL_CreateRGBSurfaceWithFormat(0, m->w > 0 ? m->w : 1, m->h > 0 ? m->h : 1,
-                                                       32, SDL_PIXELFORMAT_ARGB8888);
-    if (!line) {
-        LOG_WARN(COMP, "SDL_CreateRGBSurfaceWithFormat(%d x %d): %s", m->w, m->h, SDL_GetError());
-        return CRIER_ERR_SDL;
-    }
-    SDL_LockSurface(line);
-    int x = 0;
-    for (size_t k = 0; k < fc->nruns; k++) {
-        const run *r = &fc->runs[fc->order[k]];
-        const chain_font *cf = &fc->fonts[r->font];
-        if ((err = run_utf8(fc, r)) != CRIER_OK)
-            goto fail;
-        run_prepare_font(fc, r);
-        SDL_Surface *s = TTF_RenderUTF8_Blended(cf->font, fc->utf8, color);
-        if (!s) {
-            /* a run of only zero-width characters renders nothing */
-            if (r->w == 0) {
-                continue;
-            }
-            LOG_WARN(COMP, "TTF_RenderUTF8_Blended: %s", TTF_GetError());
-            err = CRIER_ERR_SDL;
-            goto fail;
-        }
-        if (!(s = to_argb(s))) {
-            err = CRIER_ERR_SDL;
-            goto fail;
-        }
-        if (cf->scale != 1.0) {
-            SDL_Surface *d = downscale(s, scaled(s->w, cf->scale), scaled(s->h, cf->scale));
-            SDL_FreeSurface(s);
-            if (!(s = d)) {
-                err = CRIER_ERR_SDL;
-                goto fail;
-            }
-        }
-        composite(line, s, x, m->ascent - r->ascent);
-        SDL_FreeSurface(s);
-        x += r->w;
-    }
-    SDL_UnlockSurface(line);
-    SDL_SetSurfaceBlendMode(line, SDL_BLENDMODE_BLEND);
-    *out = line;
-    return CRIER_OK;
-fail:
-    SDL_UnlockSurface(line);
-    SDL_FreeSurface(line);
-    return err;
-}
-
 /* ---------------------------------------------------------------- open/free */
 
 /* dir/name, or dir/name with "-Regular." replaced by "-Bold." when bold and
@@ -986,7 +658,7 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
             goto fail;
         }
         font_file *ff = NULL;
-        crier_err ferr = file_ref(path, &ff);
+        crier_err ferr = crier_fontfile_ref(path, &ff);
         if (ferr == CRIER_ERR_NOMEM) {
             free(path);
             err = ferr;
@@ -1003,7 +675,7 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
         cf->real_bold = real_bold;
         cf->scale = 1.0;
         if (fc->nfonts == 0 && !face_open(fc, 0)) { /* the primary font: always open */
-            file_unref(ff);
+            crier_fontfile_unref(ff);
             memset(cf, 0, sizeof *cf);
             continue;
         }
@@ -1030,7 +702,7 @@ void crier_fontchain_free(crier_fontchain *fc)
     for (size_t i = 0; i < fc->nfonts; i++) {
         if (fc->fonts[i].font)
             TTF_CloseFont(fc->fonts[i].font);
-        file_unref(fc->fonts[i].file);
+        crier_fontfile_unref(fc->fonts[i].file);
     }
     free(fc->cps);
     free(fc->types);

@@ -23,6 +23,7 @@ typedef struct crier_display {
     const struct crier_backend *backend;
     SDL_Window *window;
     SDL_Renderer *renderer;
+    int video_up;             /* window: the SDL video subsystem is initialised */
     SDL_Surface *surface;     /* headless target */
     int width, height;        /* output size in pixels */
     int use_sdl_wait;         /* 1: SDL_WaitEventTimeout; 0: condvar */

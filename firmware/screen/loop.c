@@ -32,6 +32,8 @@
 #include "alerts/alertsound.h" /* alert sound hook */
 #include "screen/commands.h"
 #include "screen/internal.h"
+#include "screen/screenshot.h"
+#include "base/hash.h"
 #include "screen/scene.h"
 
 #include <SDL_image.h>
@@ -77,6 +79,7 @@ typedef struct app {
     int rotation;        /* 0, 90, 180, 270: clockwise turn applied at present */
     int zones_overlap;   /* 1: a partial redraw could paint over a neighbour */
     int shot_output;     /* test hook: screenshots read the (rotated) output */
+    crier_screenshots *shots; /* PNG encoder worker for screenshot commands; NULL without the hook */
     crier_playlist pl;
     slide cur, prev;
     slide next;          /* pre-built next slide (tex NULL: none) */
@@ -145,19 +148,15 @@ static void note_missing_glyphs(app *a, const char *id, const char *source)
     a->glyphs_missing = n;
 }
 
-/* FNV-1a over the fields a slide shows: a slide stays valid while its post's
+/* Hash of the fields a slide shows: a slide stays valid while its post's
  * hash is unchanged, whatever else the playlist receives (a feed refresh
  * replaces every item of its source with identical copies). */
 static uint64_t item_hash(const crier_item *it)
 {
     const char *fields[] = {it->id, it->source, it->title, it->body, it->link, it->image, it->lang};
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        const unsigned char *p = (const unsigned char *)(fields[i] ? fields[i] : "");
-        for (; *p; p++)
-            h = (h ^ *p) * 1099511628211ull;
-        h = (h ^ (fields[i] ? 0x1fu : 0x2fu)) * 1099511628211ull; /* field end; NULL differs from "" */
-    }
+    uint64_t h = CRIER_HASH_INIT;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        h = crier_hash_field(h, fields[i]); /* NULL differs from "" */
     return h;
 }
 
@@ -390,7 +389,7 @@ static void run_command(app *a, const crier_msg *m)
     } else if (m->key && strcmp(m->key, "screenshot") == 0) {
         SDL_Surface *frame = crier_capture_frame(a->d.renderer, a->screen, a->lw, a->lh);
         crier_eventlog_emit(a->o->events, "screenshot_requested", "s:req", req, NULL);
-        crier_screenshot_async(frame, req, &a->o->hooks);
+        crier_screenshots_request(a->shots, frame, req); /* NULL shots: frees the frame */
     } else if (a->o->hooks.command) {
         a->o->hooks.command(a->o->hooks.ud, m);
     }
@@ -721,6 +720,12 @@ static crier_err app_open(app *a)
     a->sound = crier_alertsound_open(cfg, a->o->events); /* sound hook: NULL unless alert_tone/alert_speech */
     const char *hook = getenv("CRIER_SCREENSHOT_OUTPUT");
     a->shot_output = hook && strcmp(hook, "1") == 0;
+    if (a->o->hooks.screenshot) {
+        crier_screenshots_cfg sc = {.done = a->o->hooks.screenshot, .ud = a->o->hooks.ud};
+        char err[160];
+        if (crier_screenshots_start(&a->shots, &sc, err, sizeof err) != CRIER_OK)
+            LOG_WARN("render", "screenshot commands unavailable: %s", err);
+    }
     const char *f = cfg->clock_format;
     a->clock_period_ms = f && (strstr(f, "%S") || strstr(f, "%T") || strstr(f, "%r") || strstr(f, "%X") ||
                                strstr(f, "%s") || strstr(f, "%c"))
@@ -731,6 +736,7 @@ static crier_err app_open(app *a)
 
 static void app_close(app *a)
 {
+    crier_screenshots_stop(a->shots); /* joined: no screenshot hook runs after crier_render_run() */
     crier_alertsound_close(a->sound); /* sound hook */
     crier_alert_list_free(a->alerts);
     for (size_t k = 0; k < a->n_alert_reported; k++)

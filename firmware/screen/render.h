@@ -4,7 +4,9 @@
  * then loops: take messages from the mailbox, update the playlist, draw only if
  * something changed, present, and sleep until the nearest deadline (rotation,
  * clock minute, transition frame, content validity change, or a message).
- * It returns when run_for_ms elapses or a CRIER_MSG_QUIT arrives. */
+ * It returns when run_for_ms elapses or a CRIER_MSG_QUIT arrives, after
+ * stopping (joining) the threads it started (the screenshot encoder, the alert
+ * sound): no hook is called after it returns. */
 #ifndef CRIER_RENDER_H
 #define CRIER_RENDER_H
 
@@ -28,8 +30,9 @@ typedef struct crier_render_hooks {
     void (*content_updated)(void *ud, int64_t wall_ms);
     /* A command the renderer does not handle itself ("reload"); msg stays owned by the loop. */
     void (*command)(void *ud, const crier_msg *msg);
-    /* A screenshot asked for by a command: png is NULL on failure. Called on
-     * a short-lived worker thread (PNG encoding is kept off the render thread). */
+    /* A screenshot asked for by a command: png is NULL on failure.  Called on
+     * the screenshot worker (screen/screenshot.h), which crier_render_run()
+     * joins before it returns: never after that. */
     void (*screenshot)(void *ud, const char *req, const void *png, size_t len);
     /* The frame showing this alert was presented at presented_ms (wall clock). */
     void (*alert_presented)(void *ud, const char *sender, const char *identifier, int64_t presented_ms);
