@@ -528,6 +528,19 @@ int main(int argc, char **argv)
     crier_eventlog_emit(events, "stopped", "i:status", (int64_t)status, NULL);
 
 cleanup:
+    /* Shutdown order: every thread is joined before anything it uses is freed.
+     *   1. The render loop has returned; it joined its screenshot encoder and
+     *      alert sound threads, so no render hook (on_screenshot, on_shown,
+     *      on_alive, ...) runs any more.
+     *   2. MQTT, once the alert service has let go of it: its thread calls the
+     *      alert service's hooks, posts into the image relay's inbox, flushes
+     *      proof of play and reads the sources' status.
+     *   3. The alert service (posts into mb, writes events).
+     *   4. The image relay (posts into mb).
+     *   5. Proof of play and display power (used only by 1 and 2).
+     *   6. The content sources: fetch and file threads (post into mb, read cfg).
+     *   7. The signal thread (posts into mb).
+     *   8. Then what nobody uses any more: mb, the event log, the layout, cfg. */
     crier_alerts_set_mqtt(board.alerts, NULL);
     crier_mqtt_stop(board.mqtt); /* publishes "offline" and joins */
     crier_alerts_stop(board.alerts);

@@ -3,20 +3,8 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static void lerr(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void lerr(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
 
 static int get_color(const cJSON *o, const char *name, crier_rgba def, crier_rgba *out, char *err, size_t len,
                      const char *zone)
@@ -27,7 +15,7 @@ static int get_color(const cJSON *o, const char *name, crier_rgba def, crier_rgb
         return 0;
     }
     if (!cJSON_IsString(v) || crier_color_parse(v->valuestring, out) != CRIER_OK) {
-        lerr(err, len, "zone '%s': \"%s\" must be a colour like \"#12abef\"", zone, name);
+        crier_errf(err, len, "zone '%s': \"%s\" must be a colour like \"#12abef\"", zone, name);
         return -1;
     }
     return 0;
@@ -42,7 +30,7 @@ static int get_num(const cJSON *o, const char *name, double def, double min, dou
         return 0;
     }
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < min || v->valuedouble > max) {
-        lerr(err, len, "zone '%s': \"%s\" must be a number from %g to %g", zone, name, min, max);
+        crier_errf(err, len, "zone '%s': \"%s\" must be a number from %g to %g", zone, name, min, max);
         return -1;
     }
     *out = v->valuedouble;
@@ -56,7 +44,7 @@ crier_err crier_layout_parse(const char *buf, size_t len, crier_layout *out, cha
     cJSON *root = NULL;
     memset(out, 0, sizeof *out);
     if (len > CRIER_LAYOUT_MAX_BYTES) {
-        lerr(err, err_len, "layout larger than %d bytes", CRIER_LAYOUT_MAX_BYTES);
+        crier_errf(err, err_len, "layout larger than %d bytes", CRIER_LAYOUT_MAX_BYTES);
         return CRIER_ERR_LIMIT;
     }
     const char *end = NULL;
@@ -65,7 +53,7 @@ crier_err crier_layout_parse(const char *buf, size_t len, crier_layout *out, cha
     while (root && end && end < buf + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
         end++;
     if (!root || !cJSON_IsObject(root) || (end && end < buf + len)) {
-        lerr(err, err_len, "layout is not a JSON object");
+        crier_errf(err, err_len, "layout is not a JSON object");
         goto cleanup;
     }
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
@@ -75,23 +63,23 @@ crier_err crier_layout_parse(const char *buf, size_t len, crier_layout *out, cha
     const cJSON *rh = cJSON_GetObjectItemCaseSensitive(ref, "height");
     if (!cJSON_IsNumber(rw) || !cJSON_IsNumber(rh) || rw->valuedouble < 64 || rh->valuedouble < 64 ||
         rw->valuedouble > 16384 || rh->valuedouble > 16384) {
-        lerr(err, err_len, "\"reference\" must be {\"width\": W, \"height\": H} with 64..16384");
+        crier_errf(err, err_len, "\"reference\" must be {\"width\": W, \"height\": H} with 64..16384");
         goto cleanup;
     }
     out->ref_width = (int)rw->valuedouble;
     out->ref_height = (int)rh->valuedouble;
     const cJSON *bg = cJSON_GetObjectItemCaseSensitive(root, "background");
     if (!bg || !cJSON_IsString(bg) || crier_color_parse(bg->valuestring, &out->background) != CRIER_OK) {
-        lerr(err, err_len, "\"background\" must be a colour like \"#102030\"");
+        crier_errf(err, err_len, "\"background\" must be a colour like \"#102030\"");
         goto cleanup;
     }
     const cJSON *zones = cJSON_GetObjectItemCaseSensitive(root, "zones");
     if (!cJSON_IsArray(zones) || cJSON_GetArraySize(zones) == 0) {
-        lerr(err, err_len, "\"zones\" must be a non-empty array");
+        crier_errf(err, err_len, "\"zones\" must be a non-empty array");
         goto cleanup;
     }
     if (cJSON_GetArraySize(zones) > CRIER_LAYOUT_MAX_ZONES) {
-        lerr(err, err_len, "more than %d zones", CRIER_LAYOUT_MAX_ZONES);
+        crier_errf(err, err_len, "more than %d zones", CRIER_LAYOUT_MAX_ZONES);
         rc = CRIER_ERR_LIMIT;
         goto cleanup;
     }
@@ -102,7 +90,7 @@ crier_err crier_layout_parse(const char *buf, size_t len, crier_layout *out, cha
         char zname[32];
         snprintf(zname, sizeof zname, "#%d", out->n_zones);
         if (!cJSON_IsObject(zj)) {
-            lerr(err, err_len, "zone %s is not an object", zname);
+            crier_errf(err, err_len, "zone %s is not an object", zname);
             goto cleanup;
         }
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(zj, "type");
@@ -111,27 +99,27 @@ crier_err crier_layout_parse(const char *buf, size_t len, crier_layout *out, cha
             if (strcmp(t->valuestring, type_names[i]) == 0)
                 type = i;
         if (type < 0) {
-            lerr(err, err_len, "zone %s: \"type\" must be header, posts, events or ticker", zname);
+            crier_errf(err, err_len, "zone %s: \"type\" must be header, posts, events or ticker", zname);
             goto cleanup;
         }
         z->type = (crier_zone_type)type;
         snprintf(z->name, sizeof z->name, "%s", type_names[type]);
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(zj, "rect");
         if (!cJSON_IsArray(r) || cJSON_GetArraySize(r) != 4) {
-            lerr(err, err_len, "zone '%s': \"rect\" must be [x, y, w, h] fractions", z->name);
+            crier_errf(err, err_len, "zone '%s': \"rect\" must be [x, y, w, h] fractions", z->name);
             goto cleanup;
         }
         double v[4];
         for (int i = 0; i < 4; i++) {
             const cJSON *e = cJSON_GetArrayItem(r, i);
             if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || e->valuedouble < 0 || e->valuedouble > 1) {
-                lerr(err, err_len, "zone '%s': \"rect\" values must be fractions from 0 to 1", z->name);
+                crier_errf(err, err_len, "zone '%s': \"rect\" values must be fractions from 0 to 1", z->name);
                 goto cleanup;
             }
             v[i] = e->valuedouble;
         }
         if (v[2] <= 0 || v[3] <= 0 || v[0] + v[2] > 1.0001 || v[1] + v[3] > 1.0001) {
-            lerr(err, err_len, "zone '%s': \"rect\" must lie inside the screen and not be empty", z->name);
+            crier_errf(err, err_len, "zone '%s': \"rect\" must lie inside the screen and not be empty", z->name);
             goto cleanup;
         }
         z->x = v[0], z->y = v[1], z->w = v[2], z->h = v[3];
@@ -146,7 +134,7 @@ crier_err crier_layout_parse(const char *buf, size_t len, crier_layout *out, cha
             get_num(zj, "max_items", 6, 1, 50, &max_items, err, err_len, z->name))
             goto cleanup;
         if (z->min_px > z->body_px) {
-            lerr(err, err_len, "zone '%s': \"min_px\" is larger than \"body_px\"", z->name);
+            crier_errf(err, err_len, "zone '%s': \"min_px\" is larger than \"body_px\"", z->name);
             goto cleanup;
         }
         z->max_items = (int)max_items;
