@@ -446,7 +446,7 @@ int main(int argc, char **argv)
     char alerts_path[4096];
     snprintf(alerts_path, sizeof alerts_path, "%s/alerts.json", cfg.state_dir);
     mkdir(cfg.state_dir, 0750);
-    crier_alerts_config ac = {
+    crier_alerts_cfg ac = {
         .keys_dir = cfg.alert_keys_dir,
         .state_path = alerts_path,
         .kiosk = cfg.kiosk_id,
@@ -458,19 +458,17 @@ int main(int argc, char **argv)
         .mailbox = &mb,
         .events = events,
     };
-    board.alerts = crier_alerts_start(&ac, err, sizeof err);
-    if (!board.alerts) {
+    if (crier_alerts_start(&board.alerts, &ac, err, sizeof err) != CRIER_OK) {
         fprintf(stderr, "crier: alerts: %s\n", err);
         status = EXIT_CONFIG;
         goto cleanup;
     }
     if (cfg.broker_url[0]) {
-        crier_imagerelay_config ic = {.cache_dir = cfg.cache_dir, .ca_file = cfg.feed_ca_file,
-                                      .max_bytes = (size_t)cfg.feed_image_max_bytes,
-                                      .timeout_s = cfg.feed_timeout_s, .to = &mb};
-        board.images = crier_imagerelay_start(&ic);
-        if (!board.images)
-            LOG_WARN("main", "image downloads for posts unavailable; posts show without images");
+        crier_imagerelay_cfg ic = {.cache_dir = cfg.cache_dir, .max_bytes = (size_t)cfg.feed_image_max_bytes,
+                                   .to = &mb};
+        crier_http_cfg_from_config(&ic.http, &cfg); /* the feed TLS settings and timeouts */
+        if (crier_imagerelay_start(&board.images, &ic, err, sizeof err) != CRIER_OK)
+            LOG_WARN("main", "%s; posts show without images", err);
         crier_mqtt_config mc = {
             .broker = cfg.broker_url,
             .kiosk = cfg.kiosk_id,

@@ -1,9 +1,9 @@
 #include "content/filesource.h"
 #include "base/log.h"
+#include "base/worker.h"
 #include "base/timeutil.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +17,14 @@ typedef struct watched {
     int loaded;
 } watched;
 
+enum { FILESOURCE_JOB_RELOAD = 1 };
+
+/* Everything below belongs to the worker thread (set up before it starts). */
 struct crier_filesource {
-    pthread_t thread;
-    pthread_mutex_t lock; /* guards stop, reload */
-    pthread_cond_t cond;
-    int stop, reload;
+    crier_worker *worker;
     int poll_ms;
+    int force;        /* read every file at the next tick (start, reload) */
+    int64_t next_poll; /* monotonic ms */
     crier_mailbox *mb;
     watched *files;
     int n_files;
@@ -96,96 +98,95 @@ static void check_file(crier_filesource *fs, watched *w, int force)
     crier_mailbox_post(fs->mb, m);
 }
 
-static void *thread_main(void *arg)
+/* ---- worker callbacks ------------------------------------------------------------ */
+
+static void on_msg(void *ud, crier_msg **msg)
 {
-    crier_filesource *fs = arg;
-    int force = 1;
-    for (;;) {
-        for (int i = 0; i < fs->n_files; i++)
-            check_file(fs, &fs->files[i], force);
-        struct timespec ts = crier_mono_deadline(fs->poll_ms);
-        pthread_mutex_lock(&fs->lock);
-        while (!fs->stop && !fs->reload)
-            if (pthread_cond_timedwait(&fs->cond, &fs->lock, &ts) == ETIMEDOUT)
-                break;
-        int stop = fs->stop;
-        force = fs->reload;
-        fs->reload = 0;
-        pthread_mutex_unlock(&fs->lock);
-        if (stop)
-            break;
-    }
-    return NULL;
+    crier_filesource *fs = ud;
+    if ((*msg)->type == CRIER_MSG_JOB && (*msg)->kind == FILESOURCE_JOB_RELOAD)
+        fs->force = 1;
 }
 
-crier_filesource *crier_filesource_start(const crier_config *cfg, crier_mailbox *to_render, int poll_ms)
+static int64_t on_tick(void *ud, int64_t now_ms)
 {
-    crier_filesource *fs = calloc(1, sizeof *fs);
-    if (!fs)
-        return NULL;
-    fs->mb = to_render;
-    fs->poll_ms = poll_ms > 0 ? poll_ms : 2000;
-    fs->files = calloc((size_t)cfg->n_sources + 1, sizeof *fs->files);
-    if (!fs->files)
-        goto fail;
-    for (int i = 0; i < cfg->n_sources; i++) {
-        const crier_source_config *s = &cfg->sources[i];
-        if (s->type != CRIER_FEED_FILE || !s->path)
-            continue;
-        watched *w = &fs->files[fs->n_files++];
-        w->name = strdup(s->name);
-        w->path = strdup(s->path);
-        if (!w->name || !w->path)
-            goto fail;
+    crier_filesource *fs = ud;
+    if (fs->force || now_ms >= fs->next_poll) {
+        for (int i = 0; i < fs->n_files; i++)
+            check_file(fs, &fs->files[i], fs->force);
+        fs->force = 0;
+        fs->next_poll = crier_mono_ms() + fs->poll_ms;
     }
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&fs->cond, &attr);
-    pthread_condattr_destroy(&attr);
-    pthread_mutex_init(&fs->lock, NULL);
-    if (pthread_create(&fs->thread, NULL, thread_main, fs) != 0) {
-        LOG_ERROR("content", "cannot start the file source thread");
-        pthread_cond_destroy(&fs->cond);
-        pthread_mutex_destroy(&fs->lock);
-        goto fail;
-    }
-    return fs;
-fail:
+    return fs->next_poll;
+}
+
+static const crier_worker_ops filesource_ops = {
+    .name = "crier-files",
+    .on_msg = on_msg,
+    .on_tick = on_tick,
+};
+
+static void filesource_free(crier_filesource *fs)
+{
     for (int i = 0; fs->files && i < fs->n_files; i++) {
         free(fs->files[i].name);
         free(fs->files[i].path);
     }
     free(fs->files);
     free(fs);
-    return NULL;
+}
+
+crier_err crier_filesource_start(crier_filesource **out, const crier_filesource_cfg *cfg, char *err, size_t err_len)
+{
+    *out = NULL;
+    const crier_config *c = cfg->config;
+    crier_filesource *fs = calloc(1, sizeof *fs);
+    if (!fs) {
+        crier_errf(err, err_len, "file sources: out of memory");
+        return CRIER_ERR_NOMEM;
+    }
+    fs->mb = cfg->to;
+    fs->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 2000;
+    fs->force = 1;
+    fs->files = calloc((size_t)c->n_sources + 1, sizeof *fs->files);
+    crier_err rc = fs->files ? CRIER_OK : CRIER_ERR_NOMEM;
+    for (int i = 0; rc == CRIER_OK && i < c->n_sources; i++) {
+        const crier_source_config *s = &c->sources[i];
+        if (s->type != CRIER_FEED_FILE || !s->path)
+            continue;
+        watched *w = &fs->files[fs->n_files++];
+        w->name = strdup(s->name);
+        w->path = strdup(s->path);
+        if (!w->name || !w->path)
+            rc = CRIER_ERR_NOMEM;
+    }
+    if (rc == CRIER_OK)
+        rc = crier_worker_start(&fs->worker, &filesource_ops, fs, 0);
+    if (rc != CRIER_OK) {
+        crier_errf(err, err_len, "cannot start the file source thread: %s", crier_strerror(rc));
+        filesource_free(fs);
+        return rc;
+    }
+    *out = fs;
+    return CRIER_OK;
 }
 
 void crier_filesource_reload(crier_filesource *fs)
 {
     if (!fs)
         return;
-    pthread_mutex_lock(&fs->lock);
-    fs->reload = 1;
-    pthread_cond_signal(&fs->cond);
-    pthread_mutex_unlock(&fs->lock);
+    crier_msg *m = crier_msg_new(CRIER_MSG_JOB, NULL, NULL);
+    if (!m) {
+        LOG_WARN("content", "reload: out of memory");
+        return;
+    }
+    m->kind = FILESOURCE_JOB_RELOAD;
+    crier_worker_post(fs->worker, m);
 }
 
 void crier_filesource_stop(crier_filesource *fs)
 {
     if (!fs)
         return;
-    pthread_mutex_lock(&fs->lock);
-    fs->stop = 1;
-    pthread_cond_signal(&fs->cond);
-    pthread_mutex_unlock(&fs->lock);
-    pthread_join(fs->thread, NULL);
-    for (int i = 0; i < fs->n_files; i++) {
-        free(fs->files[i].name);
-        free(fs->files[i].path);
-    }
-    free(fs->files);
-    pthread_cond_destroy(&fs->cond);
-    pthread_mutex_destroy(&fs->lock);
-    free(fs);
+    crier_worker_stop(fs->worker);
+    filesource_free(fs);
 }

@@ -1,32 +1,34 @@
-/* fetch.h - the feed fetcher: one worker thread driving libcurl's multi
- * interface for every network source (rss, atom, jsonfeed, mastodon, ical).
- * Local `file` sources are io/filesource's job and are refused here.
+/* fetch.h - the feed fetcher: one worker thread (base/worker.h) driving
+ * libcurl's multi interface for every network source (rss, atom, jsonfeed,
+ * mastodon, ical).  Local `file` sources are content/filesource's job and are
+ * refused here.  Every transfer follows the rules of feeds/download.h.
  *
  * Lifecycle (called from the main thread):
- *   f = crier_fetch_new(&cfg, sources, n, &mailbox, err, sizeof err);
- *   crier_fetch_start(f);   // posts every source's cached items at once, then
- *                           // starts the thread that fetches them all
+ *   crier_fetch_start(&f, &cfg, err, sizeof err);  // posts every source's cached
+ *                        // items at once, then starts the thread that fetches them
  *   ... crier_fetch_status(f, snap, cap); crier_fetch_refresh_all(f); ...
- *   crier_fetch_stop(f);    // wakes and joins the thread (transfers aborted)
- *   crier_fetch_free(f);
+ *   crier_fetch_stop(f); // stop message, join (transfers aborted), free
  *
  * Results: each successful refresh posts one CRIER_MSG_SOURCE_ITEMS message
  * (source = the source name, payload = an owned crier_item_list*, freed with
  * crier_item_list_free_void) that replaces every item of that source.  A failed
- * refresh posts nothing, so the previous good content stays on screen; it is
- * logged ("source NAME: reason") and recorded in the status.  Items carry the
- * source's schedule (priority, weight, default validity); day-parting is the
- * consumer's check with crier_schedule_allows() on crier_fetch_schedule().
+ * refresh posts no items, so the previous good content stays on screen; it is
+ * logged ("source NAME: reason"), recorded in the status and announced with a
+ * CRIER_MSG_STATUS "source_failed".  Items carry the source's schedule
+ * (priority, weight, default validity); day-parting is the consumer's check
+ * with crier_schedule_allows() on crier_fetch_schedule().
  *
  * The thread never touches the renderer: it blocks only in curl_multi_poll()
- * (woken by curl_multi_wakeup() for stop/refresh) and does all parsing itself.
- * Lock contract: `lock` guards the status array, stop and refresh flags; it is
- * never held while parsing, doing I/O or posting. */
+ * (with the worker's wake descriptor as an extra fd, so a stop or refresh
+ * message wakes it) and does all parsing itself.
+ * Lock contract: `lock` guards the status array only; it is never held while
+ * parsing, doing I/O or posting, and no other module is called under it. */
 #ifndef CRIER_FETCH_H
 #define CRIER_FETCH_H
 
 #include "content/content.h"
 #include "base/error.h"
+#include "feeds/download.h"
 #include "feeds/feed.h"
 #include "feeds/feed_schedule.h"
 #include "base/mailbox.h"
@@ -47,22 +49,18 @@ typedef struct crier_source_cfg {
 
 typedef struct crier_fetch_cfg {
     const char *cache_dir;       /* required; created if missing */
-    const char *ca_file;         /* PEM bundle to verify servers, NULL = system store */
-    const char *ca_path;         /* hashed CA folder, NULL = system store */
-    const char *user_agent;      /* NULL = "Crier/<version>" */
-    int connect_timeout_s;       /* default 10 */
-    int low_speed_time_s;        /* abort when slower than low_speed_bytes/s for this long (default 20) */
-    int low_speed_bytes;         /* default 100 */
-    int total_timeout_s;         /* whole transfer (default 60) */
-    int max_redirects;           /* default 5 */
+    crier_http_cfg http;         /* TLS settings, timeouts, redirects (feeds/download.h) */
     size_t image_max_bytes;      /* per image (default 3 MiB) */
     unsigned max_images;         /* images fetched per source refresh (default 20) */
     int backoff_min_s;           /* first retry after a failure (default 15) */
     int backoff_max_s;           /* retry interval ceiling (default 1800) */
     int max_parallel;            /* transfers at once (default 4) */
+    const crier_source_cfg *sources; /* n_sources entries, copied by start */
+    size_t n_sources;
+    crier_mailbox *to;           /* where results go (the render mailbox); unused by once */
 } crier_fetch_cfg;
 
-/* Fill the defaults above (cache_dir and CA stay NULL). */
+/* Fill the defaults above (cache_dir, CA, sources and mailbox stay NULL). */
 void crier_fetch_cfg_init(crier_fetch_cfg *cfg);
 /* Fill a source's defaults (type rss, refresh 300 s, 4 MiB, default schedule and parse options). */
 void crier_source_cfg_init(crier_source_cfg *src);
@@ -84,17 +82,14 @@ typedef struct crier_source_status {
 
 typedef struct crier_fetch crier_fetch;
 
-/* Copies cfg and sources (strings included).  Validates names, types and URLs;
- * on error returns NULL and writes the reason to err. */
-crier_fetch *crier_fetch_new(const crier_fetch_cfg *cfg, const crier_source_cfg *sources, size_t n,
-                             crier_mailbox *to_render, char *err, size_t err_len);
-/* Loads and posts the cached items of every source, then starts the thread. */
-crier_err crier_fetch_start(crier_fetch *f);
-/* Fetch every source now (the "reload" command); back-off is reset. */
+/* Copies cfg and its sources (strings included) and validates names, types
+ * and URLs; loads and posts the cached items of every source, then starts the
+ * thread.  On error *out is NULL and err (may be NULL) says why. */
+crier_err crier_fetch_start(crier_fetch **out, const crier_fetch_cfg *cfg, char *err, size_t err_len);
+/* Fetch every source now (the "reload" command); back-off is reset.  Any thread. */
 void crier_fetch_refresh_all(crier_fetch *f);
-/* Stop and join the thread; safe to call twice or without start. */
+/* NULL-safe: stop message, join (transfers in flight aborted), free everything. */
 void crier_fetch_stop(crier_fetch *f);
-void crier_fetch_free(crier_fetch *f); /* NULL-safe; stops first */
 
 /* Copy up to cap source statuses into out; returns the number of sources. */
 size_t crier_fetch_status(crier_fetch *f, crier_source_status *out, size_t cap);
@@ -104,9 +99,8 @@ const crier_schedule *crier_fetch_schedule(const crier_fetch *f, size_t i);
 /* For `crier --print-content`: fetch every source once in the calling thread
  * (no worker thread, no mailbox); a source that fails falls back to its cache.
  * Appends every source's items (schedule applied, not-current items pruned)
- * to *out.  If status is not NULL it receives n statuses.  Returns CRIER_OK when
+ * to *out.  If status is not NULL it receives cfg->n_sources statuses.  Returns CRIER_OK when
  * every source produced content (fresh or cached), else the first error. */
-crier_err crier_fetch_once(const crier_fetch_cfg *cfg, const crier_source_cfg *sources, size_t n,
-                           crier_item_list *out, crier_source_status *status);
+crier_err crier_fetch_once(const crier_fetch_cfg *cfg, crier_item_list *out, crier_source_status *status);
 
 #endif

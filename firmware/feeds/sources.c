@@ -20,13 +20,7 @@ static void fetch_cfg(const crier_config *cfg, crier_fetch_cfg *fc)
 {
     crier_fetch_cfg_init(fc);
     fc->cache_dir = cfg->cache_dir;
-    fc->ca_file = cfg->feed_ca_file[0] ? cfg->feed_ca_file : NULL;
-    fc->ca_path = cfg->feed_ca_path[0] ? cfg->feed_ca_path : NULL;
-    fc->connect_timeout_s = cfg->feed_connect_timeout_s;
-    fc->low_speed_time_s = cfg->feed_low_speed_time_s;
-    fc->low_speed_bytes = cfg->feed_low_speed_bytes;
-    fc->total_timeout_s = cfg->feed_timeout_s;
-    fc->max_redirects = cfg->feed_max_redirects;
+    crier_http_cfg_from_config(&fc->http, cfg);
     fc->image_max_bytes = (size_t)cfg->feed_image_max_bytes;
     fc->backoff_min_s = cfg->feed_backoff_min_s;
     fc->backoff_max_s = cfg->feed_backoff_max_s;
@@ -63,7 +57,7 @@ crier_sources *crier_sources_start(const crier_config *cfg, crier_mailbox *to_re
     crier_sources *s = calloc(1, sizeof *s);
     crier_source_cfg net[CRIER_MAX_SOURCES];
     if (!s) {
-        snprintf(err, err_len, "out of memory");
+        crier_errf(err, err_len, "out of memory");
         return NULL;
     }
     s->stale_after_ms = (int64_t)cfg->stale_after_s * 1000;
@@ -71,17 +65,16 @@ crier_sources *crier_sources_start(const crier_config *cfg, crier_mailbox *to_re
     if (n > 0) {
         crier_fetch_cfg fc;
         fetch_cfg(cfg, &fc);
-        s->fetch = crier_fetch_new(&fc, net, n, to_render, err, err_len);
-        if (!s->fetch || crier_fetch_start(s->fetch) != CRIER_OK) {
-            if (s->fetch)
-                snprintf(err, err_len, "cannot start the feed thread");
+        fc.sources = net;
+        fc.n_sources = n;
+        fc.to = to_render;
+        if (crier_fetch_start(&s->fetch, &fc, err, err_len) != CRIER_OK) {
             crier_sources_stop(s);
             return NULL;
         }
     }
-    s->files = crier_filesource_start(cfg, to_render, 2000);
-    if (!s->files) {
-        snprintf(err, err_len, "cannot start the file source thread");
+    crier_filesource_cfg fsc = {.config = cfg, .to = to_render, .poll_ms = 2000};
+    if (crier_filesource_start(&s->files, &fsc, err, err_len) != CRIER_OK) {
         crier_sources_stop(s);
         return NULL;
     }
@@ -93,7 +86,7 @@ void crier_sources_stop(crier_sources *s)
     if (!s)
         return;
     crier_filesource_stop(s->files);
-    crier_fetch_free(s->fetch);
+    crier_fetch_stop(s->fetch);
     free(s);
 }
 
@@ -210,7 +203,9 @@ int crier_sources_print(const crier_config *cfg)
         fetch_cfg(cfg, &fc);
         crier_item_list_init(&list);
         memset(st, 0, sizeof st);
-        if (crier_fetch_once(&fc, net, n, &list, st) != CRIER_OK)
+        fc.sources = net;
+        fc.n_sources = n;
+        if (crier_fetch_once(&fc, &list, st) != CRIER_OK)
             failed = 1;
         for (size_t k = 0; k < n; k++)
             if (st[k].last_error[0]) {

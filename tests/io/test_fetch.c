@@ -175,11 +175,11 @@ static void base_cfg(crier_fetch_cfg *c, const char *cache)
 {
     crier_fetch_cfg_init(c);
     c->cache_dir = cache;
-    c->connect_timeout_s = 3;
-    c->low_speed_time_s = 2;
-    c->low_speed_bytes = 100;
-    c->total_timeout_s = 6;
-    c->max_redirects = 3;
+    c->http.connect_timeout_s = 3;
+    c->http.low_speed_time_s = 2;
+    c->http.low_speed_bytes = 100;
+    c->http.total_timeout_s = 6;
+    c->http.max_redirects = 3;
     c->backoff_min_s = 1;
     c->backoff_max_s = 4;
 }
@@ -202,6 +202,27 @@ static char *url(int tls, const char *path)
     return b;
 }
 
+/* crier_fetch_once over n sources. */
+static crier_err fetch_once(crier_fetch_cfg *c, const crier_source_cfg *s, size_t n, crier_item_list *out,
+                            crier_source_status *st)
+{
+    c->sources = s;
+    c->n_sources = n;
+    return crier_fetch_once(c, out, st);
+}
+
+/* crier_fetch_start over n sources posting to mb; NULL with err on failure. */
+static crier_fetch *fetch_start(crier_fetch_cfg *c, const crier_source_cfg *s, size_t n, crier_mailbox *mb,
+                                char *err, size_t err_len)
+{
+    crier_fetch *f = NULL;
+    c->sources = s;
+    c->n_sources = n;
+    c->to = mb;
+    crier_fetch_start(&f, c, err, err_len);
+    return f;
+}
+
 static void make_cache_dir(char *out, size_t len, const char *tag)
 {
     snprintf(out, len, "%s/cache-%s", tmpdir, tag);
@@ -218,7 +239,7 @@ static void prime(const char *cache, const char *name, crier_feed_type type, con
     source(&s, name, type, url(0, path));
     crier_item_list l;
     crier_item_list_init(&l);
-    crier_err rc = crier_fetch_once(&c, &s, 1, &l, NULL);
+    crier_err rc = fetch_once(&c, &s, 1, &l, NULL);
     if (rc != CRIER_OK || l.count == 0)
         fprintf(stderr, "  prime %s failed: %d\n", name, rc);
     crier_item_list_clear(&l);
@@ -244,8 +265,8 @@ static void run_bad(const bad_case *bc, int idx)
     crier_fetch_cfg c;
     base_cfg(&c, cache);
     if (bc->tls) {
-        c.ca_file = NULL;         /* system store: our test CA is unknown */
-        c.connect_timeout_s = 15; /* loading the system store is slow under valgrind */
+        c.http.ca_file = NULL;         /* system store: our test CA is unknown */
+        c.http.connect_timeout_s = 15; /* loading the system store is slow under valgrind */
     }
     crier_source_cfg s;
     source(&s, name, bc->type, url(bc->tls, bc->path));
@@ -256,7 +277,7 @@ static void run_bad(const bad_case *bc, int idx)
     crier_source_status st;
     log_reset();
     int64_t t0 = crier_mono_ms();
-    crier_err rc = crier_fetch_once(&c, &s, 1, &l, &st);
+    crier_err rc = fetch_once(&c, &s, 1, &l, &st);
     int64_t dt = crier_mono_ms() - t0;
     int ok = st.last_err == bc->want && strstr(st.last_error, bc->msg) && dt <= bc->max_ms && l.count > 0 &&
              st.from_cache && log_has(name, bc->msg);
@@ -291,7 +312,7 @@ TEST(good_sources)
     crier_item_list l;
     crier_item_list_init(&l);
     crier_source_status st[4];
-    CHECK_INT_EQ(crier_fetch_once(&c, s, 4, &l, st), CRIER_OK);
+    CHECK_INT_EQ(fetch_once(&c, s, 4, &l, st), CRIER_OK);
     CHECK_INT_EQ(l.count, 3 + 2 + 3 + 2);
     size_t news = 0;
     for (size_t i = 0; i < l.count; i++)
@@ -360,7 +381,7 @@ TEST(connection_refused_uses_cache)
     crier_item_list_init(&l);
     crier_source_status st;
     log_reset();
-    CHECK_INT_EQ(crier_fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
+    CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
     CHECK_INT_EQ(st.last_err, CRIER_ERR_NET);
     CHECK(strstr(st.last_error, "cannot connect") != NULL);
     CHECK(st.from_cache && l.count == 3);
@@ -370,7 +391,7 @@ TEST(connection_refused_uses_cache)
     /* no cache at all: an error, no items */
     make_cache_dir(cache, sizeof cache, "refused-empty");
     c.cache_dir = cache;
-    CHECK_INT_EQ(crier_fetch_once(&c, &s, 1, &l, &st), CRIER_ERR_NET);
+    CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, &st), CRIER_ERR_NET);
     CHECK_INT_EQ(l.count, 0);
 }
 
@@ -393,7 +414,7 @@ TEST(parser_edge_cases_over_http)
     crier_source_status st[4];
     log_reset();
     int64_t t0 = crier_mono_ms();
-    crier_fetch_once(&c, s, 4, &l, st);
+    fetch_once(&c, s, 4, &l, st);
     int64_t dt = crier_mono_ms() - t0;
     CHECK(dt < 8000);
     for (int i = 0; i < 4; i++) {
@@ -420,7 +441,7 @@ TEST(conditional_get)
     crier_item_list l;
     crier_item_list_init(&l);
     crier_source_status st;
-    CHECK_INT_EQ(crier_fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
+    CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
     CHECK_INT_EQ(l.count, 3);
     crier_item_list_clear(&l);
     crier_cache_meta meta;
@@ -431,7 +452,7 @@ TEST(conditional_get)
     CHECK_STR_EQ(meta.etag, "\"crier-v1\"");
     CHECK_STR_EQ(meta.last_modified, "Wed, 25 Nov 2026 08:00:00 GMT");
     /* second fetch: the server answers 304 and the cached body is shown again */
-    CHECK_INT_EQ(crier_fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
+    CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
     CHECK_INT_EQ(l.count, 3);
     CHECK_INT_EQ(st.last_err, CRIER_OK);
     CHECK(!st.from_cache);
@@ -453,7 +474,7 @@ TEST(images)
     crier_item_list l;
     crier_item_list_init(&l);
     log_reset();
-    CHECK_INT_EQ(crier_fetch_once(&c, &s, 1, &l, NULL), CRIER_OK);
+    CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, NULL), CRIER_OK);
     CHECK_INT_EQ(l.count, 4);
     char want[1024];
     crier_cache_image_path(cache, url(0, "/f/tiny.png"), want, sizeof want);
@@ -478,7 +499,7 @@ TEST(images)
     c.cache_dir = cache;
     c.image_max_bytes = 16;
     log_reset();
-    CHECK_INT_EQ(crier_fetch_once(&c, &s, 1, &l, NULL), CRIER_OK);
+    CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, NULL), CRIER_OK);
     for (size_t i = 0; i < l.count; i++)
         CHECK(l.items[i].image == NULL);
     CHECK(log_has("source pics", "cap"));
@@ -491,13 +512,13 @@ TEST(tls_with_test_ca)
     make_cache_dir(cache, sizeof cache, "tls");
     crier_fetch_cfg c;
     base_cfg(&c, cache);
-    c.ca_file = ca_file;
+    c.http.ca_file = ca_file;
     crier_source_cfg s;
     source(&s, "secure", CRIER_FEED_RSS, url(1, "/f/rss2.xml"));
     crier_item_list l;
     crier_item_list_init(&l);
     crier_source_status st;
-    CHECK_INT_EQ(crier_fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
+    CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
     CHECK_INT_EQ(l.count, 3);
     CHECK_INT_EQ(st.http_status, 200);
     crier_item_list_clear(&l);
@@ -505,7 +526,7 @@ TEST(tls_with_test_ca)
     char u[128];
     snprintf(u, sizeof u, "https://localhost:%d/f/atom.xml", https_port);
     source(&s, "byname", CRIER_FEED_ATOM, u);
-    CHECK_INT_EQ(crier_fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
+    CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, &st), CRIER_OK);
     CHECK_INT_EQ(l.count, 2);
     crier_item_list_clear(&l);
 }
@@ -553,12 +574,11 @@ TEST(worker_thread_backoff_and_cache_at_startup)
     source(&s, "live", CRIER_FEED_RSS, url(0, "/switch/rss2.xml"));
     s.refresh_s = 10;
     char err[256] = "";
-    crier_fetch *f = crier_fetch_new(&c, &s, 1, &mb, err, sizeof err);
+    int64_t t0 = crier_mono_ms();
+    crier_fetch *f = fetch_start(&c, &s, 1, &mb, err, sizeof err);
     CHECK(f != NULL);
     if (!f)
         return;
-    int64_t t0 = crier_mono_ms();
-    CHECK_INT_EQ(crier_fetch_start(f), CRIER_OK);
     CHECK(crier_mono_ms() - t0 < 200); /* start never waits for the network */
     crier_msg *m = wait_msg(&mb, 5000);
     CHECK(m != NULL && m->type == CRIER_MSG_SOURCE_ITEMS && !strcmp(m->source, "live"));
@@ -591,18 +611,16 @@ TEST(worker_thread_backoff_and_cache_at_startup)
     crier_source_status snap;
     crier_fetch_status(f, &snap, 1);
     crier_fetch_stop(f);
-    crier_fetch_free(f);
 
     /* restart with the server down: the cached content is posted by start() itself */
     crier_source_cfg s2;
     char u[128];
     snprintf(u, sizeof u, "http://127.0.0.1:%d/switch/rss2.xml", refused_port());
     source(&s2, "live", CRIER_FEED_RSS, u);
-    f = crier_fetch_new(&c, &s2, 1, &mb, err, sizeof err);
+    f = fetch_start(&c, &s2, 1, &mb, err, sizeof err);
     CHECK(f != NULL);
     if (!f)
         return;
-    CHECK_INT_EQ(crier_fetch_start(f), CRIER_OK);
     m = crier_mailbox_take_all(&mb); /* already there: no waiting */
     CHECK_INT_EQ(msg_items(m), 3);
     free_msgs(m);
@@ -620,7 +638,6 @@ TEST(worker_thread_backoff_and_cache_at_startup)
     t0 = crier_mono_ms();
     crier_fetch_stop(f);
     CHECK(crier_mono_ms() - t0 < 1000); /* stop wakes the sleeping thread at once */
-    crier_fetch_free(f);
     http_get("/control?switch=ok");
     crier_mailbox_destroy(&mb);
 }
@@ -633,16 +650,16 @@ TEST(stop_during_hanging_transfer)
     crier_mailbox_init(&mb, 0);
     crier_fetch_cfg c;
     base_cfg(&c, cache);
-    c.total_timeout_s = 60;
-    c.low_speed_time_s = 60;
+    c.http.total_timeout_s = 60;
+    c.http.low_speed_time_s = 60;
     crier_source_cfg s;
     source(&s, "stuck", CRIER_FEED_RSS, url(0, "/hang"));
     char err[256];
-    crier_fetch *f = crier_fetch_new(&c, &s, 1, &mb, err, sizeof err);
-    CHECK(f && crier_fetch_start(f) == CRIER_OK);
+    crier_fetch *f = fetch_start(&c, &s, 1, &mb, err, sizeof err);
+    CHECK(f != NULL);
     usleep(300000);
     int64_t t0 = crier_mono_ms();
-    crier_fetch_free(f);
+    crier_fetch_stop(f);
     CHECK(crier_mono_ms() - t0 < 1000);
     crier_mailbox_destroy(&mb);
 }
@@ -654,15 +671,15 @@ TEST(config_validation)
     crier_source_cfg s;
     char err[256] = "";
     source(&s, "../etc", CRIER_FEED_RSS, "http://x/");
-    CHECK(crier_fetch_new(&c, &s, 1, NULL, err, sizeof err) == NULL && strstr(err, "name"));
+    CHECK(fetch_start(&c, &s, 1, NULL, err, sizeof err) == NULL && strstr(err, "name"));
     source(&s, "ok", CRIER_FEED_RSS, "file:///etc/passwd");
-    CHECK(crier_fetch_new(&c, &s, 1, NULL, err, sizeof err) == NULL && strstr(err, "http"));
+    CHECK(fetch_start(&c, &s, 1, NULL, err, sizeof err) == NULL && strstr(err, "http"));
     source(&s, "ok", CRIER_FEED_FILE, "http://x/");
-    CHECK(crier_fetch_new(&c, &s, 1, NULL, err, sizeof err) == NULL && strstr(err, "not fetched"));
+    CHECK(fetch_start(&c, &s, 1, NULL, err, sizeof err) == NULL && strstr(err, "not fetched"));
     crier_source_cfg two[2];
     source(&two[0], "dup", CRIER_FEED_RSS, "http://x/");
     source(&two[1], "dup", CRIER_FEED_RSS, "http://y/");
-    CHECK(crier_fetch_new(&c, two, 2, NULL, err, sizeof err) == NULL && strstr(err, "twice"));
+    CHECK(fetch_start(&c, two, 2, NULL, err, sizeof err) == NULL && strstr(err, "twice"));
 }
 
 int main(void)
