@@ -47,12 +47,12 @@ static int cancelled(void *ud)
 }
 
 /* Download url into path; returns CRIER_OK when the file is there. */
-static crier_err download(crier_imagerelay *r, const char *url, const char *path)
+static crier_err download(crier_imagerelay *r, const char *id, const char *url, const char *path)
 {
     char msg[300];
     crier_err rc = crier_download_image(&r->http, url, path, r->max_bytes, cancelled, r, msg, sizeof msg);
     if (rc != CRIER_OK)
-        LOG_WARN("image", "cannot download image %s: %s; post shown without it", url, msg);
+        LOG_WARN("image", "post '%s': cannot download image %s: %s; post shown without it", id, url, msg);
     return rc;
 }
 
@@ -140,7 +140,7 @@ static void fetch_and_forward(crier_imagerelay *r, crier_msg *m)
     crier_item *it = m->payload;
     char path[4096];
     crier_cache_image_path(r->cache_dir, it->image, path, sizeof path);
-    if (download(r, it->image, path) != CRIER_OK) {
+    if (download(r, it->id, it->image, path) != CRIER_OK) {
         crier_msg_free(m); /* the post is up already, without image */
         return;
     }

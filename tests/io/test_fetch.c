@@ -1,6 +1,7 @@
 /* test_fetch.c - the fetcher against a real local HTTP(S) server (tests/tools/httpd.py)
  * on free loopback ports: every bad-network case of issue 4, the cache, ETag/304,
- * images, TLS with a test CA, back-off, and the worker thread + mailbox.
+ * images, TLS with a test CA, back-off, and the worker thread + mailbox; the
+ * image relay of staff posts, which downloads by the same rules (feeds/download.h).
  *
  * Each bad case runs with a cache primed with good content and checks: a clear
  * error in the status and in a log line naming the source, bounded time, and
@@ -13,6 +14,7 @@
 #include "base/timeutil.h"
 #include "feeds/cache.h"
 #include "feeds/fetch.h"
+#include "remote/imagerelay.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -664,6 +666,88 @@ TEST(stop_during_hanging_transfer)
     crier_mailbox_destroy(&mb);
 }
 
+/* ---- the image relay: the same download rules ------------------------------------ */
+
+static void item_free(void *p)
+{
+    crier_item_clear(p);
+    free(p);
+}
+
+/* Posts a post naming image_url through a relay and collects what it forwards:
+ * the post at once without its image, then (when the download succeeds) again
+ * with the cached path.  Waits for the second copy or for the relay's log line
+ * saying the download failed.  Returns the forwarded copies (1 or 2); *image
+ * receives the image of the last one (or ""). */
+static int relay_one(const char *tag, const char *image_url, const char *ca, char *image, size_t image_len)
+{
+    char cache[512];
+    make_cache_dir(cache, sizeof cache, tag);
+    crier_mailbox to;
+    crier_mailbox_init(&to, 0);
+    crier_imagerelay_cfg rc = {.cache_dir = cache, .max_bytes = 1u << 20, .to = &to};
+    crier_http_cfg_init(&rc.http);
+    rc.http.ca_file = ca;
+    rc.http.connect_timeout_s = 15;
+    crier_imagerelay *r = NULL;
+    char err[256] = "";
+    CHECK_INT_EQ(crier_imagerelay_start(&r, &rc, err, sizeof err), CRIER_OK);
+    if (!r)
+        return 0;
+    crier_item *it = calloc(1, sizeof *it);
+    it->source = crier_strdup("mqtt");
+    it->id = crier_strdup(tag);
+    it->title = crier_strdup("post");
+    it->image = crier_strdup(image_url);
+    crier_msg *m = crier_msg_new(CRIER_MSG_ITEM_UPSERT, "mqtt", tag);
+    m->payload = it;
+    m->payload_free = item_free;
+    log_reset();
+    crier_mailbox_post(crier_imagerelay_inbox(r), m);
+    int copies = 0;
+    image[0] = '\0';
+    int64_t end = crier_mono_ms() + 20000;
+    while (copies < 2 && crier_mono_ms() < end && !log_has("cannot download image", tag)) {
+        crier_msg *got = crier_mailbox_take_all(&to);
+        for (crier_msg *k = got; k; k = k->next) {
+            const crier_item *gi = k->payload;
+            copies++;
+            snprintf(image, image_len, "%s", gi && gi->image ? gi->image : "");
+        }
+        free_msgs(got);
+        usleep(20000);
+    }
+    crier_imagerelay_stop(r);
+    crier_msg *rest = crier_mailbox_take_all(&to);
+    for (crier_msg *k = rest; k; k = k->next)
+        copies++;
+    free_msgs(rest);
+    crier_mailbox_destroy(&to);
+    return copies;
+}
+
+TEST(image_relay_same_rules_as_feeds)
+{
+    char image[1024], want[1024], cache[512];
+    struct stat st;
+    /* a good image: shown at once without it, then with the cached copy (0600) */
+    CHECK_INT_EQ(relay_one("relay-ok", url(0, "/f/tiny.png"), NULL, image, sizeof image), 2);
+    make_cache_dir(cache, sizeof cache, "relay-ok");
+    crier_cache_image_path(cache, url(0, "/f/tiny.png"), want, sizeof want);
+    CHECK_STR_EQ(image, want);
+    CHECK(stat(want, &st) == 0 && st.st_size == 73 && (st.st_mode & 0777) == 0600);
+    /* an octet-stream body is not an image: the post stays without one */
+    CHECK_INT_EQ(relay_one("relay-octet", url(0, "/f/tiny.bin"), NULL, image, sizeof image), 1);
+    CHECK_STR_EQ(image, "");
+    CHECK(log_has("relay-octet", "not an image (application/octet-stream)"));
+    /* https with the feed CA file: downloaded */
+    CHECK_INT_EQ(relay_one("relay-tls", url(1, "/f/tiny.png"), ca_file, image, sizeof image), 2);
+    CHECK(strstr(image, "/img/") != NULL);
+    /* without it (system store): the test CA is unknown, so no image */
+    CHECK_INT_EQ(relay_one("relay-noca", url(1, "/f/tiny.png"), NULL, image, sizeof image), 1);
+    CHECK(log_has("relay-noca", "TLS verification failed"));
+}
+
 TEST(config_validation)
 {
     crier_fetch_cfg c;
@@ -709,6 +793,7 @@ int main(void)
     RUN(worker_thread_backoff_and_cache_at_startup);
     RUN(stop_during_hanging_transfer);
     RUN(config_validation);
+    RUN(image_relay_same_rules_as_feeds);
 
     stop_server(http_pid);
     stop_server(https_pid);
