@@ -361,15 +361,14 @@ static int shard_main(int lo, int hi, int up_fd, int down_fd, const char *root)
         k->mb_ok = 1;
         crier_mailbox_set_wake(&k->mb, on_wake, k);
         char err[256] = "";
-        crier_alerts_config ac = {.keys_dir = opt.keys_dir,
-                                  .state_path = k->state_path,
-                                  .kiosk = k->id,
-                                  .site = "fleet",
-                                  .show_tests = 1,
-                                  .require_signed_posts = -1,
-                                  .mailbox = &k->mb};
-        k->al = crier_alerts_start(&ac, err, sizeof err);
-        if (!k->al) {
+        crier_alerts_cfg ac = {.keys_dir = opt.keys_dir,
+                               .state_path = k->state_path,
+                               .kiosk = k->id,
+                               .site = "fleet",
+                               .show_tests = 1,
+                               .require_signed_posts = -1,
+                               .mailbox = &k->mb};
+        if (crier_alerts_start(&k->al, &ac, err, sizeof err) != CRIER_OK) {
             write_line(up_fd, "ERR %s: alerts: %s\n", k->id, err);
             break;
         }

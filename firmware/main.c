@@ -446,7 +446,7 @@ int main(int argc, char **argv)
     char alerts_path[4096];
     snprintf(alerts_path, sizeof alerts_path, "%s/alerts.json", cfg.state_dir);
     mkdir(cfg.state_dir, 0750);
-    crier_alerts_config ac = {
+    crier_alerts_cfg ac = {
         .keys_dir = cfg.alert_keys_dir,
         .state_path = alerts_path,
         .kiosk = cfg.kiosk_id,
@@ -458,8 +458,7 @@ int main(int argc, char **argv)
         .mailbox = &mb,
         .events = events,
     };
-    board.alerts = crier_alerts_start(&ac, err, sizeof err);
-    if (!board.alerts) {
+    if (crier_alerts_start(&board.alerts, &ac, err, sizeof err) != CRIER_OK) {
         fprintf(stderr, "crier: alerts: %s\n", err);
         status = EXIT_CONFIG;
         goto cleanup;

@@ -9,24 +9,13 @@
  * crier_alert_validate(); replay, expiry and scope belong to alert_set.c. */
 #include "alerts/alert.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static void set_msg(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-{
-    if (!buf || len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- names ---- */
 
@@ -71,36 +60,14 @@ int crier_alert_text_ok(const char *s, size_t max, int allow_nl)
 {
     if (!s)
         return 0;
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        int extra;
-        if (c < 0x80) {
-            if ((c < 0x20 && !(allow_nl && (c == '\n' || c == '\t' || c == '\r'))) || c == 0x7f)
-                return 0;
-            extra = 0;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            extra = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            extra = 2;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            extra = 3;
-        } else {
+    size_t len = strlen(s), pos = 0;
+    if (len > max)
+        return 0;
+    while (pos < len) {
+        uint32_t cp = crier_utf8_next(s, len, &pos);
+        if (cp == CRIER_UTF8_INVALID || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
             return 0;
-        }
-        unsigned cp = extra == 0 ? c : extra == 1 ? (c & 0x1f) : extra == 2 ? (c & 0x0f) : (c & 0x07);
-        for (int i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0x80 && cp <= 0x9f))
-            return 0;
-        p += extra + 1;
-        n += (size_t)extra + 1;
-        if (n > max)
+        if (cp < 0x20 && !(allow_nl && (cp == '\n' || cp == '\t' || cp == '\r')))
             return 0;
     }
     return 1;
@@ -274,72 +241,72 @@ crier_err crier_alert_scope_parse(const char *s, crier_alert_scope *scope, char 
 crier_err crier_alert_validate(const crier_alert *a, int require_seq, char *err_msg, size_t err_len)
 {
     if (!a) {
-        set_msg(err_msg, err_len, "no alert");
+        crier_errf(err_msg, err_len, "no alert");
         return CRIER_ERR_INVAL;
     }
     if (!id_ok(a->identifier)) {
-        set_msg(err_msg, err_len, "identifier missing or invalid (no spaces, commas, < or &)");
+        crier_errf(err_msg, err_len, "identifier missing or invalid (no spaces, commas, < or &)");
         return CRIER_ERR_INVAL;
     }
     if (!id_ok(a->sender)) {
-        set_msg(err_msg, err_len, "sender missing or invalid (no spaces, commas, < or &)");
+        crier_errf(err_msg, err_len, "sender missing or invalid (no spaces, commas, < or &)");
         return CRIER_ERR_INVAL;
     }
     if (a->sent_ms <= 0) {
-        set_msg(err_msg, err_len, "sent missing");
+        crier_errf(err_msg, err_len, "sent missing");
         return CRIER_ERR_INVAL;
     }
     if (a->seq < 0 || a->seq > CRIER_ALERT_MAX_SEQ || (require_seq && a->seq == 0)) {
-        set_msg(err_msg, err_len, "seq must be an integer 1..2^53-1");
+        crier_errf(err_msg, err_len, "seq must be an integer 1..2^53-1");
         return CRIER_ERR_INVAL;
     }
     if ((unsigned)a->status > CRIER_ALERT_DRAFT || (unsigned)a->msg_type > CRIER_ALERT_MSG_ERROR ||
         (unsigned)a->scope > CRIER_ALERT_SCOPE_KIOSK) {
-        set_msg(err_msg, err_len, "status, msgType or scope out of range");
+        crier_errf(err_msg, err_len, "status, msgType or scope out of range");
         return CRIER_ERR_INVAL;
     }
     if ((a->scope == CRIER_ALERT_SCOPE_ALL) != (a->scope_target == NULL)) {
-        set_msg(err_msg, err_len, "scope target missing or unexpected");
+        crier_errf(err_msg, err_len, "scope target missing or unexpected");
         return CRIER_ERR_INVAL;
     }
     int wants_refs = a->msg_type == CRIER_ALERT_MSG_UPDATE || a->msg_type == CRIER_ALERT_MSG_CANCEL ||
                      a->msg_type == CRIER_ALERT_MSG_ACK || a->msg_type == CRIER_ALERT_MSG_ERROR;
     if (wants_refs && a->ref_count == 0) {
-        set_msg(err_msg, err_len, "%s needs references", crier_alert_msgtype_name(a->msg_type));
+        crier_errf(err_msg, err_len, "%s needs references", crier_alert_msgtype_name(a->msg_type));
         return CRIER_ERR_INVAL;
     }
     if (!wants_refs && a->ref_count) {
-        set_msg(err_msg, err_len, "an Alert must not have references (use Update)");
+        crier_errf(err_msg, err_len, "an Alert must not have references (use Update)");
         return CRIER_ERR_INVAL;
     }
     if (a->ref_count > CRIER_ALERT_MAX_REFS || a->info_count > CRIER_ALERT_MAX_INFO) {
-        set_msg(err_msg, err_len, "too many references or info blocks");
+        crier_errf(err_msg, err_len, "too many references or info blocks");
         return CRIER_ERR_LIMIT;
     }
     for (size_t i = 0; i < a->ref_count; i++) {
         if (!id_ok(a->refs[i].sender) || !id_ok(a->refs[i].identifier)) {
-            set_msg(err_msg, err_len, "reference %zu: sender/identifier missing or invalid", i);
+            crier_errf(err_msg, err_len, "reference %zu: sender/identifier missing or invalid", i);
             return CRIER_ERR_INVAL;
         }
         if (strcmp(a->refs[i].sender, a->sender) == 0 &&
             strcmp(a->refs[i].identifier, a->identifier) == 0) {
-            set_msg(err_msg, err_len, "an alert cannot reference itself");
+            crier_errf(err_msg, err_len, "an alert cannot reference itself");
             return CRIER_ERR_INVAL;
         }
     }
     if ((a->msg_type == CRIER_ALERT_MSG_ALERT || a->msg_type == CRIER_ALERT_MSG_UPDATE) &&
         a->info_count == 0) {
-        set_msg(err_msg, err_len, "%s without an info block", crier_alert_msgtype_name(a->msg_type));
+        crier_errf(err_msg, err_len, "%s without an info block", crier_alert_msgtype_name(a->msg_type));
         return CRIER_ERR_INVAL;
     }
     for (size_t i = 0; i < a->info_count; i++) {
         const crier_alert_info *in = &a->info[i];
         if (!in->event || !*in->event) {
-            set_msg(err_msg, err_len, "info %zu: event missing", i);
+            crier_errf(err_msg, err_len, "info %zu: event missing", i);
             return CRIER_ERR_INVAL;
         }
         if (in->expires_ms && in->effective_ms && in->expires_ms <= in->effective_ms) {
-            set_msg(err_msg, err_len, "info %zu: expires before effective", i);
+            crier_errf(err_msg, err_len, "info %zu: expires before effective", i);
             return CRIER_ERR_INVAL;
         }
     }
@@ -421,12 +388,12 @@ static int check_members(const cJSON *obj, field *fields, size_t n, const char *
             if (it->string && strcmp(fields[i].name, it->string) == 0)
                 break;
         if (i == n) {
-            set_msg(err_msg, err_len, "%s: unknown field \"%.40s\"", where,
+            crier_errf(err_msg, err_len, "%s: unknown field \"%.40s\"", where,
                     it->string ? it->string : "");
             return -1;
         }
         if (fields[i].seen++) {
-            set_msg(err_msg, err_len, "%s: field \"%s\" repeated", where, fields[i].name);
+            crier_errf(err_msg, err_len, "%s: field \"%s\" repeated", where, fields[i].name);
             return -1;
         }
     }
@@ -442,15 +409,15 @@ static crier_err get_str(const cJSON *obj, const char *name, size_t max, int all
     if (!it || cJSON_IsNull(it))
         return CRIER_OK;
     if (!cJSON_IsString(it)) {
-        set_msg(err_msg, err_len, "%s: %s must be a string", where, name);
+        crier_errf(err_msg, err_len, "%s: %s must be a string", where, name);
         return CRIER_ERR_PARSE;
     }
     if (strlen(it->valuestring) > max) {
-        set_msg(err_msg, err_len, "%s: %s longer than %zu bytes", where, name, max);
+        crier_errf(err_msg, err_len, "%s: %s longer than %zu bytes", where, name, max);
         return CRIER_ERR_LIMIT;
     }
     if (!crier_alert_text_ok(it->valuestring, max, allow_nl)) {
-        set_msg(err_msg, err_len, "%s: %s is not valid UTF-8 text", where, name);
+        crier_errf(err_msg, err_len, "%s: %s is not valid UTF-8 text", where, name);
         return CRIER_ERR_PARSE;
     }
     *out = strdup(it->valuestring);
@@ -466,7 +433,7 @@ static crier_err get_time(const cJSON *obj, const char *name, int64_t *out, cons
         return CRIER_OK;
     if (!cJSON_IsString(it) || strlen(it->valuestring) > 40 ||
         crier_parse_iso8601(it->valuestring, out) != 0 || *out <= 0) {
-        set_msg(err_msg, err_len, "%s: %s must be an ISO 8601 time with offset", where, name);
+        crier_errf(err_msg, err_len, "%s: %s must be an ISO 8601 time with offset", where, name);
         *out = 0;
         return CRIER_ERR_PARSE;
     }
@@ -475,7 +442,7 @@ static crier_err get_time(const cJSON *obj, const char *name, int64_t *out, cons
     size_t n = strlen(s);
     if (n < 11 || !(s[n - 1] == 'Z' || s[n - 1] == 'z' || (n > 6 && (s[n - 6] == '+' || s[n - 6] == '-')) ||
                     (n > 5 && (s[n - 5] == '+' || s[n - 5] == '-')))) {
-        set_msg(err_msg, err_len, "%s: %s needs a time zone offset (Z or +hh:mm)", where, name);
+        crier_errf(err_msg, err_len, "%s: %s needs a time zone offset (Z or +hh:mm)", where, name);
         *out = 0;
         return CRIER_ERR_PARSE;
     }
@@ -489,12 +456,12 @@ static crier_err get_enum(const cJSON *obj, const char *name, int (*parse)(const
     if (!it || cJSON_IsNull(it)) {
         if (!required)
             return CRIER_OK;
-        set_msg(err_msg, err_len, "%s: %s missing", where, name);
+        crier_errf(err_msg, err_len, "%s: %s missing", where, name);
         return CRIER_ERR_INVAL;
     }
     int v = cJSON_IsString(it) ? parse(it->valuestring) : -1;
     if (v < 0) {
-        set_msg(err_msg, err_len, "%s: %s has an unknown value", where, name);
+        crier_errf(err_msg, err_len, "%s: %s has an unknown value", where, name);
         return CRIER_ERR_PARSE;
     }
     *out = v;
@@ -507,7 +474,7 @@ static crier_err parse_info(const cJSON *o, crier_alert_info *in, size_t idx, ch
     char where[24];
     snprintf(where, sizeof where, "info[%zu]", idx);
     if (!cJSON_IsObject(o)) {
-        set_msg(err_msg, err_len, "%s must be an object", where);
+        crier_errf(err_msg, err_len, "%s must be an object", where);
         return CRIER_ERR_PARSE;
     }
     field f[] = {{"language", 0}, {"event", 0}, {"urgency", 0}, {"severity", 0},
@@ -555,19 +522,19 @@ crier_err crier_alert_parse_ex(const char *buf, size_t len, int allow_provenance
     if (!out)
         return CRIER_ERR_INVAL;
     *out = NULL;
-    set_msg(err_msg, err_len, "ok");
+    crier_errf(err_msg, err_len, "ok");
     if (!buf) {
-        set_msg(err_msg, err_len, "no input");
+        crier_errf(err_msg, err_len, "no input");
         return CRIER_ERR_INVAL;
     }
     if (len > CRIER_ALERT_MAX_BYTES) {
-        set_msg(err_msg, err_len, "alert of %zu bytes exceeds the limit of %u", len,
+        crier_errf(err_msg, err_len, "alert of %zu bytes exceeds the limit of %u", len,
                 (unsigned)CRIER_ALERT_MAX_BYTES);
         return CRIER_ERR_LIMIT;
     }
     root = cJSON_ParseWithLength(buf, len);
     if (!cJSON_IsObject(root)) {
-        set_msg(err_msg, err_len, "not a JSON object");
+        crier_errf(err_msg, err_len, "not a JSON object");
         goto cleanup;
     }
     field f[] = {{"type", 0}, {"v", 0}, {"identifier", 0}, {"sender", 0}, {"sent", 0},
@@ -579,12 +546,12 @@ crier_err crier_alert_parse_ex(const char *buf, size_t len, int allow_provenance
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "v");
     if (!cJSON_IsString(type) || strcmp(type->valuestring, "alert") != 0) {
-        set_msg(err_msg, err_len, "type must be \"alert\"");
+        crier_errf(err_msg, err_len, "type must be \"alert\"");
         e = CRIER_ERR_INVAL;
         goto cleanup;
     }
     if (!cJSON_IsNumber(ver) || ver->valuedouble != 1.0) {
-        set_msg(err_msg, err_len, "unsupported alert format version (v must be 1)");
+        crier_errf(err_msg, err_len, "unsupported alert format version (v must be 1)");
         e = CRIER_ERR_UNSUPPORTED;
         goto cleanup;
     }
@@ -607,18 +574,18 @@ crier_err crier_alert_parse_ex(const char *buf, size_t len, int allow_provenance
         goto cleanup;
     a->msg_type = (crier_alert_msgtype)v;
     if (!scope) {
-        set_msg(err_msg, err_len, "scope missing (\"all\", \"site:<id>\" or \"kiosk:<id>\")");
+        crier_errf(err_msg, err_len, "scope missing (\"all\", \"site:<id>\" or \"kiosk:<id>\")");
         e = CRIER_ERR_INVAL;
         goto cleanup;
     }
     if ((e = crier_alert_scope_parse(scope, &a->scope, &a->scope_target)) != CRIER_OK) {
-        set_msg(err_msg, err_len, "scope must be \"all\", \"site:<id>\" or \"kiosk:<id>\"");
+        crier_errf(err_msg, err_len, "scope must be \"all\", \"site:<id>\" or \"kiosk:<id>\"");
         goto cleanup;
     }
     const cJSON *seq = cJSON_GetObjectItemCaseSensitive(root, "seq");
     if (!cJSON_IsNumber(seq) || seq->valuedouble < 1 || seq->valuedouble > (double)CRIER_ALERT_MAX_SEQ ||
         seq->valuedouble != (double)(int64_t)seq->valuedouble) {
-        set_msg(err_msg, err_len, "seq must be an integer 1..2^53-1");
+        crier_errf(err_msg, err_len, "seq must be an integer 1..2^53-1");
         e = CRIER_ERR_INVAL;
         goto cleanup;
     }
@@ -627,12 +594,12 @@ crier_err crier_alert_parse_ex(const char *buf, size_t len, int allow_provenance
     const cJSON *refs = cJSON_GetObjectItemCaseSensitive(root, "references");
     if (refs && !cJSON_IsNull(refs)) {
         if (!cJSON_IsArray(refs)) {
-            set_msg(err_msg, err_len, "references must be an array");
+            crier_errf(err_msg, err_len, "references must be an array");
             e = CRIER_ERR_PARSE;
             goto cleanup;
         }
         if (cJSON_GetArraySize(refs) > CRIER_ALERT_MAX_REFS) {
-            set_msg(err_msg, err_len, "more than %d references", CRIER_ALERT_MAX_REFS);
+            crier_errf(err_msg, err_len, "more than %d references", CRIER_ALERT_MAX_REFS);
             e = CRIER_ERR_LIMIT;
             goto cleanup;
         }
@@ -642,7 +609,7 @@ crier_err crier_alert_parse_ex(const char *buf, size_t len, int allow_provenance
             snprintf(rw, sizeof rw, "references[%zu]", i);
             field rf[] = {{"sender", 0}, {"identifier", 0}, {"sent", 0}};
             if (!cJSON_IsObject(r)) {
-                set_msg(err_msg, err_len, "%s must be an object", rw);
+                crier_errf(err_msg, err_len, "%s must be an object", rw);
                 e = CRIER_ERR_PARSE;
                 goto cleanup;
             }
@@ -669,13 +636,13 @@ crier_err crier_alert_parse_ex(const char *buf, size_t len, int allow_provenance
     const cJSON *infos = cJSON_GetObjectItemCaseSensitive(root, "info");
     if (infos && !cJSON_IsNull(infos)) {
         if (!cJSON_IsArray(infos)) {
-            set_msg(err_msg, err_len, "info must be an array");
+            crier_errf(err_msg, err_len, "info must be an array");
             e = CRIER_ERR_PARSE;
             goto cleanup;
         }
         int n = cJSON_GetArraySize(infos);
         if (n > CRIER_ALERT_MAX_INFO) {
-            set_msg(err_msg, err_len, "%d info blocks (languages); the limit is %d", n,
+            crier_errf(err_msg, err_len, "%d info blocks (languages); the limit is %d", n,
                     CRIER_ALERT_MAX_INFO);
             e = CRIER_ERR_LIMIT;
             goto cleanup;
@@ -704,7 +671,7 @@ crier_err crier_alert_parse_ex(const char *buf, size_t len, int allow_provenance
     e = CRIER_OK;
 cleanup:
     if (e == CRIER_ERR_NOMEM)
-        set_msg(err_msg, err_len, "out of memory");
+        crier_errf(err_msg, err_len, "out of memory");
     cJSON_Delete(root);
     crier_alert_free(a);
     free(scope);

@@ -13,6 +13,9 @@
  * Threads: a set is not locked; one thread (the alert/MQTT thread) owns it and
  * hands snapshots (owned copies) to the render thread.
  *
+ * Which alerts are displayable, and when one has expired, is decided by
+ * alerts/alert_rules.h.  Rules here; persistence in alert_set_store.c.
+ *
  * Ownership: _apply consumes the alert in every case.  Snapshots are owned by
  * the caller (crier_alert_list_free, or crier_alert_list_free_void as a mailbox
  * payload_free).  Pointers from crier_alert_set_get() live until the next call
@@ -20,7 +23,7 @@
 #ifndef CRIER_ALERT_SET_H
 #define CRIER_ALERT_SET_H
 
-#include "alerts/alert.h"
+#include "alerts/alert_rules.h"
 #include "base/error.h"
 
 #include <stddef.h>
@@ -67,12 +70,6 @@ typedef struct crier_alert_result {
     char reason[200]; /* one line for the log and the rejection receipt */
 } crier_alert_result;
 
-/* An owned snapshot, in display order (most severe, most urgent, newest first). */
-typedef struct crier_alert_list {
-    crier_alert **items;
-    size_t count;
-} crier_alert_list;
-
 typedef struct crier_alert_set crier_alert_set;
 
 void crier_alert_set_opts_default(crier_alert_set_opts *opts);
@@ -97,12 +94,13 @@ int64_t crier_alert_set_next_deadline(const crier_alert_set *set, int64_t now_ms
 /* Active alerts in display order, including ones not yet effective. */
 size_t crier_alert_set_count(const crier_alert_set *set);
 const crier_alert *crier_alert_set_get(const crier_alert_set *set, size_t index);
-/* A deep copy of the alerts displayable at now_ms (effective <= now < expiry),
- * in display order.  *out is owned by the caller. */
-crier_err crier_alert_set_snapshot(const crier_alert_set *set, int64_t now_ms,
+/* A deep copy of the alerts displayable at now_ms (crier_alert_displayable:
+ * not expired, and effective or in on_screen, the previous snapshot; NULL =
+ * nothing on screen yet), in display order.  *out is owned by the caller. */
+crier_err crier_alert_set_snapshot(const crier_alert_set *set, int64_t now_ms, const crier_alert_seen *on_screen,
                                    crier_alert_list **out);
-void crier_alert_list_free(crier_alert_list *list); /* NULL-safe */
-void crier_alert_list_free_void(void *list);
+/* 1 when a snapshot taken now would hold other alerts than on_screen. */
+int crier_alert_set_snapshot_changed(const crier_alert_set *set, int64_t now_ms, const crier_alert_seen *on_screen);
 
 /* Persist the active set and the replay memory (seen identifiers, last sequence
  * per sender) atomically (temp file, fsync, rename, mode 0600). */

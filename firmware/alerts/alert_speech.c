@@ -1,5 +1,4 @@
-/* alert_speech.c - speech text, voice choice and "is this alert new" for the
- * alert sound (see alert_speech.h).
+/* alert_speech.c - speech text and voice choice for the alert sound (see alert_speech.h).
  *
  * Cutting: a part longer than the limit is cut at the last space in its last
  * quarter, else at the limit moved back to a UTF-8 boundary, so the
@@ -7,8 +6,6 @@
  * from the alert model, which already refused invalid UTF-8 and control
  * characters other than newline and tab. */
 #include "alerts/alert_speech.h"
-#include "content/content.h"
-#include "base/utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -146,67 +143,4 @@ size_t crier_speech_voices(const char *lang, char out[][CRIER_SPEECH_VOICE_MAX],
     }
     add_voice(out, &n, max, "en"); /* already listed when the tag was English */
     return n;
-}
-
-static char *alert_key(const crier_alert *al)
-{
-    const char *sender = al->sender ? al->sender : "", *id = al->identifier ? al->identifier : "";
-    size_t n = strlen(sender) + strlen(id) + 32;
-    char *key = malloc(n);
-    if (key)
-        snprintf(key, n, "%s\n%s\n%lld", sender, id, (long long)al->sent_ms);
-    return key;
-}
-
-static int has_key(const crier_alert_seen *seen, const char *key)
-{
-    for (size_t k = 0; k < seen->count; k++)
-        if (strcmp(seen->keys[k], key) == 0)
-            return 1;
-    return 0;
-}
-
-int crier_alert_seen_has(const crier_alert_seen *seen, const crier_alert *alert)
-{
-    if (!seen || !alert)
-        return 0;
-    char *key = alert_key(alert);
-    int found = key && has_key(seen, key);
-    free(key);
-    return found;
-}
-
-size_t crier_alert_seen_update(crier_alert_seen *seen, const crier_alert_list *list, unsigned char *is_new)
-{
-    size_t count = list ? list->count : 0, n_new = 0;
-    char **keys = calloc(count ? count : 1, sizeof *keys);
-    if (!keys)
-        return (size_t)-1;
-    for (size_t i = 0; i < count; i++) {
-        if (!(keys[i] = alert_key(list->items[i]))) {
-            for (size_t k = 0; k < i; k++)
-                free(keys[k]);
-            free(keys);
-            return (size_t)-1;
-        }
-        int fresh = !has_key(seen, keys[i]);
-        if (is_new)
-            is_new[i] = (unsigned char)fresh;
-        n_new += (size_t)fresh;
-    }
-    crier_alert_seen_clear(seen);
-    seen->keys = keys;
-    seen->count = count;
-    return n_new;
-}
-
-void crier_alert_seen_clear(crier_alert_seen *seen)
-{
-    if (!seen)
-        return;
-    for (size_t k = 0; k < seen->count; k++)
-        free(seen->keys[k]);
-    free(seen->keys);
-    seen->keys = NULL;
-    seen->count = 0;
 }

@@ -7,17 +7,16 @@
  *   length limit at a word boundary, one line of plain text (never markup).
  * - crier_speech_voices(): the voice languages to try for a block's BCP 47
  *   tag, best first, ending with English ("fr-CA" -> "fr-ca", "fr", "en").
- * - crier_alert_seen: which alerts of a snapshot were not in the previous one
- *   (by sender + identifier + sent), so the sound plays once per alert, not on
- *   re-sends of the same snapshot or when the language on screen turns.
+ * Which alerts of a snapshot are new (so the sound plays once per alert, not
+ * on re-sends of the same snapshot or when the language on screen turns) is
+ * the "already seen" memory of alerts/alert_rules.h.
  *
  * Ownership: crier_speech_text() returns a malloc'd string owned by the
- * caller.  A crier_alert_seen owns its keys; crier_alert_seen_clear() frees
- * them (the struct itself is the caller's, zero-initialised). */
+ * caller. */
 #ifndef CRIER_ALERT_SPEECH_H
 #define CRIER_ALERT_SPEECH_H
 
-#include "alerts/alert_set.h"
+#include "alerts/alert_rules.h"
 #include "base/error.h"
 
 #include <stddef.h>
@@ -39,19 +38,5 @@ char *crier_speech_text(const crier_alert_info *info, size_t part_max);
  * are not letters, digits and '-' / '_' give only "en".  Returns the count
  * (at least 1 when max >= 1). */
 size_t crier_speech_voices(const char *lang, char out[][CRIER_SPEECH_VOICE_MAX], size_t max);
-
-typedef struct crier_alert_seen {
-    char **keys; /* "sender\nidentifier\nsent_ms" of the last snapshot */
-    size_t count;
-} crier_alert_seen;
-
-/* Compare a snapshot (NULL = no alert) with the previous one: is_new[i]
- * (room for list->count entries; may be NULL) is 1 for alerts that were not in
- * it.  The snapshot becomes the new memory.  Returns the number of new alerts,
- * or (size_t)-1 on allocation failure (the memory is then left unchanged). */
-size_t crier_alert_seen_update(crier_alert_seen *seen, const crier_alert_list *list, unsigned char *is_new);
-/* 1 when the alert is in the memory. */
-int crier_alert_seen_has(const crier_alert_seen *seen, const crier_alert *alert);
-void crier_alert_seen_clear(crier_alert_seen *seen); /* frees the keys; NULL-safe */
 
 #endif

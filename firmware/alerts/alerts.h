@@ -33,8 +33,16 @@
  * Every rejection is also a log line naming the issuer when the signature was
  * good, and an alert_rejected event.
  *
- * Threads: start/stop from the main thread; the hooks run on the MQTT thread;
- * presented/active_count from any thread.
+ * Threads: one worker (base/worker.h, "crier-alerts"); start/stop from the
+ * main thread; the hooks run on the MQTT thread; presented/active_count from
+ * any thread.  Its lock is a leaf: the service never holds it while calling
+ * MQTT, the mailbox or the event log (publications are collected under the
+ * lock and published after it; alerts.c).
+ *
+ * The parts: alerts.c (lifecycle, worker, these calls), alerts_intake.c (one
+ * message), alerts_order.c (retained bursts), alerts_snapshot.c (snapshots,
+ * state file), alerts_receipts.c (receipts); the rules they apply are
+ * alerts/alert_rules.h and alerts/alert_set.h.
  *
  * Ownership: the config's strings are copied; mailbox and events are borrowed
  * and must outlive crier_alerts_stop(); the keyring returned by
@@ -53,7 +61,7 @@
 
 typedef struct crier_alerts crier_alerts;
 
-typedef struct crier_alerts_config {
+typedef struct crier_alerts_cfg {
     const char *keys_dir;       /* alert_keys_dir: trusted *.pub keys; missing/empty = no keys (every
                                    alert and signed post is rejected, logged at start) */
     const char *state_path;     /* <state_dir>/alerts.json; NULL = not persisted */
@@ -67,14 +75,17 @@ typedef struct crier_alerts_config {
     crier_mailbox *mailbox;     /* required: the render mailbox */
     crier_eventlog *events;     /* may be NULL: alert_received / alert_rejected (alert_presented
                                    is the renderer's) */
-} crier_alerts_config;
+} crier_alerts_cfg;
 
-/* Loads keys and state, posts the first snapshot, starts the thread.  NULL on
- * failure with err filled (bad config, out of memory); a missing key folder or
- * state file is not a failure. */
-crier_alerts *crier_alerts_start(const crier_alerts_config *cfg, char *err, size_t err_len);
-/* Stops the thread (pending receipts are dropped) and frees everything.
- * Call after crier_mqtt_stop() (the hooks point into al).  NULL-safe. */
+/* Loads keys and state, posts the first snapshot, starts the thread.  On
+ * failure *out is NULL and err (may be NULL) says why: CRIER_ERR_INVAL (bad
+ * config), CRIER_ERR_NOMEM, CRIER_ERR_UNSUPPORTED (no libsodium),
+ * CRIER_ERR_IO (no thread).  A missing key folder or state file is not a
+ * failure. */
+crier_err crier_alerts_start(crier_alerts **out, const crier_alerts_cfg *cfg, char *err, size_t err_len);
+/* Stop is a message: the worker ends, is joined, everything is freed (pending
+ * receipts are dropped).  Call after crier_mqtt_stop() (the hooks point into
+ * al).  NULL-safe. */
 void crier_alerts_stop(crier_alerts *al);
 
 /* Fills mc->extra_filters / extra_filter_count / on_extra / extra_ud (the
@@ -82,11 +93,13 @@ void crier_alerts_stop(crier_alerts *al);
  * require_signed_posts.  The filter strings live in al. */
 void crier_alerts_mqtt_hooks(crier_alerts *al, crier_mqtt_config *mc);
 /* The client to publish receipts with, once it exists (receipts produced
- * before are kept, at most 64, and sent then).  NULL detaches. */
+ * before are kept, at most 64, and sent then).  NULL detaches: when it
+ * returns, no publish to the old client is in progress or will start, so the
+ * caller may stop and free it. */
 void crier_alerts_set_mqtt(crier_alerts *al, crier_mqtt *mq);
 
 /* Feed one message as if it came from the broker (what the MQTT hook does;
- * for tests and other transports).  Copies payload.  CRIER_ERR_FULL when 256
+ * for tests and other transports).  Copies payload.  CRIER_ERR_FULL when 4096
  * messages are queued, CRIER_ERR_INVAL if topic is not an alert topic. */
 crier_err crier_alerts_submit(crier_alerts *al, const char *topic, const void *payload, size_t len, int retained);
 

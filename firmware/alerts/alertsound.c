@@ -1,12 +1,12 @@
 /* alertsound.c - alert tone and speech on a worker thread (see alertsound.h).
  *
- *   render thread                          worker thread
+ *   render thread                          worker thread (base/worker.h)
  *   crier_alertsound_alert(snapshot)
  *     new alerts?  -> job {tone, texts}    open the device (once; retried
  *     announced alert gone? -> job {stop}    quietly per job after a failure)
- *     s->pending = job (a newer job        wait for s->pending
+ *     s->pending = job (a newer job        on_tick: take s->pending
  *     replaces one not yet taken),         SDL_ClearQueuedAudio: stop what plays
- *     s->gen++, signal                     queue the tone (SDL_QueueAudio)
+ *     s->gen++, crier_worker_wake          queue the tone (SDL_QueueAudio)
  *                                          per text: choose the voice, run
  *                                          espeak-ng synchronously; its
  *                                          callback scales and queues each
@@ -20,6 +20,8 @@
  * resamples.  While nothing is queued the device is paused (checked every
  * IDLE_CHECK_MS), so an idle kiosk costs no audio wake-ups; each
  * announcement ends with TAIL_MS of silence so pausing cuts nothing audible.
+ * Stopping bumps s->gen first, so a long synthesis ends at its next chunk and
+ * the join does not wait for it.
  *
  * espeak-ng keeps global state and is used by this worker only (one
  * crier_alertsound at a time); its callback finds the worker's context in a
@@ -33,13 +35,13 @@
 #include "base/log.h"
 #include "base/timeutil.h"
 #include "alerts/tone.h"
+#include "base/worker.h"
 
 #include <SDL.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifdef CRIER_HAVE_ESPEAK
 #include <espeak-ng/espeak_ng.h>
@@ -71,16 +73,15 @@ typedef struct job {
 struct crier_alertsound {
     crier_eventlog *events; /* borrowed */
     int want_tone, want_speech, volume;
+    crier_worker *worker;
     char *device_name; /* NULL: SDL's default */
 
-    /* Render thread only: what was on screen, and what is being announced. */
+    /* Render thread only: what was on screen, and what is being announced
+     * (the "already seen" memory of alerts/alert_rules.h). */
     crier_alert_seen seen, announced;
 
-    SDL_Thread *thread; /* an SDL thread: SDL frees its per-thread error buffer at exit */
-    pthread_mutex_t lock; /* guards pending, quit, working, stats, dev */
-    pthread_cond_t cond;
+    pthread_mutex_t lock; /* guards pending, working, stats, dev */
     job *pending;    /* next job for the worker (owned) */
-    int quit;
     int working;     /* the worker is starting up or running a job */
     crier_alertsound_stats stats;
     SDL_AudioDeviceID dev; /* written by the worker under lock; 0 = closed */
@@ -90,6 +91,7 @@ struct crier_alertsound {
     int device_warned, speech_warned;
     int speech_ok;
     int paused;
+    int64_t idle_check; /* monotonic: when to look whether everything queued was played */
     int16_t *tone_pcm;
     size_t tone_len;
 };
@@ -159,8 +161,8 @@ static void post_job(crier_alertsound *s, job *j)
     job_free(s->pending); /* not started yet: the newer job supersedes it */
     j->gen = atomic_fetch_add(&s->gen, 1) + 1;
     s->pending = j;
-    pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
+    crier_worker_wake(s->worker);
 }
 
 /* ---- worker: device -------------------------------------------------------- */
@@ -421,22 +423,9 @@ static void run_job(crier_alertsound *s, job *j)
                         (int64_t)(j->tone != 0), "i:spoken", (int64_t)spoken, "i:audio_ms", ms, NULL);
 }
 
-static void wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, int ms)
+static void on_start(void *ud)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(cond, lock, &ts);
-}
-
-static int worker(void *arg)
-{
-    crier_alertsound *s = arg;
+    crier_alertsound *s = ud;
     if (s->want_tone && crier_tone_attention(CRIER_ALERTSOUND_RATE, s->volume, &s->tone_pcm, &s->tone_len) != CRIER_OK)
         LOG_ERROR(COMP, "cannot make the attention tone");
     if (s->want_speech)
@@ -445,73 +434,85 @@ static int worker(void *arg)
     pthread_mutex_lock(&s->lock);
     s->working = 0;
     s->stats.speech_ready = s->speech_ok;
-    for (;;) {
-        while (!s->pending && !s->quit) {
-            if (s->dev && !s->paused) {
-                /* Pause once everything queued has been played. */
-                wait_ms(&s->cond, &s->lock, IDLE_CHECK_MS);
-                if (!s->pending && !s->quit && SDL_GetQueuedAudioSize(s->dev) == 0) {
-                    SDL_PauseAudioDevice(s->dev, 1);
-                    s->paused = 1;
-                }
-            } else {
-                pthread_cond_wait(&s->cond, &s->lock);
-            }
-        }
-        if (s->quit)
-            break;
-        job *j = s->pending;
-        s->pending = NULL;
-        s->working = 1;
-        pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int64_t on_tick(void *ud, int64_t now)
+{
+    crier_alertsound *s = ud;
+    pthread_mutex_lock(&s->lock);
+    job *j = s->pending;
+    s->pending = NULL;
+    s->working = j != NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (j) {
         run_job(s, j);
         job_free(j);
         pthread_mutex_lock(&s->lock);
         s->working = 0;
+        pthread_mutex_unlock(&s->lock);
+        now = crier_mono_ms();
+        s->idle_check = now + IDLE_CHECK_MS;
     }
-    pthread_mutex_unlock(&s->lock);
-    speech_close(s);
-    return 0;
+    if (!s->dev || s->paused)
+        return CRIER_WORKER_NO_DEADLINE;
+    if (now < s->idle_check)
+        return s->idle_check;
+    if (SDL_GetQueuedAudioSize(s->dev) == 0) { /* everything queued has been played */
+        SDL_PauseAudioDevice(s->dev, 1);
+        s->paused = 1;
+        return CRIER_WORKER_NO_DEADLINE;
+    }
+    s->idle_check = now + IDLE_CHECK_MS;
+    return s->idle_check;
 }
+
+static void on_stop(void *ud)
+{
+    speech_close(ud);
+    SDL_TLSCleanup(); /* SDL's per-thread error text: this is not an SDL_CreateThread thread */
+}
+
+static const crier_worker_ops worker_ops = {
+    .name = "crier-sound", .on_start = on_start, .on_tick = on_tick, .on_stop = on_stop};
 
 /* ---- render thread --------------------------------------------------------- */
 
-crier_alertsound *crier_alertsound_open(const crier_config *cfg, crier_eventlog *events)
+crier_err crier_alertsound_start(crier_alertsound **out, const crier_alertsound_cfg *cfg, char *err, size_t err_len)
 {
-    if (!cfg || (!cfg->alert_tone && !cfg->alert_speech))
-        return NULL;
+    *out = NULL;
+    if (!cfg || (!cfg->tone && !cfg->speech))
+        return CRIER_OK; /* off: nothing is opened */
     if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
-        LOG_WARN(COMP, "SDL audio does not start (%s): alerts are shown without sound", SDL_GetError());
-        return NULL;
+        crier_errf(err, err_len, "SDL audio does not start (%s)", SDL_GetError());
+        return CRIER_ERR_UNSUPPORTED;
     }
     crier_alertsound *s = calloc(1, sizeof *s);
     if (!s) {
         SDL_QuitSubSystem(SDL_INIT_AUDIO);
-        return NULL;
+        crier_errf(err, err_len, "out of memory");
+        return CRIER_ERR_NOMEM;
     }
-    s->events = events;
-    s->want_tone = cfg->alert_tone;
-    s->want_speech = cfg->alert_speech;
-    s->volume = cfg->alert_volume;
-    if (cfg->audio_device && cfg->audio_device[0] && !(s->device_name = crier_strdup(cfg->audio_device)))
-        goto fail;
+    s->events = cfg->events;
+    s->want_tone = cfg->tone;
+    s->want_speech = cfg->speech;
+    s->volume = cfg->volume;
     atomic_init(&s->gen, 0);
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->cond, NULL);
     s->working = 1; /* until the worker has opened the device and the voices */
-    s->thread = SDL_CreateThread(worker, "crier-sound", s);
-    if (!s->thread) {
-        LOG_ERROR(COMP, "cannot start the alert sound thread: %s", SDL_GetError());
-        pthread_cond_destroy(&s->cond);
+    crier_err rc = CRIER_ERR_NOMEM;
+    if (!cfg->device || !cfg->device[0] || (s->device_name = crier_strdup(cfg->device)))
+        rc = crier_worker_start(&s->worker, &worker_ops, s, 0);
+    if (rc != CRIER_OK) {
+        crier_errf(err, err_len, "cannot start the alert sound thread: %s", crier_strerror(rc));
         pthread_mutex_destroy(&s->lock);
-        goto fail;
+        free(s->device_name);
+        free(s);
+        SDL_QuitSubSystem(SDL_INIT_AUDIO);
+        return rc;
     }
-    return s;
-fail:
-    free(s->device_name);
-    free(s);
-    SDL_QuitSubSystem(SDL_INIT_AUDIO);
-    return NULL;
+    *out = s;
+    return CRIER_OK;
 }
 
 void crier_alertsound_alert(crier_alertsound *s, const crier_alert_list *alerts)
@@ -543,14 +544,7 @@ void crier_alertsound_alert(crier_alertsound *s, const crier_alert_list *alerts)
         }
     } else if (s->announced.count > 0) {
         /* Did an alert being announced leave the screen (Cancel, Update, expiry)? */
-        int gone = 0;
-        for (size_t k = 0; k < s->announced.count && !gone; k++) {
-            gone = 1;
-            for (size_t i = 0; i < s->seen.count && gone; i++)
-                if (strcmp(s->announced.keys[k], s->seen.keys[i]) == 0)
-                    gone = 0;
-        }
-        if (gone) {
+        if (!crier_alert_seen_within(&s->announced, &s->seen)) {
             crier_alert_seen_clear(&s->announced);
             if ((j = calloc(1, sizeof *j)))
                 j->stop_only = 1;
@@ -561,20 +555,13 @@ void crier_alertsound_alert(crier_alertsound *s, const crier_alert_list *alerts)
         post_job(s, j);
 }
 
-void crier_alertsound_close(crier_alertsound *s)
+void crier_alertsound_stop(crier_alertsound *s)
 {
     if (!s)
         return;
-    if (s->thread) {
-        pthread_mutex_lock(&s->lock);
-        s->quit = 1;
-        atomic_fetch_add(&s->gen, 1); /* abort any synthesis */
-        pthread_cond_signal(&s->cond);
-        pthread_mutex_unlock(&s->lock);
-        SDL_WaitThread(s->thread, NULL);
-        pthread_cond_destroy(&s->cond);
-        pthread_mutex_destroy(&s->lock);
-    }
+    atomic_fetch_add(&s->gen, 1); /* abort any synthesis, so the join is quick */
+    crier_worker_stop(s->worker);
+    pthread_mutex_destroy(&s->lock);
     if (s->dev) {
         SDL_ClearQueuedAudio(s->dev);
         SDL_CloseAudioDevice(s->dev);

@@ -10,21 +10,24 @@
  * A newer alert, or a snapshot from which an alert being announced has gone
  * (a Cancel, an Update, expiry), stops what is playing.
  *
- * Threads: open/alert/close are called on the render thread and only take a
- * mutex and copy a few strings; a worker thread opens the audio device,
- * synthesises speech and queues PCM with SDL_QueueAudio, so no frame waits
- * for sound.  A missing device or voice data is logged once; the screen goes
- * on silently.
+ * Threads: start/alert/stop are called on the render thread and only take a
+ * mutex and copy a few strings; a worker (base/worker.h, "crier-sound") opens
+ * the audio device, synthesises speech and queues PCM with SDL_QueueAudio, so
+ * no frame waits for sound.  A missing device or voice data is logged once;
+ * the screen goes on silently.  The lock is a leaf (SDL audio calls only).
  *
- * Ownership: the handle is the caller's (crier_alertsound_close frees it,
- * NULL-safe); cfg and events are borrowed and must outlive the handle; the
- * alert list passed to crier_alertsound_alert is borrowed for the call. */
+ * Ownership: the handle is the caller's (crier_alertsound_stop frees it,
+ * NULL-safe); cfg's strings are copied, events is borrowed and must outlive
+ * the handle; the alert list passed to crier_alertsound_alert is borrowed for
+ * the call. */
 #ifndef CRIER_RENDER_ALERTSOUND_H
 #define CRIER_RENDER_ALERTSOUND_H
 
-#include "alerts/alert_set.h"
-#include "config/config.h"
+#include "alerts/alert_rules.h"
+#include "base/error.h"
 #include "base/eventlog.h"
+
+#include <stddef.h>
 
 #include <stdint.h>
 
@@ -34,18 +37,29 @@
 
 typedef struct crier_alertsound crier_alertsound;
 
-/* Start the alert sound: NULL when neither alert_tone nor alert_speech is on
- * (nothing is opened), when SDL audio cannot start (logged once) or on
- * allocation failure.  Every other function accepts NULL and does nothing. */
-crier_alertsound *crier_alertsound_open(const crier_config *cfg, crier_eventlog *events);
+typedef struct crier_alertsound_cfg {
+    int tone;               /* alert_tone: the attention tone */
+    int speech;             /* alert_speech: speak headline and instruction */
+    int volume;             /* alert_volume: 0..100, percent of full scale */
+    const char *device;     /* audio_device: SDL device name; NULL or "" = SDL's default */
+    crier_eventlog *events; /* alert_sound / alert_sound_stopped events; may be NULL */
+} crier_alertsound_cfg;
+
+/* Start the alert sound.  CRIER_OK with *out NULL when neither tone nor
+ * speech is on (nothing is opened).  On failure *out is NULL and err (may be
+ * NULL) says why: CRIER_ERR_UNSUPPORTED (SDL audio does not start),
+ * CRIER_ERR_NOMEM, CRIER_ERR_IO (no thread).  Every other function accepts
+ * NULL and does nothing. */
+crier_err crier_alertsound_start(crier_alertsound **out, const crier_alertsound_cfg *cfg, char *err, size_t err_len);
 
 /* A new alert snapshot was taken (NULL or empty: no alert).  Announces the
  * alerts that were not in the previous snapshot (stopping what played), or
  * stops the announcement when one of its alerts has gone. */
 void crier_alertsound_alert(crier_alertsound *s, const crier_alert_list *alerts);
 
-/* Stop any sound, end the worker, close the device. */
-void crier_alertsound_close(crier_alertsound *s);
+/* Stop any sound; stop is a message: the worker ends and is joined; close
+ * the device, free everything.  NULL-safe. */
+void crier_alertsound_stop(crier_alertsound *s);
 
 /* For tests and diagnostics. */
 typedef struct crier_alertsound_stats {

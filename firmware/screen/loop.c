@@ -28,6 +28,7 @@
 #include "base/timeutil.h"
 #include "screen/fontchain.h"
 #include "remote/protocol.h"
+#include "alerts/alert_screen.h"
 #include "alerts/alertview.h"
 #include "alerts/alertsound.h" /* alert sound hook */
 #include "screen/commands.h"
@@ -48,9 +49,6 @@
 #define FRAME_MS 16
 /* Compose the next slide this long before the current slot ends. */
 #define PREBUILD_MS 1500
-/* After an alert, the post it covered gets at least its slot or this, the
- * shorter, again. */
-#define RESUME_MIN_MS 2000
 
 /* Zones to redraw (a->dirty). */
 enum {
@@ -102,20 +100,11 @@ typedef struct app {
     int64_t last_screenshot_mono;
     int64_t next_alive_mono; /* next hooks.alive call */
     int64_t identify_until_mono; /* identify overlay shown until then (0: not shown) */
-    /* Emergency alerts: the latest snapshot from the alert service, most
-     * important first.  While one is active it owns the whole screen. */
-    crier_alert_list *alerts;
-    size_t alert_lang_turn;
-    int64_t alert_next_lang_mono;
-    int alerts_unreported;      /* presented receipts owed after the next present */
-    char alert_snapshot_key[32]; /* key of the last CRIER_MSG_ALERTS taken */
-    char **alert_reported;      /* "sender\nidentifier\nsent" already receipted */
-    size_t n_alert_reported;
+    /* Emergency alerts (alerts/alert_screen.h): the latest snapshot from the
+     * alert service.  While one is on screen it owns the whole screen and the
+     * rotation's clock stops. */
+    crier_alert_screen *alerts;
     crier_alertsound *sound;    /* alert tone and speech (alertsound.c); NULL: off */
-    /* The rotation's clock stops while an alert covers the posts. */
-    int alert_pause;            /* an alert was on screen last turn */
-    int64_t paused_slot_left;   /* slot time left when it came (-1: no slot) */
-    int64_t paused_slot_end;    /* slot_end_mono when it came */
     int quit;
 } app;
 
@@ -307,73 +296,28 @@ static void content_changed(app *a, int64_t now_mono, int64_t now_wall)
 
 static int alerts_active(const app *a)
 {
-    return a->alerts && a->alerts->count > 0;
+    return crier_alert_screen_active(a->alerts);
 }
 
-/* Drop alerts whose time is up on the kiosk's own clock (the alert service
- * sends a new snapshot too; this keeps the screen right without it). */
-static int64_t alerts_expire(app *a, int64_t now_wall)
+static void alert_snapshot_presented(void *ud, const char *key, int64_t presented_ms)
 {
-    int64_t next = INT64_MAX;
-    if (!a->alerts)
-        return next;
-    int64_t ttl = (int64_t)a->o->cfg->alert_default_ttl_s * 1000;
-    size_t w = 0;
-    for (size_t i = 0; i < a->alerts->count; i++) {
-        crier_alert *al = a->alerts->items[i];
-        int64_t end = crier_alert_expiry(al, ttl);
-        if (end > 0 && end <= now_wall) {
-            LOG_INFO("alert", "alert '%s' from %s expired on screen", al->identifier, al->sender);
-            crier_eventlog_emit(a->o->events, "alert_expired", "s:identifier", al->identifier, NULL);
-            crier_alert_free(al);
-            a->dirty = DIRTY_ALL;
-            continue;
-        }
-        if (end > 0 && end < next)
-            next = end;
-        a->alerts->items[w++] = al;
-    }
-    a->alerts->count = w;
-    return next;
+    const app *a = ud;
+    if (a->o->hooks.alerts_frame_presented)
+        a->o->hooks.alerts_frame_presented(a->o->hooks.ud, key, presented_ms);
 }
 
-/* After a present: a receipt for every alert now on screen the first time. */
+static void alert_first_presented(void *ud, const crier_alert *al, int64_t presented_ms)
+{
+    const app *a = ud;
+    if (a->o->hooks.alert_presented)
+        a->o->hooks.alert_presented(a->o->hooks.ud, al->sender, al->identifier, presented_ms);
+}
+
+/* After a present: receipts for the snapshot and every alert on screen the first time. */
 static void alerts_report_presented(app *a, int64_t presented_ms)
 {
-    if (!a->alerts_unreported)
-        return;
-    a->alerts_unreported = 0;
-    if (a->o->hooks.alerts_frame_presented && a->alert_snapshot_key[0])
-        a->o->hooks.alerts_frame_presented(a->o->hooks.ud, a->alert_snapshot_key, presented_ms);
-    char **keep = calloc(a->alerts ? a->alerts->count + 1 : 1, sizeof *keep);
-    size_t n_keep = 0;
-    for (size_t i = 0; a->alerts && keep && i < a->alerts->count; i++) {
-        const crier_alert *al = a->alerts->items[i];
-        char key[600];
-        snprintf(key, sizeof key, "%s\n%s\n%lld", al->sender, al->identifier, (long long)al->sent_ms);
-        char *found = NULL;
-        for (size_t k = 0; k < a->n_alert_reported; k++)
-            if (a->alert_reported[k] && strcmp(a->alert_reported[k], key) == 0) {
-                found = a->alert_reported[k];
-                a->alert_reported[k] = NULL;
-            }
-        if (!found) {
-            found = crier_strdup(key);
-            crier_eventlog_emit(a->o->events, "alert_presented", "s:identifier", al->identifier, "s:sender",
-                                al->sender, "i:received_ms", al->received_ms, "i:presented_ms", presented_ms, NULL);
-            LOG_INFO("alert", "alert '%s' from %s on screen %lld ms after it arrived", al->identifier, al->sender,
-                     (long long)(presented_ms - al->received_ms));
-            if (a->o->hooks.alert_presented)
-                a->o->hooks.alert_presented(a->o->hooks.ud, al->sender, al->identifier, presented_ms);
-        }
-        if (found)
-            keep[n_keep++] = found;
-    }
-    for (size_t k = 0; k < a->n_alert_reported; k++)
-        free(a->alert_reported[k]);
-    free(a->alert_reported);
-    a->alert_reported = keep;
-    a->n_alert_reported = n_keep;
+    crier_alert_screen_report r = {alert_snapshot_presented, alert_first_presented, a};
+    crier_alert_screen_presented(a->alerts, presented_ms, &r);
 }
 
 /* identify and screenshot are the renderer's; anything else goes to the hook. */
@@ -425,17 +369,10 @@ static void apply_message(app *a, crier_msg *m, int *changed)
         run_command(a, m);
         break;
     case CRIER_MSG_ALERTS:
-        crier_alert_list_free(a->alerts);
-        a->alerts = m->payload; /* take the snapshot */
+        crier_alert_screen_take(a->alerts, m->payload, m->key, crier_mono_ms()); /* takes the snapshot */
         m->payload = NULL;
-        snprintf(a->alert_snapshot_key, sizeof a->alert_snapshot_key, "%s", m->key ? m->key : "");
-        crier_eventlog_emit(a->o->events, "alerts_updated", "i:count", (int64_t)(a->alerts ? a->alerts->count : 0),
-                            NULL);
-        a->alert_lang_turn = 0;
-        a->alert_next_lang_mono = crier_mono_ms() + (int64_t)a->o->cfg->alert_language_s * 1000;
-        a->alerts_unreported = 1;
         a->dirty = DIRTY_ALL; /* preempts whatever is on screen, this very turn */
-        crier_alertsound_alert(a->sound, a->alerts); /* sound hook: new alerts only, never blocks */
+        crier_alertsound_alert(a->sound, crier_alert_screen_list(a->alerts)); /* new alerts only, never blocks */
         break;
     case CRIER_MSG_QUIT:
         a->quit = 1;
@@ -446,28 +383,12 @@ static void apply_message(app *a, crier_msg *m, int *changed)
     }
 }
 
-/* An alert stops the rotation's clock: what a post had left of its slot when
- * the alert came, it gets when the alert goes (at least its slot or
- * RESUME_MIN_MS, the shorter), so the screen does not rotate, with a
- * transition, the moment it comes back. */
+/* An alert stops the rotation's clock; the post it covered gets its slot
+ * back when it goes (crier_alert_screen_slot_end). */
 static void pause_rotation(app *a, int64_t now_mono)
 {
-    int active = alerts_active(a);
-    if (active == a->alert_pause)
-        return;
-    a->alert_pause = active;
-    if (active) {
-        a->paused_slot_end = a->slot_end_mono;
-        a->paused_slot_left = a->slot_end_mono == INT64_MAX ? -1 : SDL_max(0, a->slot_end_mono - now_mono);
-        return;
-    }
-    if (a->slot_end_mono == INT64_MAX || a->paused_slot_left < 0 || !a->cur.tex)
-        return; /* no slot running, or nothing shown yet: rotate as before */
-    int64_t least = a->slot_ms > 0 ? SDL_min(a->slot_ms, RESUME_MIN_MS) : RESUME_MIN_MS;
-    if (a->slot_end_mono == a->paused_slot_end) /* same slot: resume it */
-        a->slot_end_mono = now_mono + SDL_max(a->paused_slot_left, least);
-    else /* a new post took the slot under the alert */
-        a->slot_end_mono = SDL_max(a->slot_end_mono, now_mono + least);
+    a->slot_end_mono =
+        crier_alert_screen_slot_end(a->alerts, now_mono, a->slot_end_mono, a->slot_ms, a->cur.tex != NULL);
 }
 
 static void update_clock(app *a, int64_t now_wall)
@@ -548,7 +469,8 @@ static void draw(app *a, int64_t now_mono, int64_t now_wall)
     SDL_Renderer *r = a->d.renderer;
     if (alerts_active(a)) {
         SDL_SetRenderTarget(r, a->screen);
-        crier_alertview_draw(r, a->texts, a->fonts, a->lw, a->lh, a->alerts, a->alert_lang_turn);
+        crier_alertview_draw(r, a->texts, a->fonts, a->lw, a->lh, crier_alert_screen_list(a->alerts),
+                             crier_alert_screen_language(a->alerts));
         if (a->identify_until_mono)
             crier_draw_identify(r, a->texts, a->lw, a->lh, a->o->cfg->kiosk_id, a->o->cfg->site);
         copy_out(a, NULL, 0);
@@ -716,8 +638,16 @@ static crier_err app_open(app *a)
                  layout_portrait ? "portrait" : "landscape", a->lw, a->lh, a->rotation);
     a->scene = (crier_scene){a->d.renderer, a->o->layout, cfg, a->texts, a->fonts, a->lw, a->lh};
     a->zones_overlap = layout_zones_overlap(a->o->layout);
+    crier_alert_screen_cfg asc = {(int64_t)cfg->alert_default_ttl_s * 1000, (int64_t)cfg->alert_language_s * 1000,
+                                  a->o->events};
+    if (!(a->alerts = crier_alert_screen_new(&asc)))
+        return CRIER_ERR_NOMEM;
     prewarm_alert_view(a);
-    a->sound = crier_alertsound_open(cfg, a->o->events); /* sound hook: NULL unless alert_tone/alert_speech */
+    crier_alertsound_cfg snd = {cfg->alert_tone, cfg->alert_speech, cfg->alert_volume, cfg->audio_device,
+                                a->o->events};
+    char snd_err[200];
+    if (crier_alertsound_start(&a->sound, &snd, snd_err, sizeof snd_err) != CRIER_OK) /* NULL when off */
+        LOG_WARN("sound", "%s: alerts are shown without sound", snd_err);
     const char *hook = getenv("CRIER_SCREENSHOT_OUTPUT");
     a->shot_output = hook && strcmp(hook, "1") == 0;
     if (a->o->hooks.screenshot) {
@@ -737,11 +667,8 @@ static crier_err app_open(app *a)
 static void app_close(app *a)
 {
     crier_screenshots_stop(a->shots); /* joined: no screenshot hook runs after crier_render_run() */
-    crier_alertsound_close(a->sound); /* sound hook */
-    crier_alert_list_free(a->alerts);
-    for (size_t k = 0; k < a->n_alert_reported; k++)
-        free(a->alert_reported[k]);
-    free(a->alert_reported);
+    crier_alertsound_stop(a->sound); /* joined: no sound thread after crier_render_run() */
+    crier_alert_screen_free(a->alerts);
     slide_clear(&a->cur);
     slide_clear(&a->prev);
     slide_clear(&a->next);
@@ -806,13 +733,9 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         if (now_wall >= a->next_change_wall)
             a->dirty = DIRTY_ALL; /* an item became valid or expired */
         update_clock(a, now_wall);
-        int64_t alert_end_wall = alerts_expire(a, now_wall);
-        pause_rotation(a, now_mono); /* an alert that expired just now */
-        if (alerts_active(a) && a->alerts->items[0]->info_count > 1 && now_mono >= a->alert_next_lang_mono) {
-            a->alert_lang_turn++;
-            a->alert_next_lang_mono = now_mono + (int64_t)o->cfg->alert_language_s * 1000;
+        if (crier_alert_screen_tick(a->alerts, now_wall, now_mono)) /* expiry, language turns */
             a->dirty = DIRTY_ALL;
-        }
+        pause_rotation(a, now_mono); /* an alert that expired just now */
         if (a->identify_until_mono && now_mono >= a->identify_until_mono) {
             a->identify_until_mono = 0; /* the overlay goes: redraw what it covered */
             a->dirty = DIRTY_ALL;
@@ -863,10 +786,7 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             deadline = min64(deadline, a->next_alive_mono);
         if (a->identify_until_mono)
             deadline = min64(deadline, a->identify_until_mono);
-        if (alert_end_wall != INT64_MAX)
-            deadline = min64(deadline, now_mono + (alert_end_wall - now_wall));
-        if (alerts_active(a) && a->alerts->items[0]->info_count > 1)
-            deadline = min64(deadline, a->alert_next_lang_mono);
+        deadline = min64(deadline, crier_alert_screen_deadline(a->alerts, now_wall, now_mono));
         if ((a->in_transition || a->ticker_scrolls) && !alerts_active(a))
             deadline = min64(deadline, now_mono + FRAME_MS);
         if (prebuild_due(a) && !alerts_active(a))

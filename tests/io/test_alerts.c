@@ -450,7 +450,7 @@ static kiosk *kiosk_start(const broker *b, int require_signed)
     k->count = -1;
     k->count_history_min_after_first = -1;
     k->ev = crier_eventlog_open(g_events);
-    crier_alerts_config ac = {0};
+    crier_alerts_cfg ac = {0};
     ac.keys_dir = g_keys;
     ac.state_path = g_state;
     ac.kiosk = "k1";
@@ -463,7 +463,7 @@ static kiosk *kiosk_start(const broker *b, int require_signed)
     ac.mailbox = &k->mb;
     ac.events = k->ev;
     char err[256] = "";
-    k->al = crier_alerts_start(&ac, err, sizeof err);
+    CHECK(crier_alerts_start(&k->al, &ac, err, sizeof err) == CRIER_OK);
     CHECK(k->al != NULL);
     pthread_create(&k->render, NULL, render_main, k);
     if (b)
@@ -1004,7 +1004,7 @@ static int kiosk_sim(char **argv)
     pthread_mutex_init(&k->lock, NULL);
     k->count = -1;
     k->count_history_min_after_first = -1;
-    crier_alerts_config ac = {0};
+    crier_alerts_cfg ac = {0};
     ac.keys_dir = argv[5];
     ac.state_path = argv[6];
     ac.kiosk = argv[3];
@@ -1015,8 +1015,7 @@ static int kiosk_sim(char **argv)
     ac.require_signed_posts = -1;
     ac.mailbox = &k->mb;
     char err[256] = "";
-    k->al = crier_alerts_start(&ac, err, sizeof err);
-    if (!k->al) {
+    if (crier_alerts_start(&k->al, &ac, err, sizeof err) != CRIER_OK) {
         fprintf(stderr, "%s\n", err);
         return 3;
     }

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "alerts/tone.h"
 #include "alerts/alertsound.h"
+#include "config/config.h"
 
 #include <SDL.h>
 #include <stdlib.h>
@@ -57,14 +58,21 @@ static crier_alert *make_alert(const char *id, int n_blocks, const char *const *
     return al;
 }
 
-static void config(crier_config *cfg, int tone, int speech, int volume, const char *device)
+static void config(crier_alertsound_cfg *cfg, int tone, int speech, int volume, const char *device)
 {
-    crier_config_init(cfg, NULL);
-    cfg->alert_tone = tone;
-    cfg->alert_speech = speech;
-    cfg->alert_volume = volume;
-    free(cfg->audio_device);
-    cfg->audio_device = crier_strdup(device ? device : "");
+    *cfg = (crier_alertsound_cfg){.tone = tone, .speech = speech, .volume = volume, .device = device};
+}
+
+/* crier_alertsound_start(), NULL when it fails or the sound is off. */
+static crier_alertsound *open_sound(const crier_alertsound_cfg *cfg)
+{
+    crier_alertsound *s = (crier_alertsound *)1;
+    char err[200] = "";
+    crier_err rc = crier_alertsound_start(&s, cfg, err, sizeof err);
+    CHECK(rc == CRIER_OK || s == NULL); /* *out is NULL on failure */
+    if (rc != CRIER_OK)
+        fprintf(stderr, "  start: %s\n", err);
+    return s;
 }
 
 /* The disk driver's output. */
@@ -139,7 +147,8 @@ TEST(off_by_default)
     crier_config cfg;
     crier_config_init(&cfg, NULL);
     CHECK(!cfg.alert_tone && !cfg.alert_speech && cfg.alert_volume == 80 && cfg.audio_device[0] == '\0');
-    CHECK(crier_alertsound_open(&cfg, NULL) == NULL); /* nothing opened */
+    crier_alertsound_cfg sc = {cfg.alert_tone, cfg.alert_speech, cfg.alert_volume, cfg.audio_device, NULL};
+    CHECK(open_sound(&sc) == NULL); /* nothing opened */
     CHECK(!SDL_WasInit(SDL_INIT_AUDIO));
     /* Every call accepts NULL. */
     crier_alertsound_alert(NULL, NULL);
@@ -147,7 +156,7 @@ TEST(off_by_default)
     crier_alertsound_stats st;
     crier_alertsound_get_stats(NULL, &st);
     CHECK(st.announcements == 0);
-    crier_alertsound_close(NULL);
+    crier_alertsound_stop(NULL);
     crier_config_free(&cfg);
 }
 
@@ -155,9 +164,9 @@ TEST(tone_once_per_alert)
 {
     char path[1200];
     open_disk("tone", path, sizeof path);
-    crier_config cfg;
+    crier_alertsound_cfg cfg;
     config(&cfg, 1, 0, 80, NULL);
-    crier_alertsound *s = crier_alertsound_open(&cfg, NULL);
+    crier_alertsound *s = open_sound(&cfg);
     CHECK(s != NULL);
     CHECK(wait_idle(s, 5000));
     const char *lang[] = {"en-US"}, *head[] = {"Flood"}, *ins[] = {"Leave"};
@@ -176,9 +185,8 @@ TEST(tone_once_per_alert)
     CHECK_INT_EQ(st.tones, 1);
     CHECK_INT_EQ(st.utterances, 0);
     CHECK(st.queued_ms >= 1400 && st.queued_ms <= 1600);
-    crier_alertsound_close(s);
+    crier_alertsound_stop(s);
     crier_alert_free(a);
-    crier_config_free(&cfg);
 
     pcm p = read_pcm(path);
     CHECK(p.n > (size_t)RATE * 2); /* the driver ran in real time for over 2 s */
@@ -211,9 +219,9 @@ TEST(speech_after_tone)
 {
     char path[1200];
     open_disk("speech", path, sizeof path);
-    crier_config cfg;
+    crier_alertsound_cfg cfg;
     config(&cfg, 1, 1, 100, NULL);
-    crier_alertsound *s = crier_alertsound_open(&cfg, NULL);
+    crier_alertsound *s = open_sound(&cfg);
     CHECK(s != NULL);
     CHECK(wait_idle(s, 10000));
     crier_alertsound_stats st;
@@ -221,8 +229,7 @@ TEST(speech_after_tone)
 #ifndef CRIER_HAVE_ESPEAK
     fprintf(stderr, "  (built without espeak-ng: speech not checked)\n");
     CHECK_INT_EQ(st.speech_ready, 0);
-    crier_alertsound_close(s);
-    crier_config_free(&cfg);
+    crier_alertsound_stop(s);
     return;
 #endif
     CHECK_INT_EQ(st.speech_ready, 1);
@@ -245,9 +252,8 @@ TEST(speech_after_tone)
     CHECK_INT_EQ(st.fallbacks, 1); /* xx-YY: English voice */
     fprintf(stderr, "  audio queued: %lld ms\n", (long long)st.queued_ms);
     CHECK(st.queued_ms > 1500 + 3000 && st.queued_ms < 1500 + 20000);
-    crier_alertsound_close(s);
+    crier_alertsound_stop(s);
     crier_alert_free(a);
-    crier_config_free(&cfg);
 
     pcm p = read_pcm(path);
     run r[64];
@@ -274,9 +280,9 @@ TEST(cancel_stops_speech)
 {
     char path[1200];
     open_disk("cancel", path, sizeof path);
-    crier_config cfg;
+    crier_alertsound_cfg cfg;
     config(&cfg, 1, 1, 80, NULL);
-    crier_alertsound *s = crier_alertsound_open(&cfg, NULL);
+    crier_alertsound *s = open_sound(&cfg);
     CHECK(wait_idle(s, 10000));
     char longtext[1100];
     longtext[0] = '\0';
@@ -306,9 +312,8 @@ TEST(cancel_stops_speech)
     sleep_ms(100);
     crier_alertsound_get_stats(s, &st);
     CHECK_INT_EQ(st.stops, stops);
-    crier_alertsound_close(s);
+    crier_alertsound_stop(s);
     crier_alert_free(a);
-    crier_config_free(&cfg);
 
     pcm p = read_pcm(path);
     run r[256];
@@ -329,9 +334,9 @@ TEST(newer_alert_interrupts)
 {
     char path[1200];
     open_disk("newer", path, sizeof path);
-    crier_config cfg;
+    crier_alertsound_cfg cfg;
     config(&cfg, 1, 0, 80, NULL);
-    crier_alertsound *s = crier_alertsound_open(&cfg, NULL);
+    crier_alertsound *s = open_sound(&cfg);
     CHECK(wait_idle(s, 10000));
     const char *lang[] = {"en"}, *head[] = {"A"}, *ins[] = {NULL};
     crier_alert *a = make_alert("a", 1, lang, head, ins), *b = make_alert("b", 1, lang, head, ins);
@@ -346,10 +351,9 @@ TEST(newer_alert_interrupts)
     crier_alertsound_get_stats(s, &st);
     CHECK_INT_EQ(st.announcements, 2);
     CHECK_INT_EQ(st.tones, 2);
-    crier_alertsound_close(s);
+    crier_alertsound_stop(s);
     crier_alert_free(a);
     crier_alert_free(b);
-    crier_config_free(&cfg);
     pcm p = read_pcm(path);
     run r[8];
     size_t n = find_runs(&p, 100, r, 8);
@@ -368,7 +372,7 @@ TEST(newer_alert_interrupts)
 
 TEST(no_device_is_silent)
 {
-    crier_config cfg;
+    crier_alertsound_cfg cfg;
     const char *lang[] = {"en"}, *head[] = {"A"}, *ins[] = {"B"};
     crier_alert *a = make_alert("a", 1, lang, head, ins);
     crier_alert_list l = {&a, 1};
@@ -377,7 +381,7 @@ TEST(no_device_is_silent)
     /* The dummy driver: a device that plays into nothing. */
     setenv("SDL_AUDIODRIVER", "dummy", 1);
     config(&cfg, 1, 0, 80, NULL);
-    crier_alertsound *s = crier_alertsound_open(&cfg, NULL);
+    crier_alertsound *s = open_sound(&cfg);
     CHECK(s != NULL);
     CHECK(wait_idle(s, 5000));
     crier_alertsound_alert(s, &l);
@@ -385,12 +389,11 @@ TEST(no_device_is_silent)
     crier_alertsound_get_stats(s, &st);
     CHECK_INT_EQ(st.device_open, 1);
     CHECK_INT_EQ(st.announcements, 1);
-    crier_alertsound_close(s);
-    crier_config_free(&cfg);
+    crier_alertsound_stop(s);
 
     /* A device name that does not exist: logged once, alerts go on silently. */
     config(&cfg, 1, 1, 80, "No Such Speaker");
-    s = crier_alertsound_open(&cfg, NULL);
+    s = open_sound(&cfg);
     CHECK(s != NULL);
     CHECK(wait_idle(s, 10000));
     crier_alertsound_get_stats(s, &st);
@@ -403,17 +406,15 @@ TEST(no_device_is_silent)
     crier_alertsound_get_stats(s, &st);
     CHECK_INT_EQ(st.announcements, 0);
     CHECK_INT_EQ(st.device_open, 0);
-    crier_alertsound_close(s);
-    crier_config_free(&cfg);
+    crier_alertsound_stop(s);
 
     /* No audio driver at all: no handle, and every call is harmless. */
     setenv("SDL_AUDIODRIVER", "no-such-driver", 1);
     config(&cfg, 1, 1, 80, NULL);
-    s = crier_alertsound_open(&cfg, NULL);
+    s = open_sound(&cfg);
     CHECK(s == NULL);
     crier_alertsound_alert(s, &l);
-    crier_alertsound_close(s);
-    crier_config_free(&cfg);
+    crier_alertsound_stop(s);
     crier_alert_free(a);
 }
 

@@ -116,7 +116,7 @@ static int shown(crier_alert_set *set, int64_t now, const char *id)
 {
     crier_alert_list *l = NULL;
     int found = 0;
-    if (crier_alert_set_snapshot(set, now, &l) != CRIER_OK)
+    if (crier_alert_set_snapshot(set, now, NULL, &l) != CRIER_OK)
         return -1;
     for (size_t i = 0; i < l->count; i++)
         if (strcmp(l->items[i]->identifier, id) == 0)
@@ -598,7 +598,7 @@ TEST(ordering)
                  CRIER_ALERT_ACCEPTED);
     const char *want[] = {"ext-imm-new", "ext-imm-old", "ext-exp", "moderate", "minor"};
     crier_alert_list *l = NULL;
-    CHECK_INT_EQ(crier_alert_set_snapshot(set, T0, &l), CRIER_OK);
+    CHECK_INT_EQ(crier_alert_set_snapshot(set, T0, NULL, &l), CRIER_OK);
     CHECK_INT_EQ(l->count, 5);
     for (size_t i = 0; i < 5 && i < l->count; i++)
         CHECK_STR_EQ(l->items[i]->identifier, want[i]);

@@ -1,9 +1,8 @@
-/* What an alert says and when (alerts/alert_speech.h): the text of an info
- * block, the voices tried for its language, and which alerts of a snapshot
- * are new (sound once per alert, not on re-sends or language turns). */
+/* What an alert says (alerts/alert_speech.h): the text of an info block and
+ * the voices tried for its language.  Which alerts are new:
+ * test_alert_rules.c. */
 #include "check.h"
 #include "alerts/alert_speech.h"
-#include "content/content.h"
 #include "base/utf8.h"
 
 #include <stdlib.h>
@@ -118,68 +117,10 @@ TEST(voice_candidates)
     CHECK_INT_EQ(crier_speech_voices("fr", v, 0), 0);
 }
 
-static crier_alert *mk(const char *sender, const char *id, int64_t sent)
-{
-    crier_alert *al = crier_alert_new();
-    al->sender = crier_strdup(sender);
-    al->identifier = crier_strdup(id);
-    al->sent_ms = sent;
-    return al;
-}
-
-TEST(new_alerts_are_found_once)
-{
-    crier_alert_seen seen = {NULL, 0};
-    crier_alert *a = mk("city", "a", 1000), *b = mk("city", "b", 2000), *b2 = mk("city", "b", 2000),
-                *a_resent_later = mk("city", "a", 3000), *other_sender = mk("county", "a", 1000);
-    unsigned char is_new[4];
-
-    crier_alert *l1[] = {a};
-    crier_alert_list list1 = {l1, 1};
-    CHECK_INT_EQ(crier_alert_seen_update(&seen, &list1, is_new), 1);
-    CHECK(is_new[0] == 1);
-    CHECK(crier_alert_seen_has(&seen, a));
-    CHECK(!crier_alert_seen_has(&seen, b));
-    /* The same snapshot again (a re-send, a language turn): nothing new. */
-    CHECK_INT_EQ(crier_alert_seen_update(&seen, &list1, is_new), 0);
-    CHECK(is_new[0] == 0);
-    /* b arrives and ranks first: only b is new. */
-    crier_alert *l2[] = {b, a};
-    crier_alert_list list2 = {l2, 2};
-    CHECK_INT_EQ(crier_alert_seen_update(&seen, &list2, is_new), 1);
-    CHECK(is_new[0] == 1 && is_new[1] == 0);
-    /* An equal copy (a fresh snapshot holds copies) is not new. */
-    crier_alert *l3[] = {b2, a};
-    crier_alert_list list3 = {l3, 2};
-    CHECK_INT_EQ(crier_alert_seen_update(&seen, &list3, NULL), 0);
-    /* Same identifier, other sender or other sent time: a different alert. */
-    crier_alert *l4[] = {b, a, other_sender, a_resent_later};
-    crier_alert_list list4 = {l4, 4};
-    CHECK_INT_EQ(crier_alert_seen_update(&seen, &list4, is_new), 2);
-    CHECK(is_new[0] == 0 && is_new[1] == 0 && is_new[2] == 1 && is_new[3] == 1);
-    /* Everything cancelled, then a comes back (restored): new again. */
-    CHECK_INT_EQ(crier_alert_seen_update(&seen, NULL, NULL), 0);
-    CHECK_INT_EQ(seen.count, 0);
-    CHECK(!crier_alert_seen_has(&seen, a));
-    CHECK_INT_EQ(crier_alert_seen_update(&seen, &list1, is_new), 1);
-    crier_alert_list empty = {NULL, 0};
-    CHECK_INT_EQ(crier_alert_seen_update(&seen, &empty, NULL), 0);
-    crier_alert_seen_clear(&seen);
-    crier_alert_seen_clear(&seen);
-    crier_alert_seen_clear(NULL);
-    CHECK(!crier_alert_seen_has(NULL, a));
-    crier_alert_free(a);
-    crier_alert_free(b);
-    crier_alert_free(b2);
-    crier_alert_free(a_resent_later);
-    crier_alert_free(other_sender);
-}
-
 int main(void)
 {
     RUN(text_joins_headline_and_instruction);
     RUN(text_is_cut_at_words_and_characters);
     RUN(voice_candidates);
-    RUN(new_alerts_are_found_once);
     return check_summary();
 }
