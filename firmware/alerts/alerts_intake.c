@@ -178,8 +178,9 @@ void crier_alerts__handle_message(crier_alerts *al, const alerts_job *j)
         crier_alerts__stat_add(al, &al->stats.accepted, 1);
         al->hashes[al->hash_next] = h;
         al->hash_next = (al->hash_next + 1) % ALERTS_HASH_RING;
-        LOG_INFO(ALERTS_COMP, "%s '%s' from '%s' (%s) accepted, signed by '%s' (key %s)%s%s", mi.msg_type, mi.identifier,
-                 mi.sender, mi.status, nz(mi.issuer), nz(mi.key_id), res.reason[0] ? ": " : "", res.reason);
+        LOG_INFO(ALERTS_COMP, "%s '%s' from '%s' (%s) accepted, signed by '%s' (key %s)%s%s", mi.msg_type,
+                 mi.identifier, mi.sender, mi.status, nz(mi.issuer), nz(mi.key_id), res.reason[0] ? ": " : "",
+                 res.reason);
         crier_eventlog_emit(al->events, "alert_received", "s:identifier", mi.identifier, "s:sender", mi.sender,
                             "s:issuer", nz(mi.issuer), "s:msgType", mi.msg_type, "i:received_ms", mi.received_ms,
                             NULL);
