@@ -4,6 +4,7 @@
 #include "base/timeutil.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,12 @@ typedef struct watched {
     int loaded;
 } watched;
 
-enum { FILESOURCE_JOB_RELOAD = 1 };
-
-/* Everything below belongs to the worker thread (set up before it starts). */
+/* Everything below belongs to the worker thread (set up before it starts),
+ * except `force`, set by crier_filesource_reload() from any thread. */
 struct crier_filesource {
     crier_worker *worker;
     int poll_ms;
-    int force;        /* read every file at the next tick (start, reload) */
+    atomic_int force;  /* read every file at the next tick (start, reload) */
     int64_t next_poll; /* monotonic ms */
     crier_mailbox *mb;
     watched *files;
@@ -100,20 +100,13 @@ static void check_file(crier_filesource *fs, watched *w, int force)
 
 /* ---- worker callbacks ------------------------------------------------------------ */
 
-static void on_msg(void *ud, crier_msg **msg)
-{
-    crier_filesource *fs = ud;
-    if ((*msg)->type == CRIER_MSG_JOB && (*msg)->kind == FILESOURCE_JOB_RELOAD)
-        fs->force = 1;
-}
-
 static int64_t on_tick(void *ud, int64_t now_ms)
 {
     crier_filesource *fs = ud;
-    if (fs->force || now_ms >= fs->next_poll) {
+    int force = atomic_exchange(&fs->force, 0);
+    if (force || now_ms >= fs->next_poll) {
         for (int i = 0; i < fs->n_files; i++)
-            check_file(fs, &fs->files[i], fs->force);
-        fs->force = 0;
+            check_file(fs, &fs->files[i], force);
         fs->next_poll = crier_mono_ms() + fs->poll_ms;
     }
     return fs->next_poll;
@@ -121,7 +114,6 @@ static int64_t on_tick(void *ud, int64_t now_ms)
 
 static const crier_worker_ops filesource_ops = {
     .name = "crier-files",
-    .on_msg = on_msg,
     .on_tick = on_tick,
 };
 
@@ -174,13 +166,8 @@ void crier_filesource_reload(crier_filesource *fs)
 {
     if (!fs)
         return;
-    crier_msg *m = crier_msg_new(CRIER_MSG_JOB, NULL, NULL);
-    if (!m) {
-        LOG_WARN("content", "reload: out of memory");
-        return;
-    }
-    m->kind = FILESOURCE_JOB_RELOAD;
-    crier_worker_post(fs->worker, m);
+    atomic_store(&fs->force, 1);
+    crier_worker_wake(fs->worker);
 }
 
 void crier_filesource_stop(crier_filesource *fs)

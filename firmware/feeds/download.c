@@ -221,45 +221,45 @@ void crier_download_clear(crier_download *d)
     *d = (crier_download){0};
 }
 
+/* Transfer errors reported as "WHAT: libcurl's detail". */
+static const struct {
+    CURLcode code;
+    const char *what;
+    crier_err err;
+} failures[] = {
+    {CURLE_OPERATION_TIMEDOUT, "timed out", CRIER_ERR_TIMEOUT},
+    {CURLE_TOO_MANY_REDIRECTS, "too many redirects", CRIER_ERR_NET},
+    {CURLE_COULDNT_CONNECT, "cannot connect", CRIER_ERR_NET},
+    {CURLE_PEER_FAILED_VERIFICATION, "TLS verification failed", CRIER_ERR_AUTH},
+    {CURLE_SSL_CACERT_BADFILE, "TLS verification failed", CRIER_ERR_AUTH},
+    {CURLE_SSL_CONNECT_ERROR, "TLS verification failed", CRIER_ERR_AUTH},
+    {CURLE_SSL_CERTPROBLEM, "TLS verification failed", CRIER_ERR_AUTH},
+    {CURLE_PARTIAL_FILE, "truncated body", CRIER_ERR_NET},
+};
+
 crier_err crier_download_failure(const crier_download *d, CURLcode code, char *msg, size_t len)
 {
     const char *detail = d->errbuf[0] ? d->errbuf : curl_easy_strerror(code);
-    switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-        crier_errf(msg, len, "timed out: %.180s", detail);
-        return CRIER_ERR_TIMEOUT;
-    case CURLE_FILESIZE_EXCEEDED:
-        crier_errf(msg, len, "body over the %zu-byte cap (Content-Length)", d->max);
+    if (code == CURLE_FILESIZE_EXCEEDED || (code == CURLE_WRITE_ERROR && d->too_big)) {
+        crier_errf(msg, len, "body over the %zu-byte cap%s", d->max,
+                   code == CURLE_FILESIZE_EXCEEDED ? " (Content-Length)" : "");
         return CRIER_ERR_LIMIT;
-    case CURLE_WRITE_ERROR:
-        if (d->too_big) {
-            crier_errf(msg, len, "body over the %zu-byte cap", d->max);
-            return CRIER_ERR_LIMIT;
-        }
+    }
+    if (code == CURLE_WRITE_ERROR) {
         crier_errf(msg, len, "out of memory receiving the body");
         return CRIER_ERR_NOMEM;
-    case CURLE_TOO_MANY_REDIRECTS:
-        crier_errf(msg, len, "too many redirects: %.180s", detail);
-        return CRIER_ERR_NET;
-    case CURLE_COULDNT_CONNECT:
-        crier_errf(msg, len, "cannot connect: %.180s", detail);
-        return CRIER_ERR_NET;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CERTPROBLEM:
-        crier_errf(msg, len, "TLS verification failed: %.180s", detail);
-        return CRIER_ERR_AUTH;
-    case CURLE_PARTIAL_FILE:
-        crier_errf(msg, len, "truncated body: %.180s", detail);
-        return CRIER_ERR_NET;
-    case CURLE_ABORTED_BY_CALLBACK:
+    }
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
         crier_errf(msg, len, "cancelled");
         return CRIER_ERR_NET;
-    default:
-        crier_errf(msg, len, "%s", detail);
-        return CRIER_ERR_NET;
     }
+    for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++)
+        if (failures[i].code == code) {
+            crier_errf(msg, len, "%s: %.180s", failures[i].what, detail);
+            return failures[i].err;
+        }
+    crier_errf(msg, len, "%s", detail);
+    return CRIER_ERR_NET;
 }
 
 crier_err crier_download_store_image(crier_download *d, CURLcode code, const char *path, char *msg, size_t len)

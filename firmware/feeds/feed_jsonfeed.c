@@ -90,21 +90,15 @@ static crier_err item_from_json(const cJSON *ji, const char *feed_lang, const cr
     return crier_feed_finish_item(it, o);
 }
 
-crier_err crier_feed_parse_jsonfeed(const char *buf, size_t len, const crier_feed_opts *opts, crier_item_list *out,
-                                    char *err, size_t err_len)
+static crier_err fill_items(const cJSON *root, const crier_feed_opts *opts, crier_item_list *list,
+                            char *err, size_t err_len)
 {
-    crier_item_list tmp;
-    crier_item_list_init(&tmp);
     crier_err rc = CRIER_OK;
-    cJSON *root = crier_feed_json_open(buf, len, "jsonfeed", err, err_len);
-    if (!root)
-        return CRIER_ERR_PARSE;
     const char *version = crier_feed_json_str(root, "version");
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
     if (!cJSON_IsObject(root) || !version || !strstr(version, "jsonfeed.org/version/") || !cJSON_IsArray(items)) {
         crier_errf(err, err_len, "jsonfeed: not a JSON Feed (missing version or items)");
-        rc = CRIER_ERR_PARSE;
-        goto cleanup;
+        return CRIER_ERR_PARSE;
     }
     const char *feed_lang = crier_feed_json_str(root, "language");
     size_t skipped = 0;
@@ -113,26 +107,28 @@ crier_err crier_feed_parse_jsonfeed(const char *buf, size_t len, const crier_fee
     {
         if (!cJSON_IsObject(ji))
             continue;
-        if (tmp.count >= opts->max_items) {
+        if (list->count >= opts->max_items) {
             skipped++;
             continue;
         }
         crier_item it;
         rc = item_from_json(ji, feed_lang, opts, &it);
         if (rc == CRIER_OK)
-            rc = crier_item_list_take(&tmp, &it);
+            rc = crier_item_list_take(list, &it);
         crier_item_clear(&it);
         if (rc != CRIER_OK) {
             crier_errf(err, err_len, "jsonfeed: %s", crier_strerror(rc));
-            goto cleanup;
+            return rc;
         }
     }
     if (skipped)
         LOG_INFO("feed", "%s: kept %zu items, skipped %zu over the limit", opts->source ? opts->source : "?",
-                 tmp.count, skipped);
-    rc = crier_feed_append_all(out, &tmp);
-cleanup:
-    cJSON_Delete(root);
-    crier_item_list_clear(&tmp);
-    return rc;
+                 list->count, skipped);
+    return CRIER_OK;
+}
+
+crier_err crier_feed_parse_jsonfeed(const char *buf, size_t len, const crier_feed_opts *opts, crier_item_list *out,
+                                    char *err, size_t err_len)
+{
+    return crier_feed_json_parse(buf, len, "jsonfeed", opts, out, fill_items, err, err_len);
 }

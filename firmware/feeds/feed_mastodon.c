@@ -101,50 +101,46 @@ static int status_to_item(const cJSON *js, const crier_feed_opts *o, crier_item 
     return 0;
 }
 
-crier_err crier_feed_parse_mastodon(const char *buf, size_t len, const crier_feed_opts *opts, crier_item_list *out,
-                                    char *err, size_t err_len)
+static crier_err fill_statuses(const cJSON *root, const crier_feed_opts *opts, crier_item_list *list,
+                               char *err, size_t err_len)
 {
-    crier_item_list tmp;
-    crier_item_list_init(&tmp);
     crier_err rc = CRIER_OK;
-    cJSON *root = crier_feed_json_open(buf, len, "mastodon", err, err_len);
-    if (!root)
-        return CRIER_ERR_PARSE;
     if (!cJSON_IsArray(root)) {
         const char *e = crier_feed_json_str(root, "error");
         char *ce = e ? clean(e, 120) : NULL;
         crier_errf(err, err_len, "mastodon: expected an array of statuses%s%s", ce ? ", server said: " : "",
                            ce ? ce : "");
         free(ce);
-        rc = CRIER_ERR_PARSE;
-        goto cleanup;
+        return CRIER_ERR_PARSE;
     }
     size_t skipped = 0, filtered = 0, malformed = 0;
     const cJSON *js;
     cJSON_ArrayForEach(js, root)
     {
-        if (tmp.count >= opts->max_items) {
+        if (list->count >= opts->max_items) {
             skipped++;
             continue;
         }
         crier_item it;
         int r = cJSON_IsObject(js) ? status_to_item(js, opts, &it, &rc) : (memset(&it, 0, sizeof it), -1);
         if (r == 0 && rc == CRIER_OK)
-            rc = crier_item_list_take(&tmp, &it);
+            rc = crier_item_list_take(list, &it);
         crier_item_clear(&it);
         if (rc != CRIER_OK) {
             crier_errf(err, err_len, "mastodon: %s", crier_strerror(rc));
-            goto cleanup;
+            return rc;
         }
         filtered += r == 1;
         malformed += r < 0;
     }
     if (skipped || malformed)
         LOG_INFO("feed", "%s: kept %zu statuses, filtered %zu, skipped %zu over the limit, %zu malformed",
-                 opts->source ? opts->source : "?", tmp.count, filtered, skipped, malformed);
-    rc = crier_feed_append_all(out, &tmp);
-cleanup:
-    cJSON_Delete(root);
-    crier_item_list_clear(&tmp);
-    return rc;
+                 opts->source ? opts->source : "?", list->count, filtered, skipped, malformed);
+    return CRIER_OK;
+}
+
+crier_err crier_feed_parse_mastodon(const char *buf, size_t len, const crier_feed_opts *opts, crier_item_list *out,
+                                    char *err, size_t err_len)
+{
+    return crier_feed_json_parse(buf, len, "mastodon", opts, out, fill_statuses, err, err_len);
 }

@@ -6,7 +6,7 @@
  *   most max_parallel at once), runs curl_multi_perform(), finishes completed
  *   transfers and returns the nearest deadline: the next source due.  Its wait
  *   is curl_multi_poll() with the worker's wake descriptor as an extra fd, so
- *   libcurl's sockets and timers, a refresh job and the stop message all wake
+ *   libcurl's sockets and timers, a refresh and the stop message all wake
  *   it.  No busy polling: an idle fetcher wakes once per due source.
  *
  *   At start (crier_fetch_start, caller's thread, before the worker exists)
@@ -16,8 +16,8 @@
  *   tick and poll in the caller's thread, without a worker.
  *
  * Locking: `lock` guards status[] (read by crier_fetch_status from any thread);
- * everything else belongs to the worker (or to the caller before start /
- * after stop). */
+ * `refresh` is atomic; everything else belongs to the worker (or to the
+ * caller before start / after stop). */
 #include "feeds/fetch_internal.h"
 
 #include "base/log.h"
@@ -27,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-enum { FETCH_JOB_REFRESH = 1 };
 
 void crier_fetch_cfg_init(crier_fetch_cfg *cfg)
 {
@@ -64,8 +62,7 @@ static int all_done_once(crier_fetch *f)
 static int64_t tick(crier_fetch *f)
 {
     int64_t now = crier_mono_ms();
-    if (f->refresh) {
-        f->refresh = 0;
+    if (atomic_exchange(&f->refresh, 0)) {
         for (size_t i = 0; i < f->n; i++)
             if (!f->srcs[i].busy) {
                 f->srcs[i].next_due = now;
@@ -122,13 +119,6 @@ static void abort_all(crier_fetch *f)
 
 /* ---- worker callbacks ------------------------------------------------------------ */
 
-static void on_msg(void *ud, crier_msg **msg)
-{
-    crier_fetch *f = ud;
-    if ((*msg)->type == CRIER_MSG_JOB && (*msg)->kind == FETCH_JOB_REFRESH)
-        f->refresh = 1;
-}
-
 static int64_t on_tick(void *ud, int64_t now_ms)
 {
     return now_ms + tick(ud);
@@ -148,7 +138,6 @@ static void on_stop(void *ud)
 
 static const crier_worker_ops fetch_ops = {
     .name = "crier-fetch",
-    .on_msg = on_msg,
     .on_tick = on_tick,
     .wait = wait_io,
     .on_stop = on_stop,
@@ -334,13 +323,8 @@ void crier_fetch_refresh_all(crier_fetch *f)
 {
     if (!f)
         return;
-    crier_msg *m = crier_msg_new(CRIER_MSG_JOB, NULL, NULL);
-    if (!m) {
-        LOG_WARN("feed", "refresh: out of memory");
-        return;
-    }
-    m->kind = FETCH_JOB_REFRESH;
-    crier_worker_post(f->worker, m);
+    atomic_store(&f->refresh, 1);
+    crier_worker_wake(f->worker);
 }
 
 void crier_fetch_stop(crier_fetch *f)

@@ -16,6 +16,7 @@
 #include "feeds/fetch.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 typedef struct fetch_src fetch_src;
 
@@ -54,7 +55,7 @@ struct crier_fetch {
     unsigned running; /* transfers in the multi handle */
     fetch_xfer *xfers; /* those transfers */
     uint64_t rng;
-    int refresh;      /* a refresh job arrived */
+    atomic_int refresh; /* crier_fetch_refresh_all() asked (any thread) */
     int once;
     crier_item_list *once_out;
 
