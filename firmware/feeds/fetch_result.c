@@ -48,46 +48,27 @@ static int64_t backoff_ms(crier_fetch *f, unsigned failures)
     return d / 2 + (int64_t)(rng_next(f) % (uint64_t)(d / 2 + 1));
 }
 
-static void status_update(crier_fetch *f, fetch_src *s, void (*fn)(crier_source_status *, void *), void *ud)
+/* The source's status under f->lock; status_unlock() soon after (no I/O between). */
+static crier_source_status *status_lock(crier_fetch *f, fetch_src *s)
 {
     pthread_mutex_lock(&f->lock);
-    fn(&f->status[s->index], ud);
+    return &f->status[s->index];
+}
+
+static void status_unlock(crier_fetch *f)
+{
     pthread_mutex_unlock(&f->lock);
 }
 
-
 /* ---- posting ---------------------------------------------------------------- */
-
-typedef struct ok_info {
-    size_t count;
-    int64_t success_ms;
-    int from_cache;
-    int64_t next_ms;
-} ok_info;
-
-static void status_ok(crier_source_status *st, void *ud)
-{
-    ok_info *i = ud;
-    st->item_count = i->count;
-    st->last_success_ms = i->success_ms;
-    st->from_cache = i->from_cache;
-    if (!i->from_cache) {
-        st->failures = 0;
-        st->last_error[0] = '\0';
-        st->last_err = CRIER_OK;
-    }
-    if (i->next_ms)
-        st->next_attempt_ms = i->next_ms;
-}
 
 /* Hand the list over (mailbox, or once_out); always consumes list. */
 static void post_list(crier_fetch *f, fetch_src *s, crier_item_list *list, int from_cache, int64_t success_ms)
 {
-    ok_info info = {.count = list->count, .success_ms = success_ms, .from_cache = from_cache};
+    size_t count = list->count;
     if (!from_cache) {
         s->failures = 0;
         s->next_due = crier_mono_ms() + (int64_t)s->cfg.refresh_s * 1000;
-        info.next_ms = crier_wall_ms() + (int64_t)s->cfg.refresh_s * 1000;
     }
     LOG_INFO("feed", "source %s: %zu items%s", s->cfg.name, list->count, from_cache ? " (from cache)" : "");
     if (f->once) {
@@ -106,27 +87,17 @@ static void post_list(crier_fetch *f, fetch_src *s, crier_item_list *list, int f
                 LOG_WARN("feed", "source %s: cannot post items: %s", s->cfg.name, crier_strerror(rc));
         }
     }
-    status_update(f, s, status_ok, &info);
-}
-
-typedef struct fail_info {
-    crier_err err;
-    const char *msg;
-    long http;
-    int64_t next_ms;
-    unsigned failures;
-} fail_info;
-
-static void status_fail(crier_source_status *st, void *ud)
-{
-    fail_info *i = ud;
-    st->last_err = i->err;
-    snprintf(st->last_error, sizeof st->last_error, "%s", i->msg);
-    st->last_error_ms = crier_wall_ms();
-    st->failures = i->failures;
-    st->next_attempt_ms = i->next_ms;
-    if (i->http)
-        st->http_status = i->http;
+    crier_source_status *st = status_lock(f, s);
+    st->item_count = count;
+    st->last_success_ms = success_ms;
+    st->from_cache = from_cache;
+    if (!from_cache) {
+        st->failures = 0;
+        st->last_error[0] = '\0';
+        st->last_err = CRIER_OK;
+        st->next_attempt_ms = crier_wall_ms() + (int64_t)s->cfg.refresh_s * 1000;
+    }
+    status_unlock(f);
 }
 
 static void source_failed(crier_fetch *f, fetch_src *s, crier_err err, long http, const char *msg)
@@ -137,9 +108,15 @@ static void source_failed(crier_fetch *f, fetch_src *s, crier_err err, long http
     s->busy = 0;
     LOG_WARN("feed", "source %s: %s (failure %u, retry in %.1f s)", s->cfg.name, msg, s->failures,
              (double)delay / 1000.0);
-    fail_info info = {.err = err, .msg = msg, .http = http, .next_ms = crier_wall_ms() + delay,
-                      .failures = s->failures};
-    status_update(f, s, status_fail, &info);
+    crier_source_status *st = status_lock(f, s);
+    st->last_err = err;
+    snprintf(st->last_error, sizeof st->last_error, "%s", msg);
+    st->last_error_ms = crier_wall_ms();
+    st->failures = s->failures;
+    st->next_attempt_ms = st->last_error_ms + delay;
+    if (http)
+        st->http_status = http;
+    status_unlock(f);
     if (f->once) {
         s->done_once = 1;
         crier_fetch_load_cache_and_post(f, s, 0);
@@ -198,11 +175,6 @@ static int start_xfer(crier_fetch *f, fetch_xfer *x)
     return 0;
 }
 
-static void set_attempt(crier_source_status *st, void *ud)
-{
-    st->last_attempt_ms = *(int64_t *)ud;
-}
-
 void crier_fetch_start_feed(crier_fetch *f, fetch_src *s)
 {
     fetch_xfer *x = xfer_new(f, s, FETCH_X_FEED, s->cfg.url, s->cfg.max_bytes, accept_for(s->cfg.type));
@@ -221,8 +193,8 @@ void crier_fetch_start_feed(crier_fetch *f, fetch_src *s)
         rc = crier_download_header(&x->dl, line);
     }
     s->busy = 1;
-    int64_t now = crier_wall_ms();
-    status_update(f, s, set_attempt, &now);
+    status_lock(f, s)->last_attempt_ms = crier_wall_ms();
+    status_unlock(f);
     if (rc != CRIER_OK || start_xfer(f, x) != 0) {
         crier_fetch_xfer_free(x);
         source_failed(f, s, CRIER_ERR_NOMEM, 0, "cannot start transfer");
@@ -417,9 +389,8 @@ static void feed_done(crier_fetch *f, fetch_xfer *x, CURLcode code)
         s->have_meta = 0;
         LOG_WARN("feed", "source %s: cannot write the cache", s->cfg.name);
     }
-    pthread_mutex_lock(&f->lock);
-    f->status[s->index].http_status = http;
-    pthread_mutex_unlock(&f->lock);
+    status_lock(f, s)->http_status = http;
+    status_unlock(f);
     finish_images_or_post(f, s, l, meta.fetched_ms);
 }
 
