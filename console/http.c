@@ -256,6 +256,32 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     }
 }
 
+/* URL decoding for MHD: %XX as usual, except that "%00" stays as it is (a
+ * decoded NUL would silently cut the path: "/static/a.html%00.png" must not
+ * become "/static/a.html"); the route checks then refuse the '%'. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    size_t r = 0, w = 0;
+    while (s[r]) {
+        int hi, lo;
+        if (s[r] == '%' && (hi = s[r + 1] ? (s[r + 1] >= '0' && s[r + 1] <= '9'   ? s[r + 1] - '0'
+                                             : (s[r + 1] | 32) >= 'a' && (s[r + 1] | 32) <= 'f' ? (s[r + 1] | 32) - 'a' + 10
+                                                                                                  : -1)
+                                          : -1) >= 0 &&
+            (lo = s[r + 2] >= '0' && s[r + 2] <= '9'                       ? s[r + 2] - '0'
+                  : (s[r + 2] | 32) >= 'a' && (s[r + 2] | 32) <= 'f' ? (s[r + 2] | 32) - 'a' + 10
+                                                                     : -1) >= 0 &&
+            (hi || lo)) {
+            s[w++] = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            s[w++] = s[r++];
+        }
+    }
+    s[w] = '\0';
+    return w;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
@@ -340,6 +366,7 @@ crier_err cn_http_start(cn_http **out, cn_ctx *ctx, char *err, size_t err_len)
                             MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1024 * 1024),
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
                             MHD_OPTION_ARRAY, tls_opts,
                             MHD_OPTION_END);
     if (!h->d) {
