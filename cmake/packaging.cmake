@@ -18,6 +18,7 @@ get_filename_component(CRIER_BOARD_DIR ${CRIER_BOARD_DIR} ABSOLUTE)
 get_filename_component(CRIER_DOCS_DIR ${CMAKE_CURRENT_LIST_DIR}/../docs ABSOLUTE)
 
 install(FILES ${CRIER_BOARD_DIR}/crier.service DESTINATION lib/systemd/system)
+install(PROGRAMS ${CRIER_BOARD_DIR}/crier-wait-display DESTINATION lib/crier)
 install(FILES ${CRIER_BOARD_DIR}/crier.conf DESTINATION /etc/crier
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
 foreach(doc board.md flash.md)
