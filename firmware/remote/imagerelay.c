@@ -51,7 +51,10 @@ static crier_err download(crier_imagerelay *r, const char *id, const char *url, 
 {
     char msg[300];
     crier_err rc = crier_download_image(&r->http, url, path, r->max_bytes, cancelled, r, msg, sizeof msg);
-    if (rc != CRIER_OK)
+    if (rc == CRIER_ERR_LIMIT)
+        LOG_WARN("image", "post '%s': image %s is larger than %zu bytes; post shown without it", id, url,
+                 r->max_bytes);
+    else if (rc != CRIER_OK)
         LOG_WARN("image", "post '%s': cannot download image %s: %s; post shown without it", id, url, msg);
     return rc;
 }
