@@ -583,7 +583,8 @@ cJSON *cn_fleet_screens_json(cn_fleet *f, const cn_user *u, const char *site)
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "screens");
     int on = 0, off = 0, stale = 0;
     pthread_mutex_lock(&f->lock);
-    qsort(f->screens, f->n, sizeof *f->screens, by_kiosk);
+    if (f->n > 1)
+        qsort(f->screens, f->n, sizeof *f->screens, by_kiosk);
     for (size_t i = 0; i < f->n; i++) {
         const screen *s = &f->screens[i];
         if (!cn_user_has_site(u, s->site) || (site && site[0] && strcmp(site, s->site) != 0))
