@@ -6,6 +6,7 @@
  * error (a likely copy-paste mistake).  Limits: CONFIG_MAX_BYTES per file,
  * CONFIG_MAX_LINE per line, no NUL bytes. */
 #include "config/config.h"
+#include "base/atomicfile.h"
 #include "content/content.h"
 
 #include <ctype.h>
@@ -112,23 +113,18 @@ crier_err crier_config_parse(crier_config *cfg, const char *text, size_t len, co
 
 crier_err crier_config_load_file(crier_config *cfg, const char *path, char *err, size_t err_len)
 {
-    crier_err rc = CRIER_OK;
     char *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        crier_errf(err, err_len, "%s: cannot open config file: %s", path, strerror(errno));
-        return CRIER_ERR_IO;
+    size_t n = 0;
+    errno = 0;
+    crier_err rc = crier_atomicfile_read(path, CONFIG_MAX_BYTES, &buf, &n);
+    if (rc == CRIER_ERR_LIMIT) {
+        crier_errf(err, err_len, "%s: file is larger than %d bytes", path, CONFIG_MAX_BYTES);
+        return rc;
     }
-    buf = malloc(CONFIG_MAX_BYTES + 1);
-    if (!buf) {
-        rc = CRIER_ERR_NOMEM;
-        goto cleanup;
-    }
-    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        crier_errf(err, err_len, "%s: read error", path);
-        rc = CRIER_ERR_IO;
-        goto cleanup;
+    if (rc != CRIER_OK) {
+        crier_errf(err, err_len, "%s: cannot open config file: %s", path,
+                   rc == CRIER_ERR_NOMEM ? "out of memory" : errno ? strerror(errno) : "not a regular file");
+        return rc == CRIER_ERR_NOMEM ? rc : CRIER_ERR_IO;
     }
     char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : crier_strdup(".");
@@ -137,8 +133,6 @@ crier_err crier_config_load_file(crier_config *cfg, const char *path, char *err,
     free(cfg->config_path);
     cfg->config_path = crier_strdup(path);
     rc = crier_config_parse(cfg, buf, n, path, dir, err, err_len);
-cleanup:
     free(buf);
-    fclose(f);
     return rc;
 }

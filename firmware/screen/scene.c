@@ -228,14 +228,24 @@ static SDL_Texture *new_zone_target(crier_scene *s, const crier_zone *z, SDL_Rec
     return t;
 }
 
+/* A new slide of the posts zone, made the render target; *prev is the target
+ * to restore when the slide is composed.  NULL (logged) without a posts zone
+ * or a texture. */
+static SDL_Texture *new_slide(crier_scene *s, const crier_zone **z, SDL_Rect *r, SDL_Texture **prev)
+{
+    *z = crier_layout_find(s->layout, CRIER_ZONE_POSTS);
+    if (!*z)
+        return NULL;
+    *prev = SDL_GetRenderTarget(s->renderer);
+    return new_zone_target(s, *z, r);
+}
+
 SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
 {
-    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_POSTS);
-    if (!z)
-        return NULL;
-    SDL_Texture *prev_target = SDL_GetRenderTarget(s->renderer);
+    const crier_zone *z;
+    SDL_Texture *prev_target;
     SDL_Rect r;
-    SDL_Texture *slide = new_zone_target(s, z, &r);
+    SDL_Texture *slide = new_slide(s, &z, &r, &prev_target);
     if (!slide)
         return NULL;
     int pad = px(s, z->padding_px);
@@ -338,12 +348,10 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
 
 SDL_Texture *crier_scene_build_empty(crier_scene *s)
 {
-    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_POSTS);
-    if (!z)
-        return NULL;
-    SDL_Texture *prev_target = SDL_GetRenderTarget(s->renderer);
+    const crier_zone *z;
+    SDL_Texture *prev_target;
     SDL_Rect r;
-    SDL_Texture *slide = new_zone_target(s, z, &r);
+    SDL_Texture *slide = new_slide(s, &z, &r, &prev_target);
     if (!slide)
         return NULL;
     crier_text_style ts = {.px = px(s, z->body_px), .color = col(z->color), .max_width = r.w, .max_lines = 2,
