@@ -12,12 +12,12 @@
 #include "base/atomicfile.h"
 #include "base/log.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,17 +29,6 @@ struct crier_keyring {
     crier_key *keys; /* public parts only; sk zeroed */
     size_t count, cap;
 };
-
-static void set_msg(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-{
-    if (!buf || len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
 
 crier_err crier_sign_init(void)
 {
@@ -54,37 +43,15 @@ static void key_id_from_pk(const unsigned char pk[32], char out[CRIER_KEY_ID_LEN
     sodium_bin2hex(out, CRIER_KEY_ID_LEN + 1, h, CRIER_KEY_ID_LEN / 2);
 }
 
-/* UTF-8 without control characters, 1..max bytes. */
+/* UTF-8 without control characters (C0, DEL, C1), 1..max bytes. */
 static int issuer_valid(const char *s, size_t max)
 {
-    size_t n = strlen(s);
+    size_t n = strlen(s), pos = 0;
     if (n == 0 || n > max)
         return 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        int extra;
-        if (c < 0x20 || c == 0x7f)
-            return 0;
-        if (c < 0x80)
-            extra = 0;
-        else if (c >= 0xc2 && c <= 0xdf)
-            extra = 1;
-        else if (c >= 0xe0 && c <= 0xef)
-            extra = 2;
-        else if (c >= 0xf0 && c <= 0xf4)
-            extra = 3;
-        else
-            return 0;
-        unsigned cp = extra == 0 ? c : extra == 1 ? (c & 0x1f) : extra == 2 ? (c & 0x0f) : (c & 0x07);
-        p++;
-        for (int i = 0; i < extra; i++, p++) {
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (*p & 0x3f);
-        }
-        if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0x80 && cp <= 0x9f))
+    while (pos < n) {
+        uint32_t cp = crier_utf8_next(s, n, &pos);
+        if (cp == CRIER_UTF8_INVALID || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
             return 0;
     }
     return 1;
@@ -137,17 +104,17 @@ crier_err crier_key_parse(const char *buf, size_t len, crier_key *out, char *err
         return CRIER_ERR_INVAL;
     crier_key_wipe(out);
     if (!buf) {
-        set_msg(err_msg, err_len, "no key text");
+        crier_errf(err_msg, err_len, "no key text");
         return CRIER_ERR_INVAL;
     }
     if (crier_sign_init() != CRIER_OK)
         return CRIER_ERR_UNSUPPORTED;
     if (len > CRIER_KEY_FILE_MAX) {
-        set_msg(err_msg, err_len, "key file larger than %u bytes", CRIER_KEY_FILE_MAX);
+        crier_errf(err_msg, err_len, "key file larger than %u bytes", CRIER_KEY_FILE_MAX);
         return CRIER_ERR_LIMIT;
     }
     if (memchr(buf, '\0', len)) {
-        set_msg(err_msg, err_len, "NUL byte in key file");
+        crier_errf(err_msg, err_len, "NUL byte in key file");
         return CRIER_ERR_PARSE;
     }
     text = sodium_malloc(len + 1); /* guarded, wiped on free: it may hold a secret */
@@ -165,7 +132,7 @@ crier_err crier_key_parse(const char *buf, size_t len, crier_key *out, char *err
             line[--ll] = '\0';
         if (lineno == 1) {
             if (strcmp(line, KEY_HEADER) != 0) {
-                set_msg(err_msg, err_len, "first line is not \"" KEY_HEADER "\"");
+                crier_errf(err_msg, err_len, "first line is not \"" KEY_HEADER "\"");
                 goto cleanup;
             }
             continue;
@@ -174,7 +141,7 @@ crier_err crier_key_parse(const char *buf, size_t len, crier_key *out, char *err
             continue;
         char *colon = strchr(line, ':');
         if (!colon) {
-            set_msg(err_msg, err_len, "line %d: expected \"name: value\"", lineno);
+            crier_errf(err_msg, err_len, "line %d: expected \"name: value\"", lineno);
             goto cleanup;
         }
         *colon = '\0';
@@ -200,11 +167,11 @@ crier_err crier_key_parse(const char *buf, size_t len, crier_key *out, char *err
         else if (strcmp(name, "created") == 0)
             seen = &have_created;
         else {
-            set_msg(err_msg, err_len, "line %d: unknown field \"%.32s\"", lineno, name);
+            crier_errf(err_msg, err_len, "line %d: unknown field \"%.32s\"", lineno, name);
             goto cleanup;
         }
         if (*seen) {
-            set_msg(err_msg, err_len, "line %d: field \"%s\" repeated", lineno, name);
+            crier_errf(err_msg, err_len, "line %d: field \"%s\" repeated", lineno, name);
             goto cleanup;
         }
         *seen = 1;
@@ -214,50 +181,50 @@ crier_err crier_key_parse(const char *buf, size_t len, crier_key *out, char *err
             else if (strcmp(value, "secret") == 0)
                 is_secret = 1;
             else {
-                set_msg(err_msg, err_len, "line %d: type must be public or secret", lineno);
+                crier_errf(err_msg, err_len, "line %d: type must be public or secret", lineno);
                 goto cleanup;
             }
         } else if (seen == &have_alg) {
             if (strcmp(value, "ed25519") != 0) {
-                set_msg(err_msg, err_len, "line %d: unsupported alg \"%.32s\"", lineno, value);
+                crier_errf(err_msg, err_len, "line %d: unsupported alg \"%.32s\"", lineno, value);
                 err = CRIER_ERR_UNSUPPORTED;
                 goto cleanup;
             }
         } else if (seen == &have_id) {
             if (vl != CRIER_KEY_ID_LEN) {
-                set_msg(err_msg, err_len, "line %d: id must be %d hex digits", lineno, CRIER_KEY_ID_LEN);
+                crier_errf(err_msg, err_len, "line %d: id must be %d hex digits", lineno, CRIER_KEY_ID_LEN);
                 goto cleanup;
             }
             memcpy(id, value, vl + 1);
         } else if (seen == &have_issuer) {
             if (!issuer_valid(value, CRIER_KEY_ISSUER_MAX)) {
-                set_msg(err_msg, err_len, "line %d: issuer must be 1..%d bytes of UTF-8 text",
+                crier_errf(err_msg, err_len, "line %d: issuer must be 1..%d bytes of UTF-8 text",
                         lineno, CRIER_KEY_ISSUER_MAX);
                 goto cleanup;
             }
             memcpy(out->issuer, value, vl + 1);
         } else if (seen == &have_pub) {
             if (b64_exact(value, vl, pk, sizeof pk) != 0) {
-                set_msg(err_msg, err_len, "line %d: public must be base64 of 32 bytes", lineno);
+                crier_errf(err_msg, err_len, "line %d: public must be base64 of 32 bytes", lineno);
                 goto cleanup;
             }
         } else if (seen == &have_sec) {
             if (b64_exact(value, vl, seed, sizeof seed) != 0) {
-                set_msg(err_msg, err_len, "line %d: secret must be base64 of a 32-byte seed", lineno);
+                crier_errf(err_msg, err_len, "line %d: secret must be base64 of a 32-byte seed", lineno);
                 goto cleanup;
             }
         } /* created: informative, any text */
     }
     if (lineno == 0) {
-        set_msg(err_msg, err_len, "empty key file");
+        crier_errf(err_msg, err_len, "empty key file");
         goto cleanup;
     }
     if (!have_type || !have_alg || !have_id || !have_issuer || !have_pub) {
-        set_msg(err_msg, err_len, "missing field (type, alg, id, issuer and public are required)");
+        crier_errf(err_msg, err_len, "missing field (type, alg, id, issuer and public are required)");
         goto cleanup;
     }
     if (is_secret != have_sec) {
-        set_msg(err_msg, err_len, is_secret ? "secret key file without secret field"
+        crier_errf(err_msg, err_len, is_secret ? "secret key file without secret field"
                                             : "public key file must not hold a secret");
         goto cleanup;
     }
@@ -265,7 +232,7 @@ crier_err crier_key_parse(const char *buf, size_t len, crier_key *out, char *err
         unsigned char derived[crypto_sign_PUBLICKEYBYTES];
         crypto_sign_seed_keypair(derived, sk, seed);
         if (sodium_memcmp(derived, pk, sizeof pk) != 0) {
-            set_msg(err_msg, err_len, "secret does not match public key");
+            crier_errf(err_msg, err_len, "secret does not match public key");
             err = CRIER_ERR_AUTH;
             goto cleanup;
         }
@@ -275,7 +242,7 @@ crier_err crier_key_parse(const char *buf, size_t len, crier_key *out, char *err
     memcpy(out->pk, pk, sizeof pk);
     key_id_from_pk(out->pk, out->id);
     if (strcmp(out->id, id) != 0) {
-        set_msg(err_msg, err_len, "id %s does not match the public key (expected %s)", id, out->id);
+        crier_errf(err_msg, err_len, "id %s does not match the public key (expected %s)", id, out->id);
         err = CRIER_ERR_AUTH;
         goto cleanup;
     }
@@ -586,21 +553,21 @@ crier_err crier_envelope_open(const char *buf, size_t len, const crier_keyring *
         *issuer = NULL;
     if (key_id)
         *key_id = NULL;
-    set_msg(reason, reason_len, "ok");
+    crier_errf(reason, reason_len, "ok");
     if (!buf || !ring || !payload || !payload_len) {
-        set_msg(reason, reason_len, "invalid arguments");
+        crier_errf(reason, reason_len, "invalid arguments");
         return CRIER_ERR_INVAL;
     }
     if (crier_sign_init() != CRIER_OK)
         return CRIER_ERR_UNSUPPORTED;
     if (len > CRIER_ENVELOPE_MAX_BYTES) {
-        set_msg(reason, reason_len, "envelope of %zu bytes exceeds the limit of %u", len,
+        crier_errf(reason, reason_len, "envelope of %zu bytes exceeds the limit of %u", len,
                 (unsigned)CRIER_ENVELOPE_MAX_BYTES);
         return CRIER_ERR_LIMIT;
     }
     root = cJSON_ParseWithLength(buf, len);
     if (!cJSON_IsObject(root)) {
-        set_msg(reason, reason_len, "unsigned: not a JSON envelope");
+        crier_errf(reason, reason_len, "unsigned: not a JSON envelope");
         err = CRIER_ERR_AUTH;
         goto cleanup;
     }
@@ -608,40 +575,40 @@ crier_err crier_envelope_open(const char *buf, size_t len, const crier_keyring *
     const char *alg = json_string(root, "alg"), *kid = json_string(root, "kid");
     const char *sig64 = json_string(root, "sig"), *p64 = json_string(root, "payload");
     if (!cJSON_GetObjectItemCaseSensitive(root, "sig") || !cJSON_GetObjectItemCaseSensitive(root, "kid")) {
-        set_msg(reason, reason_len, "unsigned: envelope has no sig or kid");
+        crier_errf(reason, reason_len, "unsigned: envelope has no sig or kid");
         err = CRIER_ERR_AUTH;
         goto cleanup;
     }
     if (!cJSON_IsNumber(v) || v->valuedouble != 1.0) {
-        set_msg(reason, reason_len, "unsupported envelope version");
+        crier_errf(reason, reason_len, "unsupported envelope version");
         err = CRIER_ERR_UNSUPPORTED;
         goto cleanup;
     }
     if (!alg || strcmp(alg, "ed25519") != 0) {
-        set_msg(reason, reason_len, "unsupported signature algorithm \"%.32s\"", alg ? alg : "(none)");
+        crier_errf(reason, reason_len, "unsupported signature algorithm \"%.32s\"", alg ? alg : "(none)");
         err = CRIER_ERR_AUTH;
         goto cleanup;
     }
     if (!kid || !sig64 || !p64) {
-        set_msg(reason, reason_len, "envelope fields kid, sig and payload must be strings");
+        crier_errf(reason, reason_len, "envelope fields kid, sig and payload must be strings");
         err = CRIER_ERR_PARSE;
         goto cleanup;
     }
     const crier_key *key = crier_keyring_find(ring, kid);
     if (!key) {
-        set_msg(reason, reason_len, "unknown key id \"%.40s\"", kid);
+        crier_errf(reason, reason_len, "unknown key id \"%.40s\"", kid);
         err = CRIER_ERR_AUTH;
         goto cleanup;
     }
     if (b64_exact(sig64, strlen(sig64), sig, sizeof sig) != 0) {
-        set_msg(reason, reason_len, "bad signature encoding (key %s, %s)", key->id, key->issuer);
+        crier_errf(reason, reason_len, "bad signature encoding (key %s, %s)", key->id, key->issuer);
         err = CRIER_ERR_AUTH;
         goto cleanup;
     }
     size_t p64len = strlen(p64);
     size_t maxbin = p64len / 4 * 3 + 3; /* upper bound; up to 2 of those are padding */
     if (p64len / 4 * 3 > CRIER_ENVELOPE_MAX_PAYLOAD + 2) {
-        set_msg(reason, reason_len, "payload exceeds %u bytes", (unsigned)CRIER_ENVELOPE_MAX_PAYLOAD);
+        crier_errf(reason, reason_len, "payload exceeds %u bytes", (unsigned)CRIER_ENVELOPE_MAX_PAYLOAD);
         err = CRIER_ERR_LIMIT;
         goto cleanup;
     }
@@ -655,17 +622,17 @@ crier_err crier_envelope_open(const char *buf, size_t len, const crier_keyring *
     if (sodium_base642bin((unsigned char *)bin, maxbin, p64, p64len, NULL, &binlen, &end,
                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
         end != p64 + p64len) {
-        set_msg(reason, reason_len, "payload is not valid base64");
+        crier_errf(reason, reason_len, "payload is not valid base64");
         err = CRIER_ERR_PARSE;
         goto cleanup;
     }
     if (binlen > CRIER_ENVELOPE_MAX_PAYLOAD) {
-        set_msg(reason, reason_len, "payload exceeds %u bytes", (unsigned)CRIER_ENVELOPE_MAX_PAYLOAD);
+        crier_errf(reason, reason_len, "payload exceeds %u bytes", (unsigned)CRIER_ENVELOPE_MAX_PAYLOAD);
         err = CRIER_ERR_LIMIT;
         goto cleanup;
     }
     if (crypto_sign_verify_detached(sig, (const unsigned char *)bin, binlen, key->pk) != 0) {
-        set_msg(reason, reason_len, "bad signature for key %s (%s)", key->id, key->issuer);
+        crier_errf(reason, reason_len, "bad signature for key %s (%s)", key->id, key->issuer);
         err = CRIER_ERR_AUTH;
         goto cleanup;
     }
@@ -689,7 +656,7 @@ crier_err crier_envelope_open(const char *buf, size_t len, const crier_keyring *
         *key_id = kid_copy;
         kid_copy = NULL;
     }
-    set_msg(reason, reason_len, "signed by key %s (%s)", key->id, key->issuer);
+    crier_errf(reason, reason_len, "signed by key %s (%s)", key->id, key->issuer);
     err = CRIER_OK;
 cleanup:
     cJSON_Delete(root);
