@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Install the Debian packages listed in scripts/packages.txt that are missing.
+# Install the Debian packages listed in scripts/packages.txt (or in the list
+# files given as arguments, e.g. tests/vm/packages.txt) that are missing.
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$here/packages.txt" | grep -v '^$')
+(($#)) || set -- "$here/packages.txt"
+mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$@" | grep -v '^$')
 missing=()
 for p in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
