@@ -83,16 +83,27 @@ static int draw_qr(crier_scene *s, const char *link, int x, int y, int side)
     return used;
 }
 
+/* The zone of type t, its rectangle, its background painted; 0 (nothing
+ * drawn) when the layout has no such zone. */
+static int zone_begin(crier_scene *s, crier_zone_type t, const crier_zone **z, SDL_Rect *r)
+{
+    *z = crier_layout_find(s->layout, t);
+    if (!*z)
+        return 0;
+    *r = zone_rect(s, *z);
+    fill(s, r, (*z)->background);
+    return 1;
+}
+
 /* ---- header ---------------------------------------------------------------- */
 
 void crier_scene_draw_header(crier_scene *s, const char *clock, const char *date)
 {
-    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_HEADER);
-    if (!z)
+    const crier_zone *z;
+    SDL_Rect r;
+    if (!zone_begin(s, CRIER_ZONE_HEADER, &z, &r))
         return;
-    SDL_Rect r = zone_rect(s, z);
     int pad = px(s, z->padding_px);
-    fill(s, &r, z->background);
     crier_text_style big = {.px = px(s, z->title_px), .bold = 1, .color = col(z->color), .max_lines = 1};
     crier_text_style clk = {.px = px(s, z->title_px), .bold = 1, .color = col(z->accent), .max_lines = 1};
     crier_text_style small = {.px = px(s, z->body_px), .color = col(z->color), .max_lines = 1};
@@ -365,11 +376,10 @@ SDL_Texture *crier_scene_build_empty(crier_scene *s)
 
 void crier_scene_draw_posts(crier_scene *s, SDL_Texture *prev, SDL_Texture *cur, double t)
 {
-    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_POSTS);
-    if (!z)
+    const crier_zone *z;
+    SDL_Rect r;
+    if (!zone_begin(s, CRIER_ZONE_POSTS, &z, &r))
         return;
-    SDL_Rect r = zone_rect(s, z);
-    fill(s, &r, z->background);
     int slide_mode = s->cfg->transition == CRIER_TRANSITION_SLIDE;
     if (prev && t < 1.0) {
         if (slide_mode) {
@@ -405,12 +415,11 @@ void crier_scene_draw_posts(crier_scene *s, SDL_Texture *prev, SDL_Texture *cur,
 
 void crier_scene_draw_events(crier_scene *s, const crier_playlist *pl, int64_t now_wall_ms)
 {
-    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_EVENTS);
-    if (!z)
+    const crier_zone *z;
+    SDL_Rect r;
+    if (!zone_begin(s, CRIER_ZONE_EVENTS, &z, &r))
         return;
-    SDL_Rect r = zone_rect(s, z);
     int pad = px(s, z->padding_px);
-    fill(s, &r, z->background);
     int w = r.w - 2 * pad, y = r.y + pad, bottom = r.y + r.h - pad;
     crier_text_style hs = {.px = px(s, z->title_px), .bold = 1, .color = col(z->accent), .max_width = w,
                            .max_lines = 1};
@@ -459,12 +468,11 @@ void crier_scene_draw_events(crier_scene *s, const crier_playlist *pl, int64_t n
 
 int crier_scene_draw_ticker(crier_scene *s, const crier_playlist *pl, int64_t now_wall_ms, int64_t elapsed_ms)
 {
-    const crier_zone *z = crier_layout_find(s->layout, CRIER_ZONE_TICKER);
-    if (!z)
+    const crier_zone *z;
+    SDL_Rect r;
+    if (!zone_begin(s, CRIER_ZONE_TICKER, &z, &r))
         return 0;
-    SDL_Rect r = zone_rect(s, z);
     int pad = px(s, z->padding_px);
-    fill(s, &r, z->background);
     const crier_item *lines[64];
     int n = crier_playlist_ticker(pl, now_wall_ms, lines, 64);
     if (n == 0)
