@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "check.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -466,6 +467,76 @@ TEST(each_lists_every_key)
     crier_config_free(&cfg);
 }
 
+/* Enum keys are parsed once, by the table, into C enums. */
+typedef struct enum_case {
+    const char *key, *word;
+    size_t offset; /* the int-sized enum field */
+    int value;
+} enum_case;
+
+#define F(field) offsetof(crier_config, field)
+static const enum_case enum_cases[] = {
+    {"log_level", "debug", F(log_level), CRIER_LOG_DEBUG},
+    {"log_level", "off", F(log_level), CRIER_LOG_OFF},
+    {"transition", "slide", F(transition), CRIER_TRANSITION_SLIDE},
+    {"transition", "none", F(transition), CRIER_TRANSITION_NONE},
+    {"ticker_motion", "static", F(ticker_motion), CRIER_TICKER_STATIC},
+    {"display_power", "null", F(display_power), CRIER_POWER_BACKEND_NULL},
+    {"display_power", "cec", F(display_power), CRIER_POWER_BACKEND_CEC},
+    {"broker_protocol", "311", F(broker_protocol), CRIER_BROKER_PROTOCOL_311},
+    {"broker_protocol", "5", F(broker_protocol), CRIER_BROKER_PROTOCOL_5},
+    {"require_signed_posts", "true", F(require_signed_posts), CRIER_SIGNED_POSTS_YES},
+    {"require_signed_posts", "false", F(require_signed_posts), CRIER_SIGNED_POSTS_NO},
+};
+#undef F
+
+static const char *listed_value;
+static void find_value(const char *key, const char *value, const char *help, void *ud)
+{
+    (void)help;
+    if (strcmp(key, ud) == 0)
+        listed_value = value;
+}
+
+TEST(enum_keys)
+{
+    char err[256];
+    crier_config cfg;
+    crier_config_init(&cfg, source_dir());
+    CHECK_INT_EQ(cfg.log_level, CRIER_LOG_INFO); /* defaults */
+    CHECK_INT_EQ(cfg.transition, CRIER_TRANSITION_FADE);
+    CHECK_INT_EQ(cfg.ticker_motion, CRIER_TICKER_SCROLL);
+    CHECK_INT_EQ(cfg.display_power, CRIER_POWER_BACKEND_AUTO);
+    CHECK_INT_EQ(cfg.broker_protocol, CRIER_BROKER_PROTOCOL_AUTO);
+    CHECK_INT_EQ(cfg.require_signed_posts, CRIER_SIGNED_POSTS_AUTO);
+    CHECK_INT_EQ(cfg.display_open_timeout_s, 10);
+    for (size_t i = 0; i < sizeof enum_cases / sizeof enum_cases[0]; i++) {
+        const enum_case *c = &enum_cases[i];
+        CHECK_INT_EQ(crier_config_set(&cfg, c->key, c->word, "t", 0, NULL, err, sizeof err), CRIER_OK);
+        CHECK_INT_EQ(*(const int *)((const char *)&cfg + c->offset), c->value);
+        CHECK_STR_EQ(crier_config_enum_name(c->key, c->value), c->word);
+        listed_value = NULL;
+        crier_config_each(&cfg, find_value, (void *)c->key); /* --check-config shows the word */
+        CHECK(listed_value && strcmp(listed_value, c->word) == 0);
+        /* A word of another key, or another case, is refused and changes nothing. */
+        CHECK_INT_EQ(crier_config_set(&cfg, c->key, "Auto", "t", 0, NULL, err, sizeof err), CRIER_ERR_INVAL);
+        CHECK(strstr(err, "is not one of") != NULL);
+        CHECK_INT_EQ(*(const int *)((const char *)&cfg + c->offset), c->value);
+    }
+    CHECK_INT_EQ(crier_config_set(&cfg, "transition", "wipe", "t", 0, NULL, err, sizeof err), CRIER_ERR_INVAL);
+    CHECK(strstr(err, "'wipe' is not one of fade, slide or none") != NULL);
+    CHECK_STR_EQ(crier_config_enum_name("source.type", CRIER_FEED_ICAL), "ical");
+    CHECK_STR_EQ(crier_config_enum_name("source.type", CRIER_FEED_FILE), "file");
+    CHECK_STR_EQ(crier_config_enum_name("transition", 99), "?");
+    CHECK_STR_EQ(crier_config_enum_name("heartbeat_s", 0), "?"); /* not an enum key */
+    CHECK_STR_EQ(crier_config_enum_name("nope", 0), "?");
+    CHECK_INT_EQ(crier_config_set(&cfg, "source.m.type", "mastodon", "t", 0, NULL, err, sizeof err), CRIER_OK);
+    CHECK_INT_EQ(cfg.sources[0].type, CRIER_FEED_MASTODON);
+    CHECK_INT_EQ(crier_config_set(&cfg, "source.m.type", "RSS", "t", 0, NULL, err, sizeof err), CRIER_ERR_INVAL);
+    CHECK(strstr(err, "file, rss, atom, jsonfeed, mastodon or ical") != NULL);
+    crier_config_free(&cfg);
+}
+
 int main(void)
 {
     RUN(bad_lines);
@@ -483,5 +554,6 @@ int main(void)
     RUN(precedence);
     RUN(cross_checks);
     RUN(each_lists_every_key);
+    RUN(enum_keys);
     return check_summary();
 }
