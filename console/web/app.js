@@ -1,7 +1,7 @@
 // app.js - the Crier console page: login, the three views (posts, screens,
 // audit) switched by the address's #fragment, and live updates from
 // /api/events (Server-Sent Events) handed to the view that owns them.
-import { api, state, $, showError, clearError, showNotice, act, closeDialog, ApiError } from './core.js';
+import { api, state, $, showError, clearError, showNotice, act, closeDialog, ApiError, roleAtLeast } from './core.js';
 import * as posts from './posts.js';
 import * as screens from './screens.js';
 import * as audit from './audit.js';
@@ -33,6 +33,8 @@ function signedIn(me) {
   const sites = Array.isArray(me.sites) ? me.sites : [];
   $('who-role').title = sites.includes('*') ? 'All sites' : 'Sites: ' + sites.join(', ');
   document.body.dataset.role = me.role;
+  // The audit log is for publishers and admins (the console refuses others).
+  $('nav-audit').hidden = !roleAtLeast('publisher');
   for (const v of Object.values(VIEWS)) v.init();
   startEvents();
   route();
@@ -41,7 +43,7 @@ function signedIn(me) {
 function route() {
   if (!state.me) return;
   let name = location.hash.replace(/^#/, '').split('/')[0];
-  if (!VIEWS[name]) name = 'posts';
+  if (!VIEWS[name] || $('nav-' + name).hidden) name = 'posts';
   for (const n of Object.keys(VIEWS)) {
     $('view-' + n).hidden = n !== name;
     const link = $('nav-' + n);

@@ -489,9 +489,9 @@ async function history(id, p) {
   const versions = (res.versions || []).slice().sort((a, b) => (b.version ?? 0) - (a.version ?? 0));
   const rows = versions.map((v) => el('tr', null,
     el('td', { text: String(v.version ?? '') }),
-    el('td', { text: fmtTime(v.updated || v.created), title: fmtFullTime(v.updated || v.created) }),
+    el('td', { text: fmtDayTime(v.time || v.updated || v.created), title: fmtFullTime(v.time || v.updated || v.created) }),
     el('td', { text: STATUS_WORDS[v.status] || v.status || '' }),
-    el('td', { text: [v.author, v.approver && 'approved by ' + v.approver].filter(Boolean).join(', ') }),
+    el('td', { text: v.user || [v.author, v.approver && 'approved by ' + v.approver].filter(Boolean).join(', ') }),
     el('td', null, el('strong', { text: v.title || '' }), v.body ? el('div', { class: 'muted', text: v.body.slice(0, 200) }) : null)));
   openDialog('History of “' + ((p && p.title) || id) + '”',
     versions.length

@@ -8,7 +8,7 @@
 // frame.  Thumbnails load lazily, so only the rows in view fetch one.
 import { api, state, $, el, act, showError, debounce, fmtAge, fmtAgo, fmtTime, fmtFullTime, openDialog, roleAtLeast } from './core.js';
 
-const PAGE = 1000;                  // rows built at once; "Show more" adds the next ones
+const PAGE = 2500;                  // rows built at once; "Show more" adds the next ones
 const STATE_ORDER = { offline: 0, stale: 1, online: 2 };
 const STATE_WORDS = { online: 'Online', stale: 'Stale', offline: 'Offline' };
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -190,8 +190,17 @@ function makeRow(kiosk) {
   return tr;
 }
 
+// When the console's latest picture of s was taken: a time string, '' for
+// none, undefined when the console does not say.
+function shotTime(s) {
+  if (!s) return undefined;
+  const v = 'screenshot' in s ? s.screenshot : s.screenshot_at;
+  return v === undefined ? undefined : (v || '');
+}
+
 function thumbUrl(kiosk, s) {
-  const v = s && s.screenshot_at ? '?t=' + encodeURIComponent(s.screenshot_at) : '';
+  const t = shotTime(s);
+  const v = t ? '?t=' + encodeURIComponent(t) : '';
   return `/api/screens/${encodeURIComponent(kiosk)}/thumb.png${v}`;
 }
 
@@ -217,9 +226,9 @@ function fillRow(tr, s, now) {
   c[6].classList.toggle('hot', typeof t === 'number' && t >= 75);
   c[7].textContent = fmtAgo(s.last_seen, now);
   // A thumbnail: when the console says when the last picture was taken
-  // ("screenshot_at"), only screens with one fetch it; otherwise every row
+  // ("screenshot": a time or null), only screens with one fetch it; otherwise every row
   // tries (lazily: only rows in view load) and hides it on 404.
-  const shotKey = 'screenshot_at' in s ? (s.screenshot_at || '') : '?';
+  const shotKey = shotTime(s) ?? '?';
   if (tr.dataset.shot !== shotKey) {
     tr.dataset.shot = shotKey;
     const img = c[8].firstChild.firstChild.firstChild;
@@ -358,7 +367,7 @@ async function showShot(kiosk) {
       return;
     }
     const s = screens.get(kiosk);
-    const when = s && s.screenshot_at ? 'taken ' + fmtFullTime(s.screenshot_at) : 'the latest picture';
+    const when = shotTime(s) ? 'taken ' + fmtFullTime(shotTime(s)) : 'the latest picture';
     body.replaceChildren(shotFigure(kiosk, shot, when));
   } catch (e) {
     body.replaceChildren(el('p', { class: 'bad', text: e.message }));
@@ -393,7 +402,7 @@ async function takeShot(kiosk, button) {
         const img = tr.cells[8].querySelector('img');
         img.hidden = false;
         img.closest('button').classList.remove('no-thumb');
-        img.src = thumbUrl(kiosk, { screenshot_at: String(Date.now()) });
+        img.src = thumbUrl(kiosk, { screenshot: String(Date.now()) });
       }
       return;
     }

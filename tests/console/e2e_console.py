@@ -1,0 +1,376 @@
+"""e2e_console.py - the staff console in a real browser (headless Chromium)
+against a real crier-console, mosquitto and headless kiosk, started by
+tests/scripts/test_console_e2e.sh, which passes:
+
+  CONSOLE_URL   http://127.0.0.1:PORT        ADMIN_PASSWORD   admin's password
+  KIOSK_ID      the real kiosk's id           KIOSK_EVENTS     its --events file
+  BROKER_PORT   the broker (for the fleet)    FLEET            simulated kiosks (1000)
+  SHOTS         folder for the page's screenshots (optional)
+
+Prints one "ok"/"FAIL" line per check and "N passed, N failed"; exits 1 on
+any failure.  Every wait polls for a condition with a deadline: no fixed
+sleeps."""
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_browser import Browser  # noqa: E402
+from e2e_fleet import publish_fleet  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+URL = os.environ["CONSOLE_URL"].rstrip("/")
+ADMIN_PW = os.environ["ADMIN_PASSWORD"]
+KIOSK = os.environ.get("KIOSK_ID", "hall-1")
+EVENTS = os.environ["KIOSK_EVENTS"]
+BROKER_PORT = int(os.environ["BROKER_PORT"])
+FLEET = int(os.environ.get("FLEET", "1000"))
+SHOTS = os.environ.get("SHOTS", "")
+READY_LIMIT_MS = 1000
+
+passed = failed = 0
+t_start = time.monotonic()
+
+
+def ok(what):
+    global passed
+    passed += 1
+    print(f"ok   {what}", flush=True)
+
+
+def fail(what):
+    global failed
+    failed += 1
+    print(f"FAIL {what}", flush=True)
+
+
+def check(what, cond):
+    (ok if cond else fail)(what)
+    return cond
+
+
+def step(what, fn, *args):
+    """Runs one check that may raise (a timed-out wait): FAIL, not a crash."""
+    try:
+        r = fn(*args)
+        check(what, r is not False)
+        return r
+    except Exception as e:  # noqa: BLE001 - report and go on
+        fail(f"{what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        return None
+
+
+def wait_until(cond, timeout, what):
+    end = time.monotonic() + timeout
+    while True:
+        r = cond()
+        if r:
+            return r
+        if time.monotonic() > end:
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def kiosk_event(event, post_id, timeout=10):
+    pat = f'"event":"{event}","id":"{post_id}"'
+
+    def seen():
+        try:
+            with open(EVENTS, encoding="utf-8") as f:
+                return pat in f.read()
+        except OSError:
+            return False
+    return wait_until(seen, timeout, f"{event} of {post_id} on the kiosk")
+
+
+class Api:
+    """A plain HTTP client with its own session (set-up and checks).  Keeps
+    the cookie by hand: it is Secure, which Python's cookie jar never sends
+    over http://127.0.0.1 (browsers do, for loopback)."""
+
+    def __init__(self, user, password):
+        self.cookie = ""
+        self.csrf = ""
+        st, me = self.call("POST", "/api/login", {"user": user, "password": password})
+        if st != 200:
+            raise RuntimeError(f"login as {user}: HTTP {st} {me}")
+        self.csrf = me["csrf"]
+
+    def call(self, method, path, body=None, csrf=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(URL + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        if self.cookie:
+            req.add_header("Cookie", self.cookie)
+        tok = self.csrf if csrf is None else csrf
+        if tok:
+            req.add_header("X-CSRF-Token", tok)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                for h in r.headers.get_all("Set-Cookie") or []:
+                    if h.startswith("crier_session="):
+                        self.cookie = h.split(";", 1)[0]
+                raw = r.read()
+                return r.status, (json.loads(raw) if raw and "json" in r.headers.get("Content-Type", "") else raw)
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            try:
+                return e.code, json.loads(raw)
+            except ValueError:
+                return e.code, raw
+
+
+def shot(b, name, full=False):
+    if SHOTS:
+        b.screenshot(os.path.join(SHOTS, name + ".png"), full=full)
+
+
+def login(b, user, password):
+    b.driver.get(URL + "/")
+    b.visible("#login-user")
+    b.type("#login-user", user)
+    b.type("#login-password", password)
+    b.click("#login-submit")
+    b.wait(lambda d: d.find_element("id", "top").is_displayed(), 10, "the page after logging in")
+
+
+def in_page_fetch(b, method, path, body, csrf):
+    """fetch() from inside the page (the browser's own cookie and Origin)."""
+    return b.driver.execute_async_script("""
+        const [method, path, body, csrf, done] = arguments;
+        const h = {'Content-Type': 'application/json'};
+        if (csrf !== null) h['X-CSRF-Token'] = csrf;
+        fetch(path, {method, headers: h, body: body === null ? undefined : JSON.stringify(body), credentials: 'same-origin'})
+          .then(async r => done({status: r.status, text: await r.text()}))
+          .catch(e => done({status: -1, text: String(e)}));
+    """, method, path, body, csrf)
+
+
+def post_item(b, post_id):
+    """(class, text) of the post's list item, read in one go: the list is
+    re-rendered on live updates, so element references go stale."""
+    return b.js("const li = document.querySelector(`#posts-list li[data-id=\"${arguments[0]}\"]`);"
+                "return li ? [li.className, li.textContent] : ['', '']", post_id)
+
+
+def main():
+    stamp = time.strftime("%H%M%S")
+    title = f"Boil-water notice {stamp}"
+
+    # Users: an editor and a viewer, made by the admin through the API.
+    admin = Api("admin", ADMIN_PW)
+    for user, role in (("eddie", "editor"), ("vera", "viewer")):
+        st, _ = admin.call("POST", "/api/users", {"user": user, "password": "pass-" + user + "-1234", "role": role, "sites": ["*"]})
+        check(f"admin creates the {role} '{user}' (HTTP {st})", st in (200, 201))
+
+    # The fleet: FLEET simulated kiosks' retained status and heartbeats.
+    t = time.monotonic()
+    publish_fleet("127.0.0.1", BROKER_PORT, FLEET)
+    def fleet_known():
+        st, res = admin.call("GET", "/api/screens")
+        return st == 200 and len(res.get("screens", [])) >= FLEET + 1
+    wait_until(fleet_known, 15, "the fleet in /api/screens")
+    ok(f"the console knows {FLEET} simulated screens + the real kiosk ({time.monotonic() - t:.1f} s)")
+
+    b = Browser(1366, 900)
+    try:
+        login(b, "admin", ADMIN_PW)
+        step("admin logs in and sees the compose form", b.visible, "#post-title")
+        check("the publisher's button says Publish", b.find("#post-publish").text == "Publish")
+
+        # Compose: title, body, target one screen, schedule.
+        b.type("#post-title", title)
+        b.type("#post-body", "Boil tap water before drinking until further notice.\n\nQuestions: call 115.")
+        b.type("#post-priority", "50")
+        Select(b.find("#post-target")).select_by_value("screens")
+        b.type("#post-target-screens", KIOSK)
+        # valid until eight days from now (a datetime-local value, set as a person's picker would)
+        b.js("""const d = new Date(Date.now() + 8 * 86400e3); const p = n => String(n).padStart(2, '0');
+                const i = document.getElementById('post-until');
+                i.value = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+                i.dispatchEvent(new Event('input', {bubbles: true}));""")
+        # hours: a two-hour window that is open now (the kiosk's local time = this process's)
+        h = time.localtime().tm_hour
+        b.type("#post-hours", f"{h:02d}-{(h + 2) % 24:02d}")
+        words = step("the schedule is shown back in words", b.wait,
+                     lambda d: "until" in d.find_element("id", "schedule-words").text, 10, "schedule words")
+        if words:
+            print("     schedule: " + b.find("#schedule-words").text.replace("\n", " "))
+        nxt = step("and as the next 5 showings", b.wait,
+                   lambda d: len(d.find_elements("css selector", "#schedule-next li:not(.next-head)")) == 5, 10, "5 showings")
+
+        img = step("the preview image arrives (drawn by crier)", b.wait,
+                   lambda d: d.execute_script(
+                       "const i = document.querySelector('#preview img');"
+                       "return i && i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/png') ? [i.naturalWidth, i.naturalHeight] : null"),
+                   20, "#preview img")
+        if img:
+            print(f"     preview: {img[0]}x{img[1]}, captions: "
+                  + "; ".join(e.text.replace("\n", " ") for e in b.finds("#preview figure")))
+        shot(b, "desktop-compose")
+
+        # Publish and see it on the kiosk.
+        b.click("#post-publish")
+        step("the notice says it is published", b.text_in, "#notice", "published", 10)
+        li = step("the post is listed as published", b.wait,
+                  lambda d: [e for e in d.find_elements("css selector", "#posts-list li.status-published") if title in e.text], 10, "the post")
+        post_id = li[0].get_attribute("data-id") if li else ""
+        check(f"the post has an id ({post_id})", bool(post_id))
+        step("the kiosk shows the post", kiosk_event, "item_shown", post_id, 15)
+
+        # The screens view: the real kiosk shows it; a picture on request.
+        b.click("#nav-screens")
+        row_css = f'#screens-body tr[data-kiosk="{KIOSK}"]'
+        step("the kiosk's row says what it shows", b.wait,
+             lambda d: title in (d.find_element("css selector", row_css).text if d.find_elements("css selector", row_css) else ""),
+             20, "the kiosk's row showing the post")
+        b.click(row_css + ' button[data-act="shot"]')
+        step("a picture taken on request opens", b.wait,
+             lambda d: d.execute_script("const i = document.querySelector('#dialog img.shot'); return i && i.complete && i.naturalWidth > 0"),
+             15, "the screenshot")
+        shot(b, "desktop-screenshot")
+        b.click("#dialog-close")
+
+        # Page ready with the whole fleet, measured on fresh loads.
+        times = []
+        for _ in range(3):
+            b.driver.get(URL + "/#screens")
+            b.driver.refresh()
+            b.wait(lambda d: d.execute_script("return document.body.dataset.screensReady"), 15, "screens ready")
+            times.append(b.js("return performance.getEntriesByName('screens-ready')[0].startTime"))
+        rows = b.js("return document.querySelectorAll('#screens-body tr').length")
+        check(f"all {FLEET + 1} screens are listed ({rows} rows)", rows == FLEET + 1)
+        med = statistics.median(times)
+        print(f"     page ready with {rows} screens: " + ", ".join(f"{x:.0f}" for x in times) + f" ms (median {med:.0f} ms)")
+        check(f"page ready < {READY_LIMIT_MS} ms with {rows} screens (median {med:.0f} ms)", med < READY_LIMIT_MS)
+        counts = b.find("#screens-counts").text
+        check(f"counts shown ({counts.replace(chr(10), ', ')})", "online" in counts and "offline" in counts)
+        Select(b.find("#screens-state")).select_by_value("offline")
+        step("the state filter shows only offline screens", b.wait,
+             lambda d: d.execute_script("const r = [...document.querySelectorAll('#screens-body tr')];"
+                                        "return r.length > 0 && r.every(t => t.querySelector('.state').textContent === 'Offline')"),
+             5, "offline rows")
+        Select(b.find("#screens-state")).select_by_value("")
+        shot(b, "desktop-screens")
+
+        # Edit it: a new version, published again.
+        b.click("#nav-posts")
+        b.wait(lambda d: d.find_elements("css selector", f'#posts-list li[data-id="{post_id}"]'), 10, "the post in the list")
+        b.click(f'#posts-list li[data-id="{post_id}"] button[data-act="edit"]')
+        step("Edit loads the post into the form", b.wait,
+             lambda d: d.find_element("id", "post-title").get_attribute("value") == title, 5, "the title in the form")
+        title2 = title + " (updated)"
+        b.type("#post-title", title2)
+        b.click("#post-publish")
+        step("the edited post is listed with its new title", b.wait,
+             lambda d: title2 in post_item(b, post_id)[1], 10, "the new title")
+
+        # Retract from the list.
+        retract = f'#posts-list li[data-id="{post_id}"] button[data-act="retract"]'
+        b.click(retract)
+        b.text_in(retract, "Yes", 5)
+        b.click(retract)
+        step("the post is listed as retracted", b.wait,
+             lambda d: "retracted" in post_item(b, post_id)[0], 10, "retracted")
+        step("the kiosk drops it", kiosk_event, "item_retracted", post_id, 15)
+
+        # An editor's post waits for approval; the publisher approves it in one click.
+        eddie = Api("eddie", "pass-eddie-1234")
+        st, pend = eddie.call("POST", "/api/posts", {"title": f"Library closes at 16:00 {stamp}", "priority": 60,
+                                                      "target": {"screens": [KIOSK]}, "publish": True})
+        check(f"an editor's publish is pending (HTTP {st}, {pend.get('status') if isinstance(pend, dict) else pend})",
+              st == 201 and isinstance(pend, dict) and pend.get("status") == "pending")
+        if isinstance(pend, dict) and pend.get("id"):
+            approve = f'#posts-list li[data-id="{pend["id"]}"] button[data-act="approve"]'
+            if step("the pending post appears live with an Approve button", b.visible, approve, 10):
+                b.click(approve)
+                step("approved: published", b.wait,
+                     lambda d: "published" in post_item(b, pend["id"])[0], 10, "published")
+                step("the kiosk shows the approved post", kiosk_event, "item_shown", pend["id"], 15)
+
+        # Script in a title is shown as text, never run.
+        evil = "<img src=x onerror=\"document.title='pwned'\">"
+        st, p2 = admin.call("POST", "/api/posts", {"title": evil, "target": {"screens": [KIOSK]}})
+        if st == 201:
+            step("a title with markup is shown as text", b.wait,
+                 lambda d: any(e.text == evil for e in d.find_elements("css selector", "#posts-list .post-title")), 10, "the draft")
+            check("and no element was made from it", b.js("return document.querySelectorAll('#posts-list img').length") == 0
+                  and b.driver.title != "pwned")
+        else:
+            fail(f"saving a draft through the API: HTTP {st} {p2}")
+
+        # History
+        b.click(f'#posts-list li[data-id="{post_id}"] button[data-act="history"]')
+        step("the history lists the versions", b.wait,
+             lambda d: len(d.find_elements("css selector", "#dialog .history-table tbody tr")) >= 2, 10, "history rows")
+        b.click("#dialog-close")
+
+        # Forged CSRF: refused, nothing made.
+        r = in_page_fetch(b, "POST", "/api/posts", {"title": "forged " + stamp, "publish": True}, "forged-token")
+        check(f"a forged CSRF token is refused (HTTP {r['status']})", r["status"] == 403)
+        r = in_page_fetch(b, "POST", "/api/posts", {"title": "forged " + stamp, "publish": True}, None)
+        check(f"a missing CSRF token is refused (HTTP {r['status']})", r["status"] == 403)
+        st, lst = admin.call("GET", "/api/posts")
+        check("no forged post exists", isinstance(lst, dict) and not any("forged" in p.get("title", "") for p in lst.get("posts", [])))
+
+        # Audit lines, live, and the exports.
+        b.click("#nav-audit")
+        for action in ("post.create", "post.retract", "post.approve", "screen.screenshot"):
+            step(f"the audit table has {action}", b.wait,
+                 lambda d, a=action: any(a in r.text for r in d.find_elements("css selector", "#audit-body tr")), 10, action)
+        step("the audit names the post", b.text_in, "#audit-table", post_id, 5)
+        step("the refused CSRF is audited", b.wait,
+             lambda d: any("csrf" in r.text.lower() and "refused" in r.text for r in d.find_elements("css selector", "#audit-body tr")), 10, "csrf line")
+        shot(b, "desktop-audit")
+        for fmt, marker in (("csv", ","), ("jsonl", "{")):
+            href = b.find(f'#audit-{"csv" if fmt == "csv" else "json"}').get_attribute("href")
+            r = b.driver.execute_async_script(
+                "fetch(arguments[0], {credentials:'same-origin'}).then(async r => arguments[1]({s: r.status, t: await r.text(), c: r.headers.get('Content-Type')}))", href)
+            check(f"the {fmt} export has the post's lines ({r['c']})", r["s"] == 200 and post_id in r["t"] and marker in r["t"])
+
+        errs = [m for m in b.console_errors() if "Content Security Policy" in m or "Uncaught" in m]
+        check("no CSP violation or script error in the browser log", not errs)
+        for m in errs[:5]:
+            print("     " + m)
+    finally:
+        b.close()
+
+    # A viewer on a phone: no publish button, and the API refuses anyway.
+    v = Browser(390, 844, mobile=True)
+    try:
+        login(v, "vera", "pass-vera-1234")
+        v.wait(lambda d: d.find_element("id", "view-posts").is_displayed(), 10, "the posts view")
+        check("the viewer sees no Publish button", not v.find("#post-publish").is_displayed())
+        check("nor Save draft", not v.find("#post-save").is_displayed())
+        check("nor the audit view", not v.find("#nav-audit").is_displayed())
+        csrf = v.js("return fetch('/api/me').then(r => r.json()).then(j => j.csrf)")
+        r = in_page_fetch(v, "POST", "/api/posts", {"title": "viewer " + stamp, "publish": True}, csrf)
+        check(f"the API refuses the viewer's post with a valid CSRF token (HTTP {r['status']})", r["status"] == 403)
+        shot(v, "phone-posts")
+        v.click("#nav-screens")
+        v.wait(lambda d: d.execute_script("return document.body.dataset.screensReady"), 15, "screens ready")
+        check("the viewer sees no Take picture button", not v.finds('#screens-body button[data-act="shot"]'))
+        shot(v, "phone-screens")
+        v.click("#logout")
+        step("logging out shows the login form", v.visible, "#login-user")
+        r = in_page_fetch(v, "GET", "/api/me", None, None)
+        check(f"the session is gone after logging out (HTTP {r['status']})", r["status"] == 401)
+    finally:
+        v.close()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception:  # noqa: BLE001
+        traceback.print_exc()
+        fail("the test stopped on an exception")
+    print(f"     e2e run time {time.monotonic() - t_start:.1f} s")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
