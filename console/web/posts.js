@@ -51,8 +51,9 @@ export function init() {
 
 export function show() {
   const canWrite = roleAtLeast('editor');
-  $('compose').classList.toggle('readonly', !canWrite);
-  $('compose-readonly').hidden = canWrite;
+  // A viewer gets the list only: no form to fill in that could not be sent.
+  $('posts-layout').hidden = !canWrite;
+  $('posts-readonly').hidden = canWrite;
   for (const n of $('compose').querySelectorAll('input, textarea, select')) n.disabled = !canWrite;
   $('compose-actions').hidden = !canWrite;
   $('post-publish').hidden = !canWrite;
