@@ -5,20 +5,24 @@
 # free loopback port (stopped on exit) and the kiosk with the bundled demo
 # content.  With a display (DISPLAY / WAYLAND_DISPLAY, or a connected DRM
 # screen) it opens a window; without one it runs headless and writes a PNG
-# screenshot every few seconds, saying where.
+# screenshot every few seconds, saying where.  Beside the kiosk it starts the
+# staff console (crier-console) on a free loopback port with an account
+# "demo" (role admin) and prints its address and password: posts published
+# there are signed with the demo desk key and appear on the kiosk.
 #
-#   scripts/demo.sh [--headless] [--run-for SECONDS] [--out DIR]
+#   scripts/demo.sh [--headless] [--run-for SECONDS] [--out DIR] [--console-port PORT]
 #
 # Environment: CRIER_BUILD=DIR uses an existing build instead of building.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-headless=0 run_for="" out=""
+headless=0 run_for="" out="" console_port=0
 while (($#)); do
   case $1 in
     --headless) headless=1 ;;
     --run-for) run_for=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --console-port) console_port=$2; shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -34,8 +38,13 @@ fi
 
 out=${out:-$(mktemp -d /tmp/crier-demo.XXXXXX)}
 mkdir -p "$out"
-broker_dir=""
+broker_dir="" kiosk_pid="" console_pid=""
 cleanup() {
+  local p
+  for p in $console_pid $kiosk_pid; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   if [[ -n "$broker_dir" ]]; then "$root/scripts/broker.sh" stop "$broker_dir" || true; fi
 }
 trap cleanup EXIT
@@ -84,4 +93,43 @@ else
   echo "demo: opening the kiosk window (Esc or q quits)" >&2
 fi
 mkdir -p "$out/cache" "$out/state"
-"$bdir/crier" "${args[@]}"
+"$bdir/crier" "${args[@]}" &
+kiosk_pid=$!
+
+# The staff console, after the kiosk: a demo account with a fresh password,
+# signing with the demo desk key the kiosk trusts; previews drawn by this crier.
+start_console() {
+  local c=$out/console line="" t=100
+  if [[ ! -x "$bdir/crier-console" ]]; then
+    echo "demo: no $bdir/crier-console in this build; the staff console is left out" >&2
+    return 0
+  fi
+  mkdir -p "$c"
+  (umask 077; head -c 12 /dev/urandom | base64 | tr '+/' 'xy' > "$c/demo.pw")
+  "$bdir/crier-console" --listen "127.0.0.1:$console_port" --db "$c/console.db" \
+    --broker "mqtt://127.0.0.1:$port" --signing-key "$out/staff/Demo-Desk.key" \
+    --crier "$bdir/crier" --web "$root/console/web" --layouts "$root/assets/layouts" \
+    --create-user demo:admin --password-file "$c/demo.pw" --log-level warn \
+    > "$c/out.log" 2> "$c/err.log" &
+  console_pid=$!
+  while ((t-- > 0)); do
+    line=$(sed -n 's/^crier-console: listening on //p' "$c/out.log" 2>/dev/null)
+    [[ -n "$line" ]] && break
+    kill -0 "$console_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z "$line" ]]; then
+    echo "demo: the staff console did not start (see $c/err.log); the kiosk runs on" >&2
+    return 0
+  fi
+  cat >&2 <<MSG
+demo: staff console at $line/  (log in as user 'demo', password '$(cat "$c/demo.pw")')
+demo: publish a post there: it appears on the kiosk, signed by the Demo Desk key
+MSG
+}
+start_console
+
+rc=0
+wait "$kiosk_pid" || rc=$?
+kiosk_pid=""
+exit "$rc"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's demo command comes up: it starts a mosquitto on a free port,
 # runs the kiosk headless (no display in CI), writes a screenshot, and stops
-# the broker when it exits.
+# the broker when it exits; the staff console beside it, with a demo account.
 source "$(dirname "$0")/lib.sh"
 out=$TMP/demo
 log=$TMP/demo.log
@@ -23,4 +23,8 @@ PY
 port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$log" | head -1)
 check "broker is stopped after the demo" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null"
 check "demo content has upcoming events" grep -q '"starts"' "$out/content/content.json"
+check "demo starts the staff console and prints its address and password" \
+  grep -q "staff console at http://127.0.0.1:[0-9]*/  (log in as user 'demo', password '$(cat "$out/console/demo.pw")')" "$log"
+cport=$(sed -n 's/.*staff console at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+check "the console is stopped after the demo" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/${cport:-1}) 2>/dev/null"
 summary
