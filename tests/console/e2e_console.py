@@ -29,9 +29,11 @@ URL = os.environ["CONSOLE_URL"].rstrip("/")
 ADMIN_PW = os.environ["ADMIN_PASSWORD"]
 KIOSK = os.environ.get("KIOSK_ID", "hall-1")
 EVENTS = os.environ["KIOSK_EVENTS"]
+KIOSK_LOG = os.environ.get("KIOSK_LOG", os.devnull)
 BROKER_PORT = int(os.environ["BROKER_PORT"])
 FLEET = int(os.environ.get("FLEET", "1000"))
 SHOTS = os.environ.get("SHOTS", "")
+SOURCE = os.environ.get("CRIER_SOURCE", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 READY_LIMIT_MS = 1000
 
 passed = failed = 0
@@ -180,7 +182,13 @@ def main():
 
     b = Browser(1366, 900)
     try:
+        b.driver.get(URL + "/")
+        b.type("#login-user", "admin")
+        b.type("#login-password", "not the password")
+        b.click("#login-submit")
+        step("a wrong password is said in #error", b.text_in, "#error", "Wrong user name or password", 10)
         login(b, "admin", ADMIN_PW)
+        check("the error is gone after logging in", not b.find("#error").is_displayed())
         step("admin logs in and sees the compose form", b.visible, "#post-title")
         check("the publisher's button says Publish", b.find("#post-publish").text == "Publish")
 
@@ -205,6 +213,12 @@ def main():
         nxt = step("and as the next 5 showings", b.wait,
                    lambda d: len(d.find_elements("css selector", "#schedule-next li:not(.next-head)")) == 5, 10, "5 showings")
 
+        # An image uploaded to the console (the kiosk will fetch it from there).
+        b.find("#post-image-file").send_keys(os.path.join(SOURCE, "assets", "demo", "town-hall.png"))
+        up = step("an uploaded image becomes the post's image address", b.wait,
+                  lambda d: "/uploads/" in (d.find_element("id", "post-image").get_attribute("value") or ""), 15, "the upload")
+        if up:
+            print("     image: " + b.find("#post-image").get_attribute("value"))
         img = step("the preview image arrives (drawn by crier)", b.wait,
                    lambda d: d.execute_script(
                        "const i = document.querySelector('#preview img');"
@@ -223,6 +237,10 @@ def main():
         post_id = li[0].get_attribute("data-id") if li else ""
         check(f"the post has an id ({post_id})", bool(post_id))
         step("the kiosk shows the post", kiosk_event, "item_shown", post_id, 15)
+        if up:
+            step("the kiosk downloads the uploaded image from the console", wait_until,
+                 lambda: f"image of post '{post_id}' downloaded" in open(KIOSK_LOG, encoding="utf-8", errors="replace").read(),
+                 15, "the image download")
 
         # The screens view: the real kiosk shows it; a picture on request.
         b.click("#nav-screens")

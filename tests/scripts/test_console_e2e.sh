@@ -42,7 +42,7 @@ ok "the kiosk is up"
 shots=${E2E_SHOTS:-$TMP/shots}
 mkdir -p "$shots"
 rc=0
-CONSOLE_URL=$api ADMIN_PASSWORD="$(cat "$cdir/admin.pw")" KIOSK_ID=$kiosk KIOSK_EVENTS=$ev \
+CONSOLE_URL=$api ADMIN_PASSWORD="$(cat "$cdir/admin.pw")" KIOSK_ID=$kiosk KIOSK_EVENTS=$ev KIOSK_LOG=$TMP/kiosk.log \
   BROKER_PORT=$port FLEET=${E2E_FLEET:-1000} SHOTS=$shots \
   timeout 150 "$PY" "$CRIER_SOURCE/tests/console/e2e_console.py" > "$TMP/e2e.out" 2>&1 || rc=$?
 grep -v '^[0-9]* passed, [0-9]* failed$' "$TMP/e2e.out"
