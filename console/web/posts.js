@@ -74,6 +74,8 @@ function fillSites() {
   const chosen = new Set([...box.querySelectorAll('input:checked')].map((i) => i.value));
   const mine = Array.isArray(state.me && state.me.sites) ? state.me.sites : [];
   const sites = mine.includes('*') ? knownSites() : mine.filter((s) => s !== '*');
+  // One site only: it is the obvious choice.
+  if (sites.length === 1 && !chosen.size) chosen.add(sites[0]);
   box.replaceChildren(...sites.map((s) => el('label', { class: 'chip' },
     el('input', { type: 'checkbox', value: s, checked: chosen.has(s) }), ' ' + s)));
   if (!sites.length) box.append(el('span', { class: 'muted', text: 'No sites known yet: no screen has reported.' }));
@@ -102,9 +104,14 @@ function resetForm() {
   $('compose-heading').textContent = 'New post';
   $('post-new').hidden = true;
   if (state.me && !(state.me.sites || []).includes('*')) $('post-target').value = 'sites';
+  if (state.me) fillSites();
   showTargetFields();
   onFormChange();
   describeSoon();
+}
+
+function short(t) {
+  return t.length > 60 ? t.slice(0, 57) + '…' : t;
 }
 
 function splitList(s) {
@@ -208,6 +215,8 @@ function onFormChange() {
 async function preview() {
   const box = $('preview');
   const p = readForm();
+  delete p.schedule;  // not drawn; a half-typed schedule must not stop the preview
+  if ((p.target.sites && !p.target.sites.length) || (p.target.screens && !p.target.screens.length)) delete p.target;
   if (previewAbort) previewAbort.abort();
   if (!p.title) {
     box.replaceChildren(el('p', { class: 'muted', text: 'Type a title to see the post as the screens will show it.' }));
@@ -333,7 +342,7 @@ async function submit(publish) {
     : api('POST', '/api/posts', p));
   if (!saved) return;
   upsert(saved);
-  const t = `“${saved.title}”`;
+  const t = `“${short(saved.title)}”`;
   if (saved.status === 'published') showNotice(`${t} is published: the screens show it now.`);
   else if (saved.status === 'pending') showNotice(`${t} waits for a publisher's approval.`);
   else showNotice(`${t} is saved as a draft.`);
@@ -460,7 +469,7 @@ async function onListClick(e) {
     break;
   case 'approve': {
     const r = await act(b, () => api('POST', `/api/posts/${encodeURIComponent(id)}/approve`));
-    if (r) { upsert(r); showNotice(`“${r.title}” is approved and published.`); }
+    if (r) { upsert(r); showNotice(`“${short(r.title)}” is approved and published.`); }
     break;
   }
   case 'retract':
@@ -474,7 +483,7 @@ async function onListClick(e) {
       return;
     } else {
       const r = await act(b, () => api('POST', `/api/posts/${encodeURIComponent(id)}/retract`));
-      if (r) { upsert(r); showNotice(`“${r.title}” is retracted: the screens drop it now.`); }
+      if (r) { upsert(r); showNotice(`“${short(r.title)}” is retracted: the screens drop it now.`); }
     }
     break;
   case 'history':
