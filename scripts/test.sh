@@ -10,6 +10,9 @@
 #   cross     aarch64 cross build; core unit tests and the headless render
 #             test under qemu-aarch64
 #   soak      3-minute accelerated soak (RSS growth, descriptor leaks)
+#   vm        the system image (board/image) booted in QEMU under TCG: boot,
+#             alert, watchdog, network loss, sandbox, 2 power cuts (tests/vm/run.sh;
+#             image cached in /var/cache/crier-vm by the hash of its inputs)
 # --quick     the suite stage only.
 # Every stage starts the servers it needs (mosquitto, HTTP) on free loopback ports.
 set -uo pipefail
@@ -26,7 +29,7 @@ while (($#)); do
   esac
   shift
 done
-((${#stages[@]})) || stages=(suite sanitize fuzz cross soak)
+((${#stages[@]})) || stages=(suite sanitize fuzz cross soak vm)
 
 "$root/scripts/deps.sh" || exit 1
 passed=0 failed=0 failed_names=()
@@ -57,6 +60,11 @@ run_stage() {
       else
         echo "no bench/soak yet"; rc=1
       fi
+      ;;
+    vm)
+      # Never skipped: run.sh installs QEMU and mmdebstrap (tests/vm/packages.txt)
+      # and fails when they are missing.
+      bash "$root/tests/vm/run.sh" --power-cycles 2 || rc=$?
       ;;
     *) echo "test.sh: unknown stage '$name'" >&2; rc=2 ;;
   esac
