@@ -372,14 +372,14 @@ static int shard_main(int lo, int hi, int up_fd, int down_fd, const char *root)
             write_line(up_fd, "ERR %s: alerts: %s\n", k->id, err);
             break;
         }
-        crier_mqtt_config mc = {.broker = opt.broker,
+        crier_mqtt_cfg mc = {.broker = opt.broker,
                                 .kiosk = k->id,
                                 .site = "fleet",
                                 .heartbeat_s = opt.heartbeat_s,
                                 .mailbox = &k->mb};
         crier_alerts_mqtt_hooks(k->al, &mc);
-        if (crier_mqtt_start(&mc, &k->mq) != CRIER_OK) {
-            write_line(up_fd, "ERR %s: MQTT client did not start\n", k->id);
+        if (crier_mqtt_start(&k->mq, &mc, err, sizeof err) != CRIER_OK) {
+            write_line(up_fd, "ERR %s: MQTT client did not start: %s\n", k->id, err);
             break;
         }
         crier_alerts_set_mqtt(k->al, k->mq);

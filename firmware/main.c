@@ -469,7 +469,7 @@ int main(int argc, char **argv)
         crier_http_cfg_from_config(&ic.http, &cfg); /* the feed TLS settings and timeouts */
         if (crier_imagerelay_start(&board.images, &ic, err, sizeof err) != CRIER_OK)
             LOG_WARN("main", "%s; posts show without images", err);
-        crier_mqtt_config mc = {
+        crier_mqtt_cfg mc = {
             .broker = cfg.broker_url,
             .kiosk = cfg.kiosk_id,
             .site = cfg.site,
@@ -491,9 +491,8 @@ int main(int argc, char **argv)
             .feeds_ud = sources,
         };
         crier_alerts_mqtt_hooks(board.alerts, &mc);
-        crier_err mrc = crier_mqtt_start(&mc, &board.mqtt);
-        if (mrc != CRIER_OK) {
-            fprintf(stderr, "crier: MQTT: %s (check the broker_* settings)\n", crier_strerror(mrc));
+        if (crier_mqtt_start(&board.mqtt, &mc, err, sizeof err) != CRIER_OK) {
+            fprintf(stderr, "crier: MQTT: %s (check the broker_* settings)\n", err);
             status = EXIT_CONFIG;
             goto cleanup;
         }

@@ -304,7 +304,7 @@ static int on_extra(void *ud, const char *topic, const void *payload, size_t len
     return 0;
 }
 
-void crier_alerts_mqtt_hooks(crier_alerts *al, crier_mqtt_config *mc)
+void crier_alerts_mqtt_hooks(crier_alerts *al, crier_mqtt_cfg *mc)
 {
     if (!al || !mc)
         return;

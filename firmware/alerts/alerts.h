@@ -91,7 +91,7 @@ void crier_alerts_stop(crier_alerts *al);
 /* Fills mc->extra_filters / extra_filter_count / on_extra / extra_ud (the
  * three alert topic filters for this kiosk) and mc->post_keyring /
  * require_signed_posts.  The filter strings live in al. */
-void crier_alerts_mqtt_hooks(crier_alerts *al, crier_mqtt_config *mc);
+void crier_alerts_mqtt_hooks(crier_alerts *al, crier_mqtt_cfg *mc);
 /* The client to publish receipts with, once it exists (receipts produced
  * before are kept, at most 64, and sent then).  NULL detaches: when it
  * returns, no publish to the old client is in progress or will start, so the

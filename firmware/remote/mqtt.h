@@ -1,11 +1,12 @@
 /* mqtt.h - the kiosk's MQTT client thread (libmosquitto).
  *
- * crier_mqtt_start() spawns one thread that owns the connection: MQTT 5 (falls
- * back to 3.1.1 when the broker refuses v5), persistent session (client id =
- * kiosk id, clean start off, session expiry), QoS 1, optional TLS and
- * username/password, reconnect with exponential back-off and jitter, a retained
- * "online" status with a Last Will "offline", and subscriptions to the all /
- * site / kiosk post topics and the kiosk's command topics (docs/protocol.md).
+ * crier_mqtt_start() starts one worker thread (base/worker.h) that owns the
+ * connection: MQTT 5 (falls back to 3.1.1 when the broker refuses v5),
+ * persistent session (client id = kiosk id, clean start off, session expiry),
+ * QoS 1, optional TLS and username/password, reconnect with exponential
+ * back-off and jitter, a retained "online" status with a Last Will "offline",
+ * and subscriptions to the all / site / kiosk post topics and the kiosk's
+ * command topics (docs/protocol.md).
  *
  * Incoming messages are parsed and validated on that thread; only owned data
  * reaches the render thread, through cfg->mailbox:
@@ -13,19 +14,26 @@
  *                           (heap; payload_free frees it; kind POST, source "mqtt")
  *   CRIER_MSG_ITEM_RETRACT  source "mqtt", key = post id (empty retained payload)
  *   CRIER_MSG_COMMAND       source "mqtt", key "screenshot"|"reload"|"identify",
- *                           payload crier_command* (remote/protocol.h; req id,
+ *                           payload crier_command* (remote/command.h; req id,
  *                           identify seconds)
  * Duplicates (same post id, topic and payload bytes; same command request id)
  * are dropped.  Bad input is logged and answered on the kiosk's "rejected"
  * topic (posts) or "reply/<req>" topic (commands); what is on screen is never
  * touched by a bad message.
  *
- * The report/reply functions below may be called from any thread (the render
- * thread included): they only copy into a snapshot under a short mutex or queue
- * an outgoing packet inside libmosquitto; they never wait for the network.
+ * The report/reply/publish functions below may be called from any thread (the
+ * render thread included): they only copy into a snapshot under a short mutex
+ * or queue an outgoing packet inside libmosquitto and wake the worker; they
+ * never wait for the network and never call back into the caller.
  *
- * Ownership: the config's strings are copied at start; mailbox and proofplay are
- * borrowed and must outlive crier_mqtt_stop(). */
+ * Threads and locks: the worker thread calls cfg->on_extra (the alert service),
+ * cfg->feeds_json, crier_proofplay_* and posts into cfg->mailbox, never while
+ * holding its own lock; its lock is a leaf (held only to copy the snapshot and
+ * the stats).  So another module may call the functions below while holding
+ * its own lock.
+ *
+ * Ownership: the config's strings are copied at start; mailbox, proofplay and
+ * post_keyring are borrowed and must outlive crier_mqtt_stop(). */
 #ifndef CRIER_MQTT_H
 #define CRIER_MQTT_H
 
@@ -39,7 +47,7 @@
 
 typedef struct crier_mqtt crier_mqtt;
 
-typedef struct crier_mqtt_config {
+typedef struct crier_mqtt_cfg {
     const char *broker;        /* "mqtt://host:port" or "mqtts://host:port" (required) */
     const char *kiosk;         /* kiosk id, also the MQTT client id (required, a protocol name) */
     const char *site;          /* site name or NULL (no site scope) */
@@ -78,14 +86,16 @@ typedef struct crier_mqtt_config {
      * fills both. */
     const crier_keyring *post_keyring;
     int require_signed_posts;
-} crier_mqtt_config;
+} crier_mqtt_cfg;
 
 /* Validates the config, copies it and starts the thread.  The broker need not
- * be reachable: the thread keeps trying.  CRIER_ERR_INVAL on a bad config
- * (logged), CRIER_ERR_IO when password_file/cafile cannot be read. */
-crier_err crier_mqtt_start(const crier_mqtt_config *cfg, crier_mqtt **out);
-/* Publishes "offline", disconnects cleanly (so the Will is not sent), joins the
- * thread and frees everything.  NULL-safe.  Takes up to ~1.5 s with a broker. */
+ * be reachable: the thread keeps trying.  err may be NULL; on failure *out is
+ * NULL and err says why: CRIER_ERR_INVAL on a bad config, CRIER_ERR_IO when
+ * password_file/cafile cannot be read, CRIER_ERR_NOMEM. */
+crier_err crier_mqtt_start(crier_mqtt **out, const crier_mqtt_cfg *cfg, char *err, size_t err_len);
+/* Stop is the worker's quit message: the thread publishes the retained
+ * "offline" status, disconnects cleanly (so the Will is not sent) and exits;
+ * then everything is freed.  NULL-safe.  Takes up to ~1.5 s with a broker. */
 void crier_mqtt_stop(crier_mqtt *mq);
 
 /* --- reports from the render thread (non-blocking) --- */

@@ -428,7 +428,7 @@ static void kiosk_mqtt_start(kiosk *k, const broker *b)
 {
     char url[64];
     snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", b->port);
-    crier_mqtt_config mc = {0};
+    crier_mqtt_cfg mc = {0};
     mc.broker = url;
     mc.kiosk = "k1";
     mc.site = "townhall";
@@ -437,7 +437,7 @@ static void kiosk_mqtt_start(kiosk *k, const broker *b)
     mc.reconnect_max_ms = 500;
     mc.heartbeat_s = 3600;
     crier_alerts_mqtt_hooks(k->al, &mc);
-    CHECK(crier_mqtt_start(&mc, &k->mq) == CRIER_OK);
+    CHECK(crier_mqtt_start(&k->mq, &mc, NULL, 0) == CRIER_OK);
     crier_alerts_set_mqtt(k->al, k->mq);
 }
 
@@ -1020,14 +1020,14 @@ static int kiosk_sim(char **argv)
         return 3;
     }
     pthread_create(&k->render, NULL, render_main, k);
-    crier_mqtt_config mc = {0};
+    crier_mqtt_cfg mc = {0};
     mc.broker = argv[2];
     mc.kiosk = argv[3];
     mc.site = argv[4];
     mc.mailbox = &k->mb;
     mc.heartbeat_s = 2;
     crier_alerts_mqtt_hooks(k->al, &mc);
-    if (crier_mqtt_start(&mc, &k->mq) != CRIER_OK)
+    if (crier_mqtt_start(&k->mq, &mc, NULL, 0) != CRIER_OK)
         return 3;
     crier_alerts_set_mqtt(k->al, k->mq);
     for (int i = 0; i < 200; i++) { /* READY once connected */

@@ -324,9 +324,9 @@ static void kiosk_clear(kiosk *k)
     k->ngot = 0;
 }
 
-static crier_mqtt_config base_cfg(kiosk *k, const char *url, const char *id, const char *site)
+static crier_mqtt_cfg base_cfg(kiosk *k, const char *url, const char *id, const char *site)
 {
-    crier_mqtt_config c = {0};
+    crier_mqtt_cfg c = {0};
     c.broker = url;
     c.kiosk = id;
     c.site = site;
@@ -338,13 +338,13 @@ static crier_mqtt_config base_cfg(kiosk *k, const char *url, const char *id, con
     return c;
 }
 
-static int kiosk_start(kiosk *k, const crier_mqtt_config *c)
+static int kiosk_start(kiosk *k, const crier_mqtt_cfg *c)
 {
     memset(k, 0, sizeof *k);
     crier_mailbox_init(&k->mb, 0);
-    crier_mqtt_config cc = *c;
+    crier_mqtt_cfg cc = *c;
     cc.mailbox = &k->mb;
-    return crier_mqtt_start(&cc, &k->mq) == CRIER_OK ? 0 : -1;
+    return crier_mqtt_start(&k->mq, &cc, NULL, 0) == CRIER_OK ? 0 : -1;
 }
 
 static void kiosk_stop(kiosk *k)
@@ -689,8 +689,8 @@ TEST(offline_command_reaches_kiosk_on_reconnect)
     usleep(200000);
     char url[64];
     broker_url(&B, 0, url, sizeof url);
-    crier_mqtt_config c = base_cfg(&K, url, "k1", "lobby");
-    CHECK(crier_mqtt_start(&c, &K.mq) == CRIER_OK);
+    crier_mqtt_cfg c = base_cfg(&K, url, "k1", "lobby");
+    CHECK(crier_mqtt_start(&K.mq, &c, NULL, 0) == CRIER_OK);
     crier_msg *m = kiosk_wait(&K, CRIER_MSG_COMMAND, "identify", 5000);
     CHECK(m != NULL);
     if (m)
@@ -738,7 +738,7 @@ static void run_main_broker(void)
                                    "\"link\":\"https://example.org/x\",\"image\":\"https://example.org/x.png\","
                                    "\"valid_until\":\"2099-01-01T00:00:00Z\"}");
     usleep(100000);
-    crier_mqtt_config c = base_cfg(&K, url, "k1", "lobby");
+    crier_mqtt_cfg c = base_cfg(&K, url, "k1", "lobby");
     char tmpl[] = "/tmp/crier-pp-XXXXXX";
     char *ppdir = mkdtemp(tmpl), pppath[128];
     snprintf(pppath, sizeof pppath, "%s/play.jsonl", ppdir);
@@ -786,7 +786,7 @@ TEST(broker_down_when_kiosk_starts)
     char url[64], opts[64];
     snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
     kiosk k;
-    crier_mqtt_config c = base_cfg(&k, url, "early", NULL);
+    crier_mqtt_cfg c = base_cfg(&k, url, "early", NULL);
     log_reset();
     CHECK(kiosk_start(&k, &c) == 0);
     usleep(1500000);
@@ -823,7 +823,7 @@ TEST(posts_gone_from_the_broker_leave_the_screen)
     staff_pubs(s, T_ALL "stays", "{\"title\":\"stays\"}");
     staff_pubs(s, T_ALL "goes", "{\"title\":\"goes\"}");
     kiosk k;
-    crier_mqtt_config c = base_cfg(&k, url, "sweeper", NULL);
+    crier_mqtt_cfg c = base_cfg(&k, url, "sweeper", NULL);
     CHECK(kiosk_start(&k, &c) == 0);
     crier_msg *m = kiosk_wait(&k, CRIER_MSG_ITEM_UPSERT, "goes", 5000);
     CHECK(m != NULL);
@@ -862,7 +862,7 @@ TEST(tls_with_test_ca)
     staff *s = staff_new(&b, ca, NULL, NULL);
     staff_pubs(s, T_ALL "secure", "{\"title\":\"over TLS\"}");
     kiosk k;
-    crier_mqtt_config c = base_cfg(&k, url, "tls1", NULL);
+    crier_mqtt_cfg c = base_cfg(&k, url, "tls1", NULL);
     c.cafile = ca;
     c.certfile = cert;
     c.keyfile = key;
@@ -911,7 +911,7 @@ TEST(acl_forbids_other_kiosks_topics)
     staff *s = staff_new(&b, NULL, "staff", "s3cret");
     staff_sub(s, "crier/v1/kiosk/#");
     kiosk k;
-    crier_mqtt_config c = base_cfg(&k, url, "ka", NULL);
+    crier_mqtt_cfg c = base_cfg(&k, url, "ka", NULL);
     c.username = "ka";
     c.password = "pa";
     CHECK(kiosk_start(&k, &c) == 0);
@@ -956,7 +956,7 @@ TEST(mqtt_311_only)
     staff *s = staff_new(&b, NULL, NULL, NULL);
     staff_pubs(s, T_ALL "old-proto", "{\"title\":\"3.1.1\"}");
     kiosk k;
-    crier_mqtt_config c = base_cfg(&k, url, "k311", NULL);
+    crier_mqtt_cfg c = base_cfg(&k, url, "k311", NULL);
     c.protocol = 4;
     CHECK(kiosk_start(&k, &c) == 0);
     crier_msg *m = kiosk_wait(&k, CRIER_MSG_ITEM_UPSERT, "old-proto", 5000);
@@ -976,15 +976,18 @@ TEST(bad_config)
     crier_mailbox mb;
     crier_mailbox_init(&mb, 0);
     crier_mqtt *mq = NULL;
-    crier_mqtt_config c = {.broker = "mqtt://127.0.0.1:1", .kiosk = "bad/id", .mailbox = &mb};
-    CHECK(crier_mqtt_start(&c, &mq) == CRIER_ERR_INVAL);
+    crier_mqtt_cfg c = {.broker = "mqtt://127.0.0.1:1", .kiosk = "bad/id", .mailbox = &mb};
+    char err[200] = "";
+    CHECK(crier_mqtt_start(&mq, &c, err, sizeof err) == CRIER_ERR_INVAL);
+    CHECK(strstr(err, "kiosk id") != NULL);
     c.kiosk = "ok";
     c.broker = "http://x";
-    CHECK(crier_mqtt_start(&c, &mq) == CRIER_ERR_INVAL);
+    CHECK(crier_mqtt_start(&mq, &c, err, sizeof err) == CRIER_ERR_INVAL);
+    CHECK(strstr(err, "bad broker URL") != NULL);
     c.broker = "mqtt://127.0.0.1:1";
     c.password_file = "/nonexistent/pw";
     c.username = "u";
-    CHECK(crier_mqtt_start(&c, &mq) == CRIER_ERR_IO);
+    CHECK(crier_mqtt_start(&mq, &c, NULL, 0) == CRIER_ERR_IO); /* err may be NULL */
     CHECK(mq == NULL);
     crier_mqtt_stop(NULL);
     crier_mailbox_destroy(&mb);
@@ -1010,7 +1013,7 @@ static int kiosk_sim(const char *url, const char *id, const char *site)
     crier_log_set_sink(NULL, NULL);
     crier_log_set_level(CRIER_LOG_WARN);
     kiosk k;
-    crier_mqtt_config c = base_cfg(&k, url, id, site);
+    crier_mqtt_cfg c = base_cfg(&k, url, id, site);
     c.heartbeat_s = 2;
     const char *user = getenv("SIM_USER"), *pwfile = getenv("SIM_PASSWORD_FILE"), *ca = getenv("SIM_CAFILE");
     c.username = user;
@@ -1059,7 +1062,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "--crash-child") == 0) {
         crier_log_set_level(CRIER_LOG_OFF);
         kiosk k;
-        crier_mqtt_config c = base_cfg(&k, argv[2], "crashy", NULL);
+        crier_mqtt_cfg c = base_cfg(&k, argv[2], "crashy", NULL);
         if (kiosk_start(&k, &c) != 0)
             return 3;
         for (;;)

@@ -1,4 +1,5 @@
-/* test_protocol.c - topics, post/command payload rules and writers (remote/protocol.c). */
+/* test_protocol.c - topics, post/command payload rules and writers (remote/protocol.h: topic.c,
+ * payload.c, post.c, command.c, report.c, broker_url.c). */
 #include "remote/protocol.h"
 #include "base/timeutil.h"
 
