@@ -43,6 +43,7 @@ function signedIn(me) {
 function route() {
   if (!state.me) return;
   let name = location.hash.replace(/^#/, '').split('/')[0];
+  if (name === 'main') return;  // the "skip to content" link, not a view
   if (!VIEWS[name] || $('nav-' + name).hidden) name = 'posts';
   for (const n of Object.keys(VIEWS)) {
     $('view-' + n).hidden = n !== name;
