@@ -22,6 +22,7 @@
 #include "remote/mqtt.h"
 
 #include "../unit/check.h"
+#include "broker.h"
 
 #include <cjson/cJSON.h>
 #include <mosquitto.h>
@@ -33,53 +34,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* ---- broker ---------------------------------------------------------------- */
-
-typedef struct broker {
-    int port;
-    char dir[512];
-} broker;
-
-static const char *source_dir(void)
-{
-    static char buf[512];
-    const char *s = getenv("CRIER_SOURCE");
-    if (s)
-        return s;
-    snprintf(buf, sizeof buf, "%s", __FILE__);
-    char *cut = strstr(buf, "/tests/io/");
-    if (cut)
-        *cut = '\0';
-    return buf;
-}
-
-static int broker_cmd(const char *args, broker *b)
-{
-    char cmd[2048], line[1024] = "";
-    snprintf(cmd, sizeof cmd, "bash %s/scripts/broker.sh %s", source_dir(), args);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    if (!fgets(line, sizeof line, p))
-        line[0] = '\0';
-    int rc = pclose(p);
-    if (!b)
-        return rc == 0 ? 0 : -1;
-    int pid;
-    if (rc != 0 || sscanf(line, "port=%d pid=%d dir=%511s", &b->port, &pid, b->dir) != 3) {
-        fprintf(stderr, "broker.sh %s failed: %s\n", args, line);
-        return -1;
-    }
-    return 0;
-}
-
-static void broker_do(broker *b, const char *what)
-{
-    char args[600];
-    snprintf(args, sizeof args, "%s %s", what, b->dir);
-    broker_cmd(args, strcmp(what, "restart") == 0 ? b : NULL);
-}
 
 /* ---- log capture ----------------------------------------------------------- */
 
@@ -145,7 +99,7 @@ static void staff_on_connect(struct mosquitto *m, void *ud, int rc)
     pthread_mutex_unlock(&s->lock);
 }
 
-static staff *staff_new(const broker *b)
+static staff *staff_new(const test_broker *b)
 {
     static int counter;
     char id[64];
@@ -424,7 +378,7 @@ static int kiosk_shows(kiosk *k, const char *id)
 
 static char g_state[700], g_events[700];
 
-static void kiosk_mqtt_start(kiosk *k, const broker *b)
+static void kiosk_mqtt_start(kiosk *k, const test_broker *b)
 {
     char url[64];
     snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", b->port);
@@ -442,7 +396,7 @@ static void kiosk_mqtt_start(kiosk *k, const broker *b)
 }
 
 /* b NULL: no broker at all. */
-static kiosk *kiosk_start(const broker *b, int require_signed)
+static kiosk *kiosk_start(const test_broker *b, int require_signed)
 {
     kiosk *k = calloc(1, sizeof *k);
     crier_mailbox_init(&k->mb, 0);
@@ -520,8 +474,8 @@ static cJSON *receipt(staff *s, int from, const char *id, int timeout_ms)
 
 TEST(accepted_shown_and_receipt)
 {
-    broker b;
-    if (broker_cmd("", &b) != 0) {
+    test_broker b;
+    if (broker_start(&b, NULL) != 0) {
         CHECK(0);
         return;
     }
@@ -555,7 +509,7 @@ TEST(accepted_shown_and_receipt)
     CHECK(staff_wait(s, from, "crier/v1/kiosk/k1/heartbeat", "\"alerts\":1", 3000) >= 0);
     kiosk_stop(k);
     staff_free(s);
-    broker_do(&b, "stop");
+    broker_stop(&b);
 }
 
 /* One bad message: published, answered with a rejection receipt naming
@@ -581,8 +535,8 @@ static void expect_reject(kiosk *k, staff *s, const char *topic, const char *pay
 
 TEST(every_rejection)
 {
-    broker b;
-    if (broker_cmd("", &b) != 0) {
+    test_broker b;
+    if (broker_start(&b, NULL) != 0) {
         CHECK(0);
         return;
     }
@@ -690,13 +644,13 @@ TEST(every_rejection)
     CHECK_INT_EQ(st.accepted, 1);
     kiosk_stop(k);
     staff_free(s);
-    broker_do(&b, "stop");
+    broker_stop(&b);
 }
 
 TEST(update_cancel_and_unknown_references)
 {
-    broker b;
-    if (broker_cmd("", &b) != 0) {
+    test_broker b;
+    if (broker_start(&b, NULL) != 0) {
         CHECK(0);
         return;
     }
@@ -755,11 +709,11 @@ TEST(update_cancel_and_unknown_references)
     CHECK(!kiosk_shows(k, "late-1"));
     kiosk_stop(k);
     staff_free(s);
-    broker_do(&b, "stop");
+    broker_stop(&b);
 }
 
 /* The child: a kiosk that receives an alert, then waits to be killed. */
-static void sigkill_child(const broker *b, const char *ready_file)
+static void sigkill_child(const test_broker *b, const char *ready_file)
 {
     kiosk *k = kiosk_start(b, -1);
     if (wait_count(k, 1, 8000)) {
@@ -775,8 +729,8 @@ static void sigkill_child(const broker *b, const char *ready_file)
 
 TEST(persistence_across_sigkill_with_broker_down)
 {
-    broker b;
-    if (broker_cmd("", &b) != 0) {
+    test_broker b;
+    if (broker_start(&b, NULL) != 0) {
         CHECK(0);
         return;
     }
@@ -802,7 +756,7 @@ TEST(persistence_across_sigkill_with_broker_down)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     staff_free(s);
-    broker_do(&b, "stop"); /* the broker is gone for good */
+    broker_stop(&b); /* the broker is gone for good */
     /* restart without a broker: the alert is on the first snapshot, at once */
     int64_t t0 = crier_mono_ms();
     kiosk *k = kiosk_start(NULL, -1);
@@ -814,8 +768,8 @@ TEST(persistence_across_sigkill_with_broker_down)
 
 TEST(broker_restart_keeps_alert_without_duplicates)
 {
-    broker b;
-    if (broker_cmd("", &b) != 0) {
+    test_broker b;
+    if (broker_start(&b, NULL) != 0) {
         CHECK(0);
         return;
     }
@@ -832,7 +786,7 @@ TEST(broker_restart_keeps_alert_without_duplicates)
     cJSON_Delete(r);
     crier_alerts_stats st0, st1;
     crier_alerts_get_stats(k->al, &st0);
-    broker_do(&b, "restart");
+    broker_restart(&b);
     /* wait for the kiosk to reconnect and get the retained alert again */
     crier_mqtt_stats ms;
     int64_t end = crier_mono_ms() + 8000;
@@ -852,13 +806,13 @@ TEST(broker_restart_keeps_alert_without_duplicates)
     CHECK_INT_EQ(k->count_history_min_after_first, 1); /* never blanked */
     kiosk_stop(k);
     staff_free(s);
-    broker_do(&b, "stop");
+    broker_stop(&b);
 }
 
 TEST(cancel_reaches_kiosk_on_reconnect)
 {
-    broker b;
-    if (broker_cmd("", &b) != 0) {
+    test_broker b;
+    if (broker_start(&b, NULL) != 0) {
         CHECK(0);
         return;
     }
@@ -885,13 +839,13 @@ TEST(cancel_reaches_kiosk_on_reconnect)
     CHECK_INT_EQ(kiosk_count(k3), 0);
     kiosk_stop(k3);
     staff_free(s);
-    broker_do(&b, "stop");
+    broker_stop(&b);
 }
 
 TEST(expiry_without_broker_and_clock_step_back)
 {
-    broker b;
-    if (broker_cmd("", &b) != 0) {
+    test_broker b;
+    if (broker_start(&b, NULL) != 0) {
         CHECK(0);
         return;
     }
@@ -905,7 +859,7 @@ TEST(expiry_without_broker_and_clock_step_back)
     send_alert(s, &shortlived, NULL, 1);
     send_alert(s, &longlived, NULL, 1);
     CHECK(wait_count(k, 2, 3000));
-    broker_do(&b, "kill"); /* no broker from here on */
+    broker_kill(&b); /* no broker from here on */
     CHECK(wait_count(k, 1, 3000)); /* short-1 left the screen on the kiosk's own clock */
     CHECK(kiosk_shows(k, "long-1") && !kiosk_shows(k, "short-1"));
     /* the clock steps back two hours: the long alert stays, the expired one
@@ -925,13 +879,13 @@ TEST(expiry_without_broker_and_clock_step_back)
     crier_wall_offset_set(0);
     kiosk_stop(k);
     staff_free(s);
-    broker_do(&b, "stop");
+    broker_stop(&b);
 }
 
 TEST(signed_posts)
 {
-    broker b;
-    if (broker_cmd("", &b) != 0) {
+    test_broker b;
+    if (broker_start(&b, NULL) != 0) {
         CHECK(0);
         return;
     }
@@ -980,7 +934,7 @@ TEST(signed_posts)
     CHECK(k2->posts >= 2);
     kiosk_stop(k2);
     staff_free(s);
-    broker_do(&b, "stop");
+    broker_stop(&b);
 }
 
 /* --kiosk-sim URL KIOSK SITE KEYS_DIR STATE_FILE: a stand-in kiosk for

@@ -13,6 +13,7 @@
 #include "remote/proofplay.h"
 
 #include "../unit/check.h"
+#include "broker.h"
 
 #include <mosquitto.h>
 #include <pthread.h>
@@ -22,71 +23,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* ---- broker ---------------------------------------------------------------- */
-
-typedef struct broker {
-    int port;
-    char dir[512];
-} broker;
-
-static const char *source_dir(void)
-{
-    static char buf[512];
-    const char *s = getenv("CRIER_SOURCE");
-    if (s)
-        return s;
-    /* not run by ctest: derive the tree from this file's path */
-    snprintf(buf, sizeof buf, "%s", __FILE__);
-    char *cut = strstr(buf, "/tests/io/");
-    if (cut)
-        *cut = '\0';
-    return buf;
-}
-
-static int broker_cmd(const char *args, broker *b)
-{
-    char cmd[2048], line[1024] = "";
-    snprintf(cmd, sizeof cmd, "bash %s/scripts/broker.sh %s", source_dir(), args);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    if (!fgets(line, sizeof line, p))
-        line[0] = '\0';
-    int rc = pclose(p);
-    if (!b)
-        return rc == 0 ? 0 : -1;
-    int pid;
-    if (rc != 0 || sscanf(line, "port=%d pid=%d dir=%511s", &b->port, &pid, b->dir) != 3) {
-        fprintf(stderr, "broker.sh %s failed: %s\n", args, line);
-        return -1;
-    }
-    return 0;
-}
-
-static int broker_start(broker *b, const char *opts)
-{
-    return broker_cmd(opts ? opts : "", b);
-}
-
-static void broker_stop(broker *b)
-{
-    char args[600];
-    snprintf(args, sizeof args, "stop %s", b->dir);
-    broker_cmd(args, NULL);
-}
-
-static void broker_restart(broker *b)
-{
-    char args[600];
-    snprintf(args, sizeof args, "restart %s", b->dir);
-    broker_cmd(args, b);
-}
-
-static void broker_url(const broker *b, int tls, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s://127.0.0.1:%d", tls ? "mqtts" : "mqtt", b->port);
-}
 
 /* ---- log capture ----------------------------------------------------------- */
 
@@ -171,7 +107,7 @@ static void staff_on_connect(struct mosquitto *m, void *ud, int rc)
     pthread_mutex_unlock(&s->lock);
 }
 
-static staff *staff_new(const broker *b, const char *cafile, const char *user, const char *pw)
+static staff *staff_new(const test_broker *b, const char *cafile, const char *user, const char *pw)
 {
     static int counter;
     char id[64];
@@ -375,7 +311,7 @@ static int wait_connected(kiosk *k, int timeout_ms)
 #define T_K1 "crier/v1/kiosk/k1/"
 
 static char self_path[4096]; /* this binary, for fork + exec */
-static broker B;
+static test_broker B;
 static staff *S;
 static kiosk K;
 
@@ -776,7 +712,7 @@ static void run_main_broker(void)
 TEST(broker_down_when_kiosk_starts)
 {
     /* pick a free port, start the kiosk first, the broker 1.5 s later */
-    broker b;
+    test_broker b;
     if (broker_start(&b, NULL) != 0) {
         CHECK(!"broker start");
         return;
@@ -812,7 +748,7 @@ TEST(posts_gone_from_the_broker_leave_the_screen)
 {
     /* the broker loses its state (a fresh broker on the same port): posts the
      * kiosk showed are no longer retained anywhere, so they are retracted */
-    broker b;
+    test_broker b;
     if (broker_start(&b, NULL) != 0) {
         CHECK(!"broker start");
         return;
@@ -849,7 +785,7 @@ TEST(posts_gone_from_the_broker_leave_the_screen)
 
 TEST(tls_with_test_ca)
 {
-    broker b;
+    test_broker b;
     if (broker_start(&b, "--tls") != 0) {
         CHECK(!"broker start");
         return;
@@ -897,7 +833,7 @@ TEST(acl_forbids_other_kiosks_topics)
                       "pattern readwrite crier/v1/kiosk/%u/#\n";
     CHECK(write(fd, acl, strlen(acl)) == (ssize_t)strlen(acl));
     close(fd);
-    broker b;
+    test_broker b;
     char opts[256];
     snprintf(opts, sizeof opts, "--acl %s --user staff:s3cret --user ka:pa --user kb:pb", aclpath);
     if (broker_start(&b, opts) != 0) {
@@ -946,7 +882,7 @@ TEST(acl_forbids_other_kiosks_topics)
 
 TEST(mqtt_311_only)
 {
-    broker b;
+    test_broker b;
     if (broker_start(&b, NULL) != 0) {
         CHECK(!"broker start");
         return;
