@@ -487,27 +487,29 @@ async function onListClick(e) {
     }
     break;
   case 'history':
-    await history(id, p);
+    await history(id);
     break;
   default:
   }
 }
 
-async function history(id, p) {
+async function history(id) {
   const res = await act(null, () => api('GET', `/api/posts/${encodeURIComponent(id)}/history`));
   if (!res) return;
-  const versions = (res.versions || []).slice().sort((a, b) => (b.version ?? 0) - (a.version ?? 0));
-  const rows = versions.map((v) => el('tr', null,
-    el('td', { text: String(v.version ?? '') }),
-    el('td', { text: fmtDayTime(v.time || v.updated || v.created), title: fmtFullTime(v.time || v.updated || v.created) }),
-    el('td', { text: STATUS_WORDS[v.status] || v.status || '' }),
-    el('td', { text: v.user || [v.author, v.approver && 'approved by ' + v.approver].filter(Boolean).join(', ') }),
-    el('td', null, el('strong', { text: v.title || '' }), v.body ? el('div', { class: 'muted', text: v.body.slice(0, 200) }) : null)));
-  openDialog('History of “' + ((p && p.title) || id) + '”',
-    versions.length
-      ? el('div', { class: 'table-wrap' }, el('table', { class: 'table history-table' },
-        el('thead', null, el('tr', null, ...['Version', 'When', 'Status', 'Who', 'Content'].map((h) => el('th', { scope: 'col', text: h })))),
-        el('tbody', null, ...rows)))
-      : el('p', { class: 'muted', text: 'No earlier versions.' }));
+  const versions = (res.versions || []).slice().sort((x, y) => (y.version ?? 0) - (x.version ?? 0));
+  // One block per version (newest first): readable on a phone as on a desktop.
+  const items = versions.map((v) => {
+    const when = v.time || v.updated || v.created;
+    const who = v.user || [v.author, v.approver && 'approved by ' + v.approver].filter(Boolean).join(', ');
+    return el('li', { class: 'version' },
+      el('p', { class: 'version-head' },
+        el('strong', { text: 'Version ' + (v.version ?? '?') }),
+        el('span', { class: 'badge badge-' + (v.status || 'draft'), text: STATUS_WORDS[v.status] || v.status || '' }),
+        el('span', { class: 'muted', text: [fmtDayTime(when), who].filter(Boolean).join(' · '), title: fmtFullTime(when) })),
+      el('p', { class: 'version-title', text: v.title || '' }),
+      v.body ? el('p', { class: 'version-body muted', text: v.body.length > 300 ? v.body.slice(0, 300) + '…' : v.body }) : null);
+  });
+  openDialog('History of the post',
+    items.length ? el('ol', { class: 'history-list' }, ...items) : el('p', { class: 'muted', text: 'No versions recorded.' }));
 }
 

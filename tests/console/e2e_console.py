@@ -332,7 +332,7 @@ def main():
         # History
         b.click(f'#posts-list li[data-id="{post_id}"] button[data-act="history"]')
         step("the history lists the versions", b.wait,
-             lambda d: len(d.find_elements("css selector", "#dialog .history-table tbody tr")) >= 2, 10, "history rows")
+             lambda d: len(d.find_elements("css selector", "#dialog .history-list li")) >= 2, 10, "history rows")
         b.click("#dialog-close")
 
         # Forged CSRF: refused, nothing made.
