@@ -15,6 +15,7 @@ let previewSeq = 0;
 let describeAbort = null;
 let describeSeq = 0;
 let listSeq = 0;
+const SCHEDULE_FIELDS = new Set(['post-from', 'post-until', 'post-days', 'post-hours']);
 
 const STATUS_WORDS = {
   draft: 'Draft', pending: 'Waiting for approval', published: 'Published', retracted: 'Retracted',
@@ -39,7 +40,7 @@ export function init() {
     $('upload-status').textContent = '';
     onFormChange();
   });
-  for (const id of ['post-from', 'post-until', 'post-days', 'post-hours']) {
+  for (const id of SCHEDULE_FIELDS) {
     $(id).addEventListener('input', describeSoon);
   }
   $('posts-status').addEventListener('change', load);
@@ -204,9 +205,11 @@ function fillForm(p) {
 
 const previewSoon = debounce(preview, 450);
 
-function onFormChange() {
+function onFormChange(ev) {
   $('post-image-clear').hidden = !$('post-image').value;
   $('compose-where').textContent = 'Shows on: ' + targetWords(readTarget());
+  // The schedule is not drawn: typing it does not ask for new pictures.
+  if (ev && ev.target && SCHEDULE_FIELDS.has(ev.target.id)) return;
   previewSoon();
 }
 

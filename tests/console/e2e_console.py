@@ -271,8 +271,13 @@ def main():
         print(f"     page ready with {rows} screens: " + ", ".join(
             f"{r:.0f} ms (data {d:.0f}, rows built {bt:.0f})" for r, d, bt in times))
         # The best of three loads: a busy test machine only ever adds time.
-        check(f"page ready < {READY_LIMIT_MS} ms with {rows} screens (best {min(ready):.0f} ms, "
-              f"median {statistics.median(ready):.0f} ms)", min(ready) < READY_LIMIT_MS)
+        # (Sanitizer builds, CRIER_SKIP_TIMING=1, only report it.)
+        what = (f"page ready < {READY_LIMIT_MS} ms with {rows} screens (best {min(ready):.0f} ms, "
+                f"median {statistics.median(ready):.0f} ms)")
+        if os.environ.get("CRIER_SKIP_TIMING"):
+            print(f"     not checked in this build (CRIER_SKIP_TIMING): {what}")
+        else:
+            check(what, min(ready) < READY_LIMIT_MS)
         counts = b.find("#screens-counts").text
         check(f"counts shown ({counts.replace(chr(10), ', ')})", "online" in counts and "offline" in counts)
         Select(b.find("#screens-state")).select_by_value("offline")
