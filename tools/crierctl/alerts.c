@@ -80,22 +80,16 @@ static void file_name(const char *issuer, char *out, size_t len)
         snprintf(out, len, "key");
 }
 
-int cmd_keygen(const ctl_opts *o, int argc, char **argv)
+typedef struct keygen_args {
+    const char *issuer, *dir;
+    int force;
+} keygen_args;
+
+static int run_keygen(const ctl_opts *o, void *args)
 {
-    const char *issuer = NULL, *dir = NULL;
-    int force = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--issuer") == 0 && i + 1 < argc)
-            issuer = argv[++i];
-        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-            dir = argv[++i];
-        else if (strcmp(argv[i], "--force") == 0)
-            force = 1;
-        else {
-            fprintf(stderr, "crierctl keygen: unknown argument '%s' (see crierctl keygen --help)\n", argv[i]);
-            return CTL_EXIT_USAGE;
-        }
-    }
+    const keygen_args *a = args;
+    const char *issuer = a->issuer, *dir = a->dir;
+    int force = a->force;
     if (!issuer || !dir) {
         fprintf(stderr, "crierctl keygen: --issuer NAME and --out DIR are required\n");
         return CTL_EXIT_USAGE;
@@ -135,6 +129,25 @@ int cmd_keygen(const ctl_opts *o, int argc, char **argv)
     crier_key_wipe(&key);
     return CTL_EXIT_OK;
 }
+
+static const ctl_opt keygen_opts[] = {
+    CTL_REQUIRED(keygen_args, "--issuer", "NAME", issuer, "who signs: kiosks log and report it"),
+    CTL_REQUIRED(keygen_args, "--out", "DIR", dir, "where the two files go"),
+    CTL_FLAG(keygen_args, "--force", force, "replace existing files"),
+    CTL_END,
+};
+
+const ctl_command ctl_cmd_keygen = {
+    .name = "keygen",
+    .summary = "make a signing key pair (secret .key, public .pub for the kiosks)",
+    .args_size = sizeof(keygen_args),
+    .opts = keygen_opts,
+    .run = run_keygen,
+    .about = "Writes DIR/NAME.key (the secret key, mode 0600: keep it on the staff machine) and\n"
+             "DIR/NAME.pub (install it in every kiosk's alert_keys_dir).  NAME is the issuer\n"
+             "name kiosks log and report with every alert (spaces become '-' in file names).\n"
+             "Refuses to overwrite existing files unless --force.  Prints the key id.\n",
+};
 
 /* ---- building an alert --------------------------------------------------------- */
 
@@ -178,106 +191,49 @@ static void set_field(cJSON *b, const char *k, const char *v)
     cJSON_AddStringToObject(b, k, v);
 }
 
-/* Parses argv (from argv[first]).  kind: 0 alert, 1 update, 2 cancel. */
-static int parse_alert_args(const ctl_opts *o, int argc, char **argv, int kind, alert_args *a)
+/* An info option (--event ... --onset, --lang), in argv order: fields go into
+ * the current block; --lang starts a new one (or names the first, still empty). */
+static int info_opt(void *args, const char *cmd, const char *name, const char *v)
 {
-    int64_t now = crier_wall_ms();
-    a->timeout_s = o->timeout_s;
-    a->blocks = cJSON_CreateArray();
-    if (!a->blocks)
+    alert_args *a = args;
+    if (!a->blocks && !(a->blocks = cJSON_CreateArray()))
         return CTL_EXIT_FAILED;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        int t = ctl_take_scope(argc, argv, &i, &a->sc);
-        if (t < 0)
-            return CTL_EXIT_USAGE;
-        if (t > 0)
-            continue;
-        if (kind != 0 && arg[0] != '-' && !a->target_id) {
-            a->target_id = arg;
-            continue;
-        }
-        if (arg[0] != '-' || i + 1 >= argc) {
-            fprintf(stderr, "crierctl %s: %s '%s' (see crierctl %s --help)\n", argv[0],
-                    arg[0] == '-' ? "missing value for" : "unexpected argument", arg, argv[0]);
-            return CTL_EXIT_USAGE;
-        }
-        const char *v = argv[i + 1];
-        int done = 0;
-        if (kind != 2) {
-            for (size_t k = 0; k < sizeof info_text_opts / sizeof info_text_opts[0] && !done; k++) {
-                if (strcmp(arg, info_text_opts[k][0]) == 0) {
-                    if (!a->cur)
-                        new_block(a, NULL);
-                    set_field(a->cur, info_text_opts[k][1], v);
-                    a->cur_fields++;
-                    done = 1;
-                }
-            }
-            for (size_t k = 0; k < sizeof info_time_opts / sizeof info_time_opts[0] && !done; k++) {
-                if (strcmp(arg, info_time_opts[k][0]) == 0) {
-                    int64_t ms;
-                    char buf[40];
-                    if (ctl_parse_when(v, now, &ms) != 0) {
-                        fprintf(stderr, "crierctl %s: %s '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", argv[0],
-                                arg, v);
-                        return CTL_EXIT_USAGE;
-                    }
-                    crier_format_utc_ms(ms, buf, sizeof buf);
-                    if (!a->cur)
-                        new_block(a, NULL);
-                    set_field(a->cur, info_time_opts[k][1], buf);
-                    a->cur_fields++;
-                    done = 1;
-                }
-            }
-            if (!done && strcmp(arg, "--lang") == 0) {
-                if (a->cur && a->cur_fields == 0 && !cJSON_GetObjectItemCaseSensitive(a->cur, "language"))
-                    cJSON_AddStringToObject(a->cur, "language", v);
-                else
-                    new_block(a, v);
-                done = 1;
-            }
-        }
-        if (!done) {
-            const char **slot = strcmp(arg, "--id") == 0                      ? &a->id
-                                : strcmp(arg, "--sender") == 0                ? &a->sender
-                                : strcmp(arg, "--status") == 0                ? &a->status
-                                : strcmp(arg, "--note") == 0                  ? &a->note
-                                : strcmp(arg, "--key") == 0                   ? &a->key_path
-                                : kind == 0 && strcmp(arg, "--from-cap") == 0 ? &a->cap_file
-                                : kind != 2 && strcmp(arg, "--info-file") == 0 ? &a->info_file
-                                : kind != 0 && strcmp(arg, "--ref-sender") == 0 ? &a->ref_sender
-                                                                              : NULL;
-            if (slot) {
-                *slot = v;
-            } else if (strcmp(arg, "--wait") == 0 || strcmp(arg, "--timeout") == 0) {
-                char *end;
-                long n = strtol(v, &end, 10);
-                int is_wait = arg[2] == 'w';
-                if (*end || end == v || n < (is_wait ? 1 : 1) || n > (is_wait ? MAX_KIOSKS : 3600)) {
-                    fprintf(stderr, "crierctl %s: %s must be %s\n", argv[0], arg,
-                            is_wait ? "1..4096 kiosks" : "1..3600 seconds");
-                    return CTL_EXIT_USAGE;
-                }
-                *(is_wait ? &a->wait_n : &a->timeout_s) = (int)n;
-            } else {
-                fprintf(stderr, "crierctl %s: unknown argument '%s' (see crierctl %s --help)\n", argv[0], arg,
-                        argv[0]);
+    if (strcmp(name, "--lang") == 0) {
+        if (a->cur && a->cur_fields == 0 && !cJSON_GetObjectItemCaseSensitive(a->cur, "language"))
+            cJSON_AddStringToObject(a->cur, "language", v);
+        else
+            new_block(a, v);
+        return CTL_EXIT_OK;
+    }
+    const char *field = NULL;
+    char buf[40];
+    for (size_t k = 0; k < sizeof info_text_opts / sizeof info_text_opts[0] && !field; k++)
+        if (strcmp(name, info_text_opts[k][0]) == 0)
+            field = info_text_opts[k][1];
+    for (size_t k = 0; k < sizeof info_time_opts / sizeof info_time_opts[0] && !field; k++) {
+        if (strcmp(name, info_time_opts[k][0]) == 0) {
+            int64_t ms;
+            if (ctl_parse_when(v, crier_wall_ms(), &ms) != 0) {
+                fprintf(stderr, "crierctl %s: %s '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", cmd, name, v);
                 return CTL_EXIT_USAGE;
             }
+            crier_format_utc_ms(ms, buf, sizeof buf);
+            field = info_time_opts[k][1];
+            v = buf;
         }
-        i++;
     }
-    if (kind != 0 && !a->target_id) {
-        fprintf(stderr, "crierctl %s: give the identifier of the alert (as printed by 'crierctl alert')\n", argv[0]);
+    if (!field)
         return CTL_EXIT_USAGE;
-    }
-    if (a->cap_file && (cJSON_GetArraySize(a->blocks) || a->info_file)) {
-        fprintf(stderr, "crierctl alert: --from-cap takes the content from the file; give no info options\n");
-        return CTL_EXIT_USAGE;
-    }
+    if (!a->cur)
+        new_block(a, NULL);
+    set_field(a->cur, field, v);
+    a->cur_fields++;
     return CTL_EXIT_OK;
+}
+
+static void alert_args_done(void *args)
+{
+    cJSON_Delete(((alert_args *)args)->blocks);
 }
 
 /* Info blocks: inheritance from the first block, defaults, --info-file. */
@@ -593,10 +549,10 @@ static int alert_scope_to_arg(const crier_alert *a, scope_arg *sc)
 }
 
 /* kind: 0 alert, 1 update, 2 cancel */
-static int send_alert(const ctl_opts *o, int argc, char **argv, int kind)
+static int send_alert(const ctl_opts *o, alert_args *args, int kind, const char *cmd)
 {
-    const char *cmd = argv[0];
-    alert_args a = {0};
+    alert_args a = *args; /* the blocks are ours from here on */
+    args->blocks = NULL;
     crier_key key;
     int have_key = 0, rc;
     int64_t now = crier_wall_ms();
@@ -610,9 +566,20 @@ static int send_alert(const ctl_opts *o, int argc, char **argv, int kind)
     ctl_opts local = *o;
     wait_state w = {0};
 
-    if ((rc = parse_alert_args(o, argc, argv, kind, &a)) != CTL_EXIT_OK)
+    rc = CTL_EXIT_FAILED;
+    if (!a.blocks && !(a.blocks = cJSON_CreateArray()))
         goto cleanup;
+    if (!a.timeout_s)
+        a.timeout_s = o->timeout_s;
     rc = CTL_EXIT_USAGE;
+    if (kind != 0 && !a.target_id) {
+        fprintf(stderr, "crierctl %s: give the identifier of the alert (as printed by 'crierctl alert')\n", cmd);
+        goto cleanup;
+    }
+    if (a.cap_file && (cJSON_GetArraySize(a.blocks) || a.info_file)) {
+        fprintf(stderr, "crierctl alert: --from-cap takes the content from the file; give no info options\n");
+        goto cleanup;
+    }
     if (kind != 2 && !a.cap_file && finish_blocks(cmd, &a) != CTL_EXIT_OK)
         goto cleanup;
     if (ctl_scope_from_config(o, &a.sc) != 0)
@@ -805,17 +772,110 @@ cleanup:
     return rc;
 }
 
-int cmd_alert(const ctl_opts *o, int argc, char **argv)
+static int run_alert(const ctl_opts *o, void *args)
 {
-    return send_alert(o, argc, argv, 0);
+    return send_alert(o, args, 0, "alert");
 }
 
-int cmd_update(const ctl_opts *o, int argc, char **argv)
+static int run_update(const ctl_opts *o, void *args)
 {
-    return send_alert(o, argc, argv, 1);
+    return send_alert(o, args, 1, "update");
 }
 
-int cmd_cancel(const ctl_opts *o, int argc, char **argv)
+static int run_cancel(const ctl_opts *o, void *args)
 {
-    return send_alert(o, argc, argv, 2);
+    return send_alert(o, args, 2, "cancel");
 }
+
+/* The info options of alert and update. */
+#define INFO_OPTS                                                                                               \
+    CTL_CALL("--event", "TEXT", info_opt, "what happens (required)"),                                        \
+    CTL_CALL("--severity", "S", info_opt, "Extreme|Severe|Moderate|Minor|Unknown (required)"),                \
+    CTL_CALL("--headline", "TEXT", info_opt, "the line on screen (required)"),                                \
+    CTL_CALL("--description", "TEXT", info_opt, "more text"),                                                 \
+    CTL_CALL("--instruction", "TEXT", info_opt, "what to do"),                                                \
+    CTL_CALL("--area", "TEXT", info_opt, "where"),                                                            \
+    CTL_CALL("--urgency", "U", info_opt, "Immediate|Expected|Future|Past|Unknown (default Immediate)"),       \
+    CTL_CALL("--certainty", "C", info_opt, "Observed|Likely|Possible|Unlikely|Unknown (default Observed)"),  \
+    CTL_CALL("--expires", "TIME", info_opt, "when it ends"),                                                  \
+    CTL_CALL("--effective", "TIME", info_opt, "when it takes effect"),                                        \
+    CTL_CALL("--onset", "TIME", info_opt, "when the event begins"),                                           \
+    CTL_CALL("--web", "URL", info_opt, "more information"),                                                   \
+    CTL_CALL("--sender-name", "TEXT", info_opt, "the sender's name as shown"),                                \
+    CTL_CALL("--lang", "TAG", info_opt, "start a new info block in that language"),                          \
+    CTL_STR(alert_args, "--info-file", "FILE.json", info_file, "info blocks in the wire format")
+/* What every signed command takes. */
+#define SIGNED_OPTS                                                                                             \
+    CTL_SCOPES(alert_args, sc), CTL_STR(alert_args, "--status", "STATUS", status, "Actual (default), Exercise, Test"), \
+    CTL_STR(alert_args, "--id", "ID", id, "the identifier (default a-/u-/c-DATE-TIME-RANDOM)"),              \
+    CTL_STR(alert_args, "--sender", "S", sender, "the CAP sender (default: the config's, else the key's issuer)"), \
+    CTL_STR(alert_args, "--note", "TEXT", note, "a note for the record"),                                     \
+    CTL_STR(alert_args, "--key", "FILE", key_path, "sign with this secret key"),                               \
+    CTL_INT(alert_args, "--wait", "N", wait_n, 1, MAX_KIOSKS, "1..4096 kiosks", "wait for N kiosks' receipts"), \
+    CTL_TIMEOUT(alert_args, timeout_s)
+
+static const ctl_opt alert_opts[] = {
+    INFO_OPTS,
+    CTL_STR(alert_args, "--from-cap", "FILE.xml", cap_file, "content, identifier and sender from a CAP file"),
+    SIGNED_OPTS,
+    CTL_END,
+};
+
+static const ctl_opt update_opts[] = {
+    INFO_OPTS,
+    SIGNED_OPTS,
+    CTL_STR(alert_args, "--ref-sender", "S", ref_sender, "the sender of ID when it is not yours"),
+    CTL_END,
+};
+
+static const ctl_opt cancel_opts[] = {
+    SIGNED_OPTS,
+    CTL_STR(alert_args, "--ref-sender", "S", ref_sender, "the sender of ID when it is not yours"),
+    CTL_END,
+};
+
+const ctl_command ctl_cmd_alert = {
+    .name = "alert",
+    .summary = "send a signed emergency alert",
+    .args_size = sizeof(alert_args),
+    .opts = alert_opts,
+    .run = run_alert,
+    .done = alert_args_done,
+    .more_usage = "       crierctl alert --from-cap FILE.xml [--all | --site SITE | --kiosk KIOSK] [--key FILE] [--wait N]\n",
+    .about = "The info options make one info block; --lang TAG starts a new info block in that\n"
+             "language; a block inherits event, severity, urgency, certainty, times, area and web\n"
+             "from the first one.  --info-file: a JSON array of info blocks in the wire format\n"
+             "(docs/alerts.md).  TIME: RFC 3339 or +30m, +2h, +3d.\n"
+             "The alert is signed with --key FILE (else the config's signing_key), checked with\n"
+             "the kiosks' own rules, and published retained.  Prints its identifier.\n"
+             "--wait N: wait (up to --timeout) for N kiosks' receipts and print, per kiosk, the\n"
+             "time from send to screen, then count, p50, max and the kiosks that did not answer.\n",
+};
+
+const ctl_command ctl_cmd_update = {
+    .name = "update",
+    .summary = "replace a sent alert with new content",
+    .operand = "ID",
+    .operand_off = offsetof(alert_args, target_id),
+    .args_size = sizeof(alert_args),
+    .opts = update_opts,
+    .run = run_update,
+    .done = alert_args_done,
+    .about = "Sends a signed Update that replaces alert ID (and everything ID replaced) on every\n"
+             "screen, on ID's retained topic.  Without a scope the alert is looked up on the\n"
+             "broker (exit 6 if it is not there).  Prints the Update's own identifier.\n",
+};
+
+const ctl_command ctl_cmd_cancel = {
+    .name = "cancel",
+    .summary = "withdraw a sent alert from every screen",
+    .operand = "ID",
+    .operand_off = offsetof(alert_args, target_id),
+    .args_size = sizeof(alert_args),
+    .opts = cancel_opts,
+    .run = run_cancel,
+    .done = alert_args_done,
+    .about = "Sends a signed Cancel for alert ID on its retained topic: screens drop it now,\n"
+             "screens that are off get the Cancel when they reconnect.  Without a scope the\n"
+             "alert is looked up on the broker (exit 6 if it is not there).\n",
+};

@@ -20,40 +20,9 @@
 
 #define QUIET_MS 300 /* retained messages have all arrived after this silence */
 
-/* ---- argument helpers ------------------------------------------------------ */
+/* ---- helpers ------------------------------------------------------------------ */
 
-/* Consumes --all / --site S / --kiosk K at argv[*i].  1 if consumed, 0 if not
- * a scope option, -1 on error (printed). */
-static int take_scope(int argc, char **argv, int *i, scope_arg *s)
-{
-    const char *a = argv[*i];
-    crier_scope sc;
-    if (strcmp(a, "--all") == 0)
-        sc = CRIER_SCOPE_ALL;
-    else if (strcmp(a, "--site") == 0)
-        sc = CRIER_SCOPE_SITE;
-    else if (strcmp(a, "--kiosk") == 0)
-        sc = CRIER_SCOPE_KIOSK;
-    else
-        return 0;
-    if (s->given) {
-        fprintf(stderr, "crierctl: give only one of --all, --site, --kiosk\n");
-        return -1;
-    }
-    s->given = 1;
-    s->scope = sc;
-    s->target = NULL;
-    if (sc != CRIER_SCOPE_ALL) {
-        if (*i + 1 >= argc || !crier_name_valid(argv[*i + 1])) {
-            fprintf(stderr, "crierctl: %s needs a name of letters, digits, '_', '.', '-' (1..64)\n", a);
-            return -1;
-        }
-        s->target = argv[++*i];
-    }
-    return 1;
-}
-
-static int scope_from_config(const ctl_opts *o, scope_arg *s)
+int ctl_scope_from_config(const ctl_opts *o, scope_arg *s)
 {
     const char *d = o->default_scope;
     if (s->given || !d || strcmp(d, "all") == 0) {
@@ -74,17 +43,8 @@ static int scope_from_config(const ctl_opts *o, scope_arg *s)
     return 0;
 }
 
-static const char *need_value(int argc, char **argv, int *i)
-{
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "crierctl: %s needs a value\n", argv[*i]);
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* RFC 3339 or "+N[smhd]" relative to now. */
-static int parse_when(const char *s, int64_t now, int64_t *out)
+int ctl_parse_when(const char *s, int64_t now, int64_t *out)
 {
     if (s[0] == '+') {
         char *end = NULL;
@@ -101,7 +61,7 @@ static int parse_when(const char *s, int64_t now, int64_t *out)
     return crier_parse_iso8601(s, out);
 }
 
-static char *read_text_file(const char *path, size_t max)
+char *ctl_read_text_file(const char *path, size_t max)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -124,38 +84,18 @@ static char *read_text_file(const char *path, size_t max)
 
 /* ---- post ------------------------------------------------------------------ */
 
-int cmd_post(const ctl_opts *o, int argc, char **argv)
+typedef struct post_args {
+    scope_arg sc;
+    const char *title, *body, *body_file, *from, *until, *image, *link, *priority, *duration, *lang, *id, *key_path;
+} post_args;
+
+static int run_post(const ctl_opts *o, void *args)
 {
-    scope_arg sc = {0};
-    const char *title = NULL, *body = NULL, *body_file = NULL, *from = NULL, *until = NULL, *image = NULL,
-               *link = NULL, *priority = NULL, *duration = NULL, *lang = NULL, *id = NULL, *key_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        int t = take_scope(argc, argv, &i, &sc);
-        if (t < 0)
-            return CTL_EXIT_USAGE;
-        if (t > 0)
-            continue;
-        const char *a = argv[i];
-        const char **slot = strcmp(a, "--title") == 0       ? &title
-                            : strcmp(a, "--body") == 0      ? &body
-                            : strcmp(a, "--body-file") == 0 ? &body_file
-                            : strcmp(a, "--from") == 0      ? &from
-                            : strcmp(a, "--until") == 0     ? &until
-                            : strcmp(a, "--image") == 0     ? &image
-                            : strcmp(a, "--link") == 0      ? &link
-                            : strcmp(a, "--priority") == 0  ? &priority
-                            : strcmp(a, "--duration") == 0  ? &duration
-                            : strcmp(a, "--lang") == 0      ? &lang
-                            : strcmp(a, "--id") == 0        ? &id
-                            : strcmp(a, "--key") == 0       ? &key_path
-                                                            : NULL;
-        if (!slot) {
-            fprintf(stderr, "crierctl post: unknown argument '%s' (see crierctl post --help)\n", a);
-            return CTL_EXIT_USAGE;
-        }
-        if (!(*slot = need_value(argc, argv, &i)))
-            return CTL_EXIT_USAGE;
-    }
+    post_args *a = args;
+    scope_arg sc = a->sc;
+    const char *title = a->title, *body = a->body, *body_file = a->body_file, *from = a->from, *until = a->until,
+               *image = a->image, *link = a->link, *priority = a->priority, *duration = a->duration, *lang = a->lang,
+               *id = a->id, *key_path = a->key_path;
     if (!title) {
         fprintf(stderr, "crierctl post: --title is required (see crierctl post --help)\n");
         return CTL_EXIT_USAGE;
@@ -164,7 +104,7 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
         fprintf(stderr, "crierctl post: give --body or --body-file, not both\n");
         return CTL_EXIT_USAGE;
     }
-    if (scope_from_config(o, &sc) != 0)
+    if (ctl_scope_from_config(o, &sc) != 0)
         return CTL_EXIT_USAGE;
 
     int rc = CTL_EXIT_USAGE;
@@ -191,7 +131,7 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
         snprintf(idbuf, sizeof idbuf, "p-%.4s%.2s%.2s-%.2s%.2s%.2s-%.4s", stamp, stamp + 5, stamp + 8, stamp + 11,
                  stamp + 14, stamp + 17, hex);
     }
-    if (body_file && !(body_text = read_text_file(body_file, CRIER_POST_MAX_BODY)))
+    if (body_file && !(body_text = ctl_read_text_file(body_file, CRIER_POST_MAX_BODY)))
         goto cleanup;
     cJSON_AddStringToObject(p, "id", idbuf);
     cJSON_AddStringToObject(p, "title", title);
@@ -202,7 +142,7 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
     if (link)
         cJSON_AddStringToObject(p, "link", link);
     if (from) {
-        if (parse_when(from, now, &t) != 0) {
+        if (ctl_parse_when(from, now, &t) != 0) {
             fprintf(stderr, "crierctl post: --from '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", from);
             goto cleanup;
         }
@@ -210,7 +150,7 @@ int cmd_post(const ctl_opts *o, int argc, char **argv)
         cJSON_AddStringToObject(p, "valid_from", when);
     }
     if (until) {
-        if (parse_when(until, now, &t) != 0) {
+        if (ctl_parse_when(until, now, &t) != 0) {
             fprintf(stderr, "crierctl post: --until '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", until);
             goto cleanup;
         }
@@ -287,6 +227,38 @@ cleanup:
     return rc;
 }
 
+static const ctl_opt post_opts[] = {
+    CTL_REQUIRED(post_args, "--title", "TEXT", title, "the headline (at most 300 bytes)"),
+    CTL_STR(post_args, "--body", "TEXT", body, "the text under it"),
+    CTL_STR(post_args, "--body-file", "FILE", body_file, "the text from a file"),
+    CTL_SCOPES(post_args, sc),
+    CTL_STR(post_args, "--from", "TIME", from, "shown from TIME on"),
+    CTL_STR(post_args, "--until", "TIME", until, "shown until TIME"),
+    CTL_STR(post_args, "--image", "URL", image, "an image (http:// or https://)"),
+    CTL_STR(post_args, "--link", "URL", link, "a link, shown as a QR code"),
+    CTL_STR(post_args, "--priority", "N", priority, "-100..100, higher first"),
+    CTL_STR(post_args, "--duration", "SECONDS", duration, "time on screen per turn, 1..3600"),
+    CTL_STR(post_args, "--lang", "de,en", lang, "languages (at most 8)"),
+    CTL_STR(post_args, "--id", "ID", id, "the post id (default p-DATE-TIME-RANDOM)"),
+    CTL_STR(post_args, "--key", "FILE", key_path, "sign with this secret key"),
+    CTL_END,
+};
+
+const ctl_command ctl_cmd_post = {
+    .name = "post",
+    .summary = "publish a post to all screens, one site or one kiosk (prints its id)",
+    .args_size = sizeof(post_args),
+    .opts = post_opts,
+    .run = run_post,
+    .about = "Publishes a retained post; every screen in the scope shows it now and any screen\n"
+             "that boots later gets it too.  Prints the post id (use it with 'retract').\n"
+             "Scope defaults to the config file's 'scope' (else --all).\n"
+             "TIME is RFC 3339 (2026-12-24T18:00:00+01:00, 2026-12-24) or relative: +30m, +2h, +3d.\n"
+             "Priority -100..100 (higher first), duration 1..3600 s, at most 8 languages.\n"
+             "The post is checked with the kiosks' own rules before it is sent.  With a signing\n"
+             "key (--key FILE or the config's signing_key) it travels signed (Ed25519).\n",
+};
+
 /* ---- list / retract --------------------------------------------------------- */
 
 static int post_filters(const scope_arg *sc, const char *id, char f[3][CRIER_TOPIC_MAX], const char *ptr[3])
@@ -317,23 +289,16 @@ static int by_topic(const void *a, const void *b)
     return strcmp((*x)->topic, (*y)->topic);
 }
 
-int cmd_list(const ctl_opts *o, int argc, char **argv)
+typedef struct list_args {
+    scope_arg sc;
+    int json;
+} list_args;
+
+static int run_list(const ctl_opts *o, void *args)
 {
-    scope_arg sc = {0};
-    int as_json = 0;
-    for (int i = 1; i < argc; i++) {
-        int t = take_scope(argc, argv, &i, &sc);
-        if (t < 0)
-            return CTL_EXIT_USAGE;
-        if (t > 0)
-            continue;
-        if (strcmp(argv[i], "--json") == 0) {
-            as_json = 1;
-            continue;
-        }
-        fprintf(stderr, "crierctl list: unknown argument '%s' (see crierctl list --help)\n", argv[i]);
-        return CTL_EXIT_USAGE;
-    }
+    const list_args *a = args;
+    scope_arg sc = a->sc;
+    int as_json = a->json;
     char f[3][CRIER_TOPIC_MAX];
     const char *fp[3];
     int nf = post_filters(&sc, NULL, f, fp);
@@ -401,23 +366,16 @@ int cmd_list(const ctl_opts *o, int argc, char **argv)
     return CTL_EXIT_OK;
 }
 
-int cmd_retract(const ctl_opts *o, int argc, char **argv)
+typedef struct retract_args {
+    scope_arg sc;
+    const char *id;
+} retract_args;
+
+static int run_retract(const ctl_opts *o, void *args)
 {
-    scope_arg sc = {0};
-    const char *id = NULL;
-    for (int i = 1; i < argc; i++) {
-        int t = take_scope(argc, argv, &i, &sc);
-        if (t < 0)
-            return CTL_EXIT_USAGE;
-        if (t > 0)
-            continue;
-        if (argv[i][0] != '-' && !id) {
-            id = argv[i];
-            continue;
-        }
-        fprintf(stderr, "crierctl retract: unknown argument '%s' (see crierctl retract --help)\n", argv[i]);
-        return CTL_EXIT_USAGE;
-    }
+    const retract_args *a = args;
+    scope_arg sc = a->sc;
+    const char *id = a->id;
     if (!id || !crier_name_valid(id)) {
         fprintf(stderr, "crierctl retract: give the post id (as printed by 'crierctl post' or 'crierctl list')\n");
         return CTL_EXIT_USAGE;
@@ -455,6 +413,39 @@ int cmd_retract(const ctl_opts *o, int argc, char **argv)
     ctl_close(c);
     return rc;
 }
+
+static const ctl_opt list_opts[] = {
+    CTL_SCOPES(list_args, sc),
+    CTL_FLAG(list_args, "--json", json, "one JSON object per line"),
+    CTL_END,
+};
+
+const ctl_command ctl_cmd_list = {
+    .name = "list",
+    .summary = "list current posts per scope",
+    .args_size = sizeof(list_args),
+    .opts = list_opts,
+    .run = run_list,
+    .about = "Lists the posts the broker holds (all scopes unless one is given):\n"
+             "scope, id, valid until, title.  --json prints one JSON object per line.\n",
+};
+
+static const ctl_opt retract_opts[] = {
+    CTL_SCOPES(retract_args, sc),
+    CTL_END,
+};
+
+const ctl_command ctl_cmd_retract = {
+    .name = "retract",
+    .summary = "remove a post from the screens",
+    .operand = "ID",
+    .operand_off = offsetof(retract_args, id),
+    .args_size = sizeof(retract_args),
+    .opts = retract_opts,
+    .run = run_retract,
+    .about = "Removes the post ID.  Without a scope crierctl looks the post up in every scope\n"
+             "and retracts each copy it finds; exit 6 if there is none.\n",
+};
 
 /* ---- status ------------------------------------------------------------------ */
 
@@ -501,19 +492,19 @@ static void fmt_age(char *buf, size_t len, double secs)
         snprintf(buf, len, "%.0fd", secs / 86400);
 }
 
-int cmd_status(const ctl_opts *o, int argc, char **argv)
+typedef struct status_args {
+    const char *kiosk;
+    int json;
+} status_args;
+
+static int run_status(const ctl_opts *o, void *args)
 {
-    const char *only = NULL;
-    int as_json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            as_json = 1;
-        else if (argv[i][0] != '-' && !only && crier_name_valid(argv[i]))
-            only = argv[i];
-        else {
-            fprintf(stderr, "crierctl status: unknown argument '%s' (see crierctl status --help)\n", argv[i]);
-            return CTL_EXIT_USAGE;
-        }
+    const status_args *a = args;
+    const char *only = a->kiosk;
+    int as_json = a->json;
+    if (only && !crier_name_valid(only)) {
+        fprintf(stderr, "crierctl status: unknown argument '%s' (see crierctl status --help)\n", only);
+        return CTL_EXIT_USAGE;
     }
     char f[2][CRIER_TOPIC_MAX];
     const char *fp[2] = {f[0], f[1]};
@@ -595,6 +586,24 @@ int cmd_status(const ctl_opts *o, int argc, char **argv)
     ctl_close(c);
     return only && nrows == 0 ? CTL_EXIT_NOTFOUND : CTL_EXIT_OK;
 }
+
+static const ctl_opt status_opts[] = {
+    CTL_FLAG(status_args, "--json", json, "the raw status and heartbeat, one kiosk per line"),
+    CTL_END,
+};
+
+const ctl_command ctl_cmd_status = {
+    .name = "status",
+    .summary = "table of kiosks: online, last heartbeat, on screen, content age, alerts",
+    .operand = "[KIOSK]",
+    .operand_off = offsetof(status_args, kiosk),
+    .args_size = sizeof(status_args),
+    .opts = status_opts,
+    .run = run_status,
+    .about = "Shows every kiosk that has ever connected (from retained status and heartbeat):\n"
+             "online/offline, seconds since its last heartbeat, what it shows, content age,\n"
+             "active alerts, version.  --json prints the raw heartbeats, one per line.\n",
+};
 
 /* ---- commands to one kiosk ------------------------------------------------------ */
 
@@ -680,85 +689,90 @@ static int send_command(const ctl_opts *o, const char *kiosk, const char *name, 
     return rc;
 }
 
-/* Parses "KIOSK [--seconds N] [--out F] [--timeout S]" for the three commands. */
-static int kiosk_command(const ctl_opts *o, int argc, char **argv, int allow_seconds, int allow_out)
+typedef struct kiosk_args {
+    const char *kiosk, *out;
+    int seconds, timeout_s;
+} kiosk_args;
+
+static int kiosk_command(const ctl_opts *o, const kiosk_args *a, const char *name)
 {
-    const char *kiosk = NULL, *out = NULL;
-    int seconds = 0;
     ctl_opts local = *o;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (allow_seconds && strcmp(argv[i], "--seconds") == 0) {
-            if (!(v = need_value(argc, argv, &i)))
-                return CTL_EXIT_USAGE;
-            seconds = atoi(v);
-            if (seconds < 1 || seconds > 120) {
-                fprintf(stderr, "crierctl %s: --seconds must be 1..120\n", argv[0]);
-                return CTL_EXIT_USAGE;
-            }
-        } else if (allow_out && strcmp(argv[i], "--out") == 0) {
-            if (!(out = need_value(argc, argv, &i)))
-                return CTL_EXIT_USAGE;
-        } else if (strcmp(argv[i], "--timeout") == 0) {
-            if (!(v = need_value(argc, argv, &i)))
-                return CTL_EXIT_USAGE;
-            local.timeout_s = atoi(v);
-            if (local.timeout_s < 1 || local.timeout_s > 3600) {
-                fprintf(stderr, "crierctl %s: --timeout must be 1..3600 seconds\n", argv[0]);
-                return CTL_EXIT_USAGE;
-            }
-        } else if (argv[i][0] != '-' && !kiosk) {
-            kiosk = argv[i];
-        } else {
-            fprintf(stderr, "crierctl %s: unknown argument '%s' (see crierctl %s --help)\n", argv[0], argv[i],
-                    argv[0]);
-            return CTL_EXIT_USAGE;
-        }
-    }
-    if (!kiosk || !crier_name_valid(kiosk)) {
-        fprintf(stderr, "crierctl %s: give the kiosk id (see 'crierctl status')\n", argv[0]);
+    if (a->timeout_s)
+        local.timeout_s = a->timeout_s;
+    if (!a->kiosk || !crier_name_valid(a->kiosk)) {
+        fprintf(stderr, "crierctl %s: give the kiosk id (see 'crierctl status')\n", name);
         return CTL_EXIT_USAGE;
     }
-    if (allow_out && !out) {
-        fprintf(stderr, "crierctl %s: --out FILE.png is required\n", argv[0]);
+    if (strcmp(name, "screenshot") == 0 && !a->out) {
+        fprintf(stderr, "crierctl %s: --out FILE.png is required\n", name);
         return CTL_EXIT_USAGE;
     }
-    return send_command(&local, kiosk, argv[0], seconds, out);
+    return send_command(&local, a->kiosk, name, a->seconds, a->out);
 }
 
-int cmd_screenshot(const ctl_opts *o, int argc, char **argv)
+static int run_screenshot(const ctl_opts *o, void *args)
 {
-    return kiosk_command(o, argc, argv, 0, 1);
+    return kiosk_command(o, args, "screenshot");
 }
 
-int cmd_reload(const ctl_opts *o, int argc, char **argv)
+static int run_reload(const ctl_opts *o, void *args)
 {
-    return kiosk_command(o, argc, argv, 0, 0);
+    return kiosk_command(o, args, "reload");
 }
 
-int cmd_identify(const ctl_opts *o, int argc, char **argv)
+static int run_identify(const ctl_opts *o, void *args)
 {
-    return kiosk_command(o, argc, argv, 1, 0);
+    return kiosk_command(o, args, "identify");
 }
 
-/* ---- shared with alerts.c ------------------------------------------------------ */
+static const ctl_opt screenshot_opts[] = {
+    CTL_REQUIRED(kiosk_args, "--out", "FILE.png", out, "where to write the PNG"),
+    CTL_TIMEOUT(kiosk_args, timeout_s),
+    CTL_END,
+};
 
-int ctl_take_scope(int argc, char **argv, int *i, scope_arg *s)
-{
-    return take_scope(argc, argv, i, s);
-}
+static const ctl_opt reload_opts[] = {
+    CTL_TIMEOUT(kiosk_args, timeout_s),
+    CTL_END,
+};
 
-int ctl_scope_from_config(const ctl_opts *o, scope_arg *s)
-{
-    return scope_from_config(o, s);
-}
+static const ctl_opt identify_opts[] = {
+    CTL_INT(kiosk_args, "--seconds", "N", seconds, 1, 120, "1..120", "how long the id shows (default 10)"),
+    CTL_TIMEOUT(kiosk_args, timeout_s),
+    CTL_END,
+};
 
-int ctl_parse_when(const char *s, int64_t now, int64_t *out)
-{
-    return parse_when(s, now, out);
-}
+const ctl_command ctl_cmd_screenshot = {
+    .name = "screenshot",
+    .summary = "fetch a PNG of what a kiosk shows",
+    .operand = "KIOSK",
+    .operand_off = offsetof(kiosk_args, kiosk),
+    .args_size = sizeof(kiosk_args),
+    .opts = screenshot_opts,
+    .run = run_screenshot,
+    .about = "Asks KIOSK for a screenshot and writes it to FILE.png.  Exit 5 if the kiosk does\n"
+             "not answer in time (offline? see 'crierctl status'), 7 if it reports an error.\n",
+};
 
-char *ctl_read_text_file(const char *path, size_t max)
-{
-    return read_text_file(path, max);
-}
+const ctl_command ctl_cmd_reload = {
+    .name = "reload",
+    .summary = "make a kiosk reload its content",
+    .operand = "KIOSK",
+    .operand_off = offsetof(kiosk_args, kiosk),
+    .args_size = sizeof(kiosk_args),
+    .opts = reload_opts,
+    .run = run_reload,
+    .about = "The kiosk re-reads its content sources and receives every current post again.\n",
+};
+
+const ctl_command ctl_cmd_identify = {
+    .name = "identify",
+    .summary = "flash a kiosk's id on its screen",
+    .operand = "KIOSK",
+    .operand_off = offsetof(kiosk_args, kiosk),
+    .args_size = sizeof(kiosk_args),
+    .opts = identify_opts,
+    .run = run_identify,
+    .about = "Shows the kiosk's id large on its screen for N seconds (default 10, 1..120), so\n"
+             "you can tell which screen is which.\n",
+};

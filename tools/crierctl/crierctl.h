@@ -1,12 +1,17 @@
 /* crierctl.h - shared pieces of the staff tool (see docs/crierctl.md).
  *
- * main.c parses global options and the config file and dispatches; client.c
+ * main.c parses global options and the config file and dispatches; args.c is
+ * the one option parser and help generator (a table of options per command);
+ * client.c
  * is a small synchronous MQTT client (connect, publish-and-wait, subscribe and
  * collect); commands.c implements the post/status/command commands and
  * alerts.c the signed ones (keygen, alert, update, cancel).  Commands return
  * an exit code (CTL_EXIT_*) and print errors to stderr themselves. */
 #ifndef CRIERCTL_H
 #define CRIERCTL_H
+
+#include "args.h"
+#include "remote/topic.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,9 +54,6 @@ typedef struct scope_arg {
     int scope; /* crier_scope */
     const char *target;
 } scope_arg;
-/* Consumes --all / --site S / --kiosk K at argv[*i]: 1 consumed, 0 not a
- * scope option, -1 error (printed). */
-int ctl_take_scope(int argc, char **argv, int *i, scope_arg *s);
 /* Fills s from the config's scope unless given; -1 on a bad config value. */
 int ctl_scope_from_config(const ctl_opts *o, scope_arg *s);
 /* RFC 3339 or "+N[smhd]" relative to now: 0 or -1. */
@@ -77,19 +79,29 @@ int ctl_collect(ctl_client *c, int quiet_ms, int max_ms, int (*stop)(ctl_client 
 size_t ctl_msg_count(ctl_client *c);
 const ctl_msg *ctl_msg_at(ctl_client *c, size_t i);
 
-/* Commands: argv[0] is the command name. */
-int cmd_post(const ctl_opts *o, int argc, char **argv);
-int cmd_retract(const ctl_opts *o, int argc, char **argv);
-int cmd_list(const ctl_opts *o, int argc, char **argv);
-int cmd_status(const ctl_opts *o, int argc, char **argv);
-int cmd_screenshot(const ctl_opts *o, int argc, char **argv);
-int cmd_reload(const ctl_opts *o, int argc, char **argv);
-int cmd_identify(const ctl_opts *o, int argc, char **argv);
-int cmd_not_yet(const ctl_opts *o, int argc, char **argv);
-int cmd_keygen(const ctl_opts *o, int argc, char **argv);
-int cmd_alert(const ctl_opts *o, int argc, char **argv);
-int cmd_update(const ctl_opts *o, int argc, char **argv);
-int cmd_cancel(const ctl_opts *o, int argc, char **argv);
+/* The commands (args.h): their option tables, help and run functions. */
+extern const ctl_command ctl_cmd_post, ctl_cmd_retract, ctl_cmd_list, ctl_cmd_status, ctl_cmd_screenshot,
+    ctl_cmd_reload, ctl_cmd_identify, ctl_cmd_keygen, ctl_cmd_alert, ctl_cmd_update, ctl_cmd_cancel;
+
+/* Rows of an option table (args.h); T is the command's argument struct. */
+#define CTL_STR(T, NAME, META, FIELD, HELP) \
+    {.kind = CTL_OPT_STR, .name = NAME, .meta = META, .off = offsetof(T, FIELD), .help = HELP}
+#define CTL_REQUIRED(T, NAME, META, FIELD, HELP) \
+    {.kind = CTL_OPT_STR, .name = NAME, .meta = META, .off = offsetof(T, FIELD), .required = 1, .help = HELP}
+#define CTL_FLAG(T, NAME, FIELD, HELP) {.kind = CTL_OPT_FLAG, .name = NAME, .off = offsetof(T, FIELD), .help = HELP}
+#define CTL_INT(T, NAME, META, FIELD, LO, HI, RANGE, HELP)                                                     \
+    {.kind = CTL_OPT_INT, .name = NAME, .meta = META, .off = offsetof(T, FIELD), .lo = LO, .hi = HI,          \
+     .range_text = RANGE, .help = HELP}
+#define CTL_CALL(NAME, META, FN, HELP) {.kind = CTL_OPT_CALL, .name = NAME, .meta = META, .call = FN, .help = HELP}
+#define CTL_SCOPES(T, FIELD)                                                                                    \
+    {.kind = CTL_OPT_SCOPE, .name = "--all", .off = offsetof(T, FIELD), .lo = CRIER_SCOPE_ALL, .help = "every screen"},      \
+    {.kind = CTL_OPT_SCOPE, .name = "--site", .meta = "SITE", .off = offsetof(T, FIELD), .lo = CRIER_SCOPE_SITE,              \
+     .help = "the screens of one site"},                                                                       \
+    {.kind = CTL_OPT_SCOPE, .name = "--kiosk", .meta = "KIOSK", .off = offsetof(T, FIELD), .lo = CRIER_SCOPE_KIOSK,            \
+     .help = "one screen"}
+#define CTL_TIMEOUT(T, FIELD) \
+    CTL_INT(T, "--timeout", "SECONDS", FIELD, 1, 3600, "1..3600 seconds", "wait this long for answers")
+#define CTL_END {.kind = CTL_OPT_END}
 
 /* Signing (alerts.c).  Loads the secret key from `path` (a command's --key)
  * or o->signing_key; 0 on success, -1 after printing why (no key configured
@@ -99,10 +111,6 @@ int ctl_load_signing_key(const ctl_opts *o, const char *path, struct crier_key *
 /* Wraps payload in an envelope signed with key; malloc()ed, NULL on failure (printed). */
 char *ctl_seal(const struct crier_key *key, const char *payload, size_t len);
 
-/* Prints the help of a command (stdout). Returns 1 if the command exists. */
-int ctl_print_help(const char *command);
-/* Common to commands: "-h"/"--help" anywhere in argv. */
-int ctl_wants_help(int argc, char **argv);
 /* A random request/post id suffix: 8 hex chars. */
 void ctl_random_hex(char *buf, size_t len);
 
