@@ -153,11 +153,13 @@ async function start() {
   $('dialog').addEventListener('click', (e) => { if (e.target === $('dialog')) closeDialog(); });
   window.addEventListener('hashchange', route);
   state.onUnauthorized = () => { current = null; showLogin('Your session ended. Please log in again.'); };
+  screens.prefetch();
   try {
     const me = await api('GET', '/api/me', undefined, { quiet401: true });
     signedIn(me);
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) showError(e);
+    screens.dropPrefetch();
     showLogin();
   }
 }

@@ -40,6 +40,19 @@ export function onSitesChanged(fn) {
   sitesListeners.push(fn);
 }
 
+// Asked for while the page is still checking the session (one round trip
+// less before the table): used by the first load() if the session was good.
+let early = null;
+
+export function prefetch() {
+  early = api('GET', '/api/screens', undefined, { quiet401: true });
+  early.catch(() => {});  // a failure is reported by load(); the next show() asks again
+}
+
+export function dropPrefetch() {
+  early = null;
+}
+
 export function init() {
   screens.clear();
   rows.clear();
@@ -90,7 +103,9 @@ function isVisible() {
 function load() {
   if (loaded) return Promise.resolve();
   if (loadPromise) return loadPromise;
-  loadPromise = api('GET', '/api/screens').then((res) => {
+  const got = early || api('GET', '/api/screens');
+  early = null;
+  loadPromise = got.then((res) => {
     screens.clear();
     for (const s of (res && res.screens) || []) screens.set(s.kiosk, s);
     loaded = true;
@@ -98,6 +113,7 @@ function load() {
     updateCounts();
   }).catch((e) => {
     loadPromise = null;
+    if (e && e.status === 401 && !state.me) return;  // logged out meanwhile
     showError(e);
   });
   return loadPromise;

@@ -10,6 +10,8 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import (ElementClickInterceptedException, ElementNotInteractableException,
+                                        StaleElementReferenceException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -48,7 +50,10 @@ class Browser:
     # -- waiting -------------------------------------------------------------
     def wait(self, cond, timeout=10, what="condition"):
         """Polls cond(driver) until it is truthy; returns its value."""
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
+        # Live updates re-render lists: an element found a moment ago may be
+        # gone (stale); that is "not yet", so poll again.
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: cond(d), message=f"timed out after {timeout} s waiting for {what}")
 
     def find(self, css):
@@ -78,11 +83,21 @@ class Browser:
         e.send_keys(text)
         return e
 
-    def click(self, css):
-        e = self.visible(css)
-        self.driver.execute_script("arguments[0].scrollIntoView({block:'center'})", e)
-        e.click()
-        return e
+    def click(self, css, timeout=10):
+        """Clicks css once it is visible and clickable; retries while a live
+        update re-renders it (stale) or something moves over it for a moment."""
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                e = self.visible(css, max(0.1, end - time.monotonic()))
+                self.driver.execute_script("arguments[0].scrollIntoView({block:'center'})", e)
+                e.click()
+                return e
+            except (ElementClickInterceptedException, StaleElementReferenceException,
+                    ElementNotInteractableException):
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.1)
 
     def js(self, script, *args):
         return self.driver.execute_script(script, *args)
