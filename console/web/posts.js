@@ -46,6 +46,7 @@ export function init() {
   $('posts-status').addEventListener('change', load);
   $('posts-screen').addEventListener('change', load);
   $('posts-list').addEventListener('click', onListClick);
+  $('posts-jump').addEventListener('click', () => $('posts-card').scrollIntoView({ behavior: 'smooth', block: 'start' }));
   onSitesChanged(() => { if (state.me) fillSites(); });
   resetForm();
 }
@@ -454,6 +455,12 @@ function renderList() {
       actions);
   }));
   $('posts-empty').hidden = sorted.length > 0;
+  // A way down to the list from the top of the form, saying what is in it.
+  const n = { published: 0, pending: 0 };
+  for (const p of sorted) if (p.status in n) n[p.status]++;
+  const jump = $('posts-jump');
+  jump.hidden = !sorted.length;
+  jump.textContent = `↓ ${n.published} published` + (n.pending ? ` · ${n.pending} waiting` : '');
 }
 
 async function onListClick(e) {
