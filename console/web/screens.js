@@ -402,6 +402,7 @@ async function takeShot(kiosk, button) {
   if (res === undefined) return;
   const body = openDialog('Picture of ' + kiosk, el('p', { class: 'muted', text: `Asking ${kiosk} for a picture…` }));
   if (openShot) clearTimeout(openShot.timer);
+  const prevTime = shotTime(screens.get(kiosk));
   const o = { kiosk, prev, done: false, deadline: Date.now() + 15000, timer: 0 };
   openShot = o;
   const poll = async () => {
@@ -409,7 +410,10 @@ async function takeShot(kiosk, button) {
     let shot = null;
     try { shot = await fetchShot(kiosk); } catch (_) { shot = null; }
     if (o.done) return;
-    if (shot && !sameShot(shot, prev)) {
+    // New when its bytes differ, or when the console's "screenshot" time
+    // (live updates) moved on: a screen that did not change sends equal bytes.
+    const t = shotTime(screens.get(kiosk));
+    if (shot && (!sameShot(shot, prev) || (t && t !== prevTime))) {
       o.done = true;
       openShot = null;
       body.replaceChildren(shotFigure(kiosk, shot, 'taken just now'));
