@@ -385,6 +385,8 @@ def main():
         v.click("#nav-screens")
         v.wait(lambda d: d.execute_script("return document.body.dataset.screensReady"), 15, "screens ready")
         check("the viewer sees no Take picture button", not v.finds('#screens-body button[data-act="shot"]'))
+        t_phone = v.js("return performance.getEntriesByName('screens-ready')[0].startTime")
+        print(f"     phone: screens ready {t_phone:.0f} ms after the page's start (logging in included)")
         shot(v, "phone-screens")
         v.click("#logout")
         step("logging out shows the login form", v.visible, "#login-user")

@@ -47,7 +47,8 @@ CONSOLE_URL=$api ADMIN_PASSWORD="$(cat "$cdir/admin.pw")" KIOSK_ID=$kiosk KIOSK_
   timeout 150 "$PY" "$CRIER_SOURCE/tests/console/e2e_console.py" > "$TMP/e2e.out" 2>&1 || rc=$?
 grep -v '^[0-9]* passed, [0-9]* failed$' "$TMP/e2e.out"
 # fold the browser test's counts into this script's
-read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$TMP/e2e.out" | tail -1)
+p=0 f=0
+read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$TMP/e2e.out" | tail -1) || true
 PASSED=$((PASSED + ${p:-0})) FAILED=$((FAILED + ${f:-0}))
 if ((rc != 0 && ${f:-0} == 0)); then fail "e2e_console.py exited $rc"; fi
 if ((FAILED)); then
