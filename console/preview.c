@@ -117,10 +117,13 @@ static crier_err write_inputs(const cn_ctx *ctx, const cJSON *data, const char *
 static crier_err spawn(const cn_ctx *ctx, const char *dir, job *j)
 {
     char conf[600], size[32], layout[700], shot[600];
-    snprintf(conf, sizeof conf, "%s/crier.conf", dir);
     snprintf(size, sizeof size, "%s", j->portrait ? "720x1280" : "1280x720");
-    snprintf(layout, sizeof layout, "layout=%s/%s.json", ctx->cfg->layouts_dir, j->layout);
-    snprintf(shot, sizeof shot, "%s/%s-%s.png", dir, j->layout, j->portrait ? "portrait" : "landscape");
+    int a = snprintf(conf, sizeof conf, "%s/crier.conf", dir);
+    int b = snprintf(layout, sizeof layout, "layout=%s/%s.json", ctx->cfg->layouts_dir, j->layout);
+    int c = snprintf(shot, sizeof shot, "%s/%s-%s.png", dir, j->layout, j->portrait ? "portrait" : "landscape");
+    if (a < 0 || (size_t)a >= sizeof conf || b < 0 || (size_t)b >= sizeof layout || c < 0 ||
+        (size_t)c >= sizeof shot)
+        return CRIER_ERR_LIMIT;
     snprintf(j->png_path, sizeof j->png_path, "%s", shot);
     char *argv[] = {(char *)ctx->cfg->crier_path, "--config", conf, "--headless", "--size", size, "--set", layout,
                     "--set", "transition=none", "--set", "ticker_motion=static", "--run-for", "30",
