@@ -102,26 +102,10 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     crier_download *d = ud;
     size_t n = size * nmemb;
-    if (n > d->max - d->len) {
+    crier_err rc = crier_buf_append(&d->body, ptr, n);
+    if (rc == CRIER_ERR_LIMIT)
         d->too_big = 1;
-        return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
-    }
-    if (d->len + n + 1 > d->cap) {
-        size_t nc = d->cap ? d->cap : 16384;
-        while (nc < d->len + n + 1)
-            nc *= 2;
-        if (nc > d->max + 1)
-            nc = d->max + 1;
-        char *nb = realloc(d->body, nc);
-        if (!nb)
-            return 0;
-        d->body = nb;
-        d->cap = nc;
-    }
-    memcpy(d->body + d->len, ptr, n);
-    d->len += n;
-    d->body[d->len] = '\0';
-    return n;
+    return rc == CRIER_OK ? n : 0; /* 0 aborts the transfer: CURLE_WRITE_ERROR */
 }
 
 static void header_value(char *dst, size_t cap, const char *v, size_t n)
@@ -162,7 +146,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 crier_err crier_download_init(crier_download *d, const crier_http_cfg *c, const char *url, size_t max,
                               const char *accept, void *priv)
 {
-    *d = (crier_download){.max = max};
+    *d = (crier_download){.body = {.max = max, .initial = 16384}};
     crier_download_global_init();
     CURL *e = d->easy = curl_easy_init();
     if (!e)
@@ -217,7 +201,7 @@ void crier_download_clear(crier_download *d)
     if (d->easy)
         curl_easy_cleanup(d->easy);
     curl_slist_free_all(d->headers);
-    free(d->body);
+    crier_buf_free(&d->body);
     *d = (crier_download){0};
 }
 
@@ -241,7 +225,7 @@ crier_err crier_download_failure(const crier_download *d, CURLcode code, char *m
 {
     const char *detail = d->errbuf[0] ? d->errbuf : curl_easy_strerror(code);
     if (code == CURLE_FILESIZE_EXCEEDED || (code == CURLE_WRITE_ERROR && d->too_big)) {
-        crier_errf(msg, len, "body over the %zu-byte cap%s", d->max,
+        crier_errf(msg, len, "body over the %zu-byte cap%s", d->body.max,
                    code == CURLE_FILESIZE_EXCEEDED ? " (Content-Length)" : "");
         return CRIER_ERR_LIMIT;
     }
@@ -274,11 +258,11 @@ crier_err crier_download_store_image(crier_download *d, CURLcode code, const cha
         crier_errf(msg, len, "HTTP %ld", http);
         return CRIER_ERR_NET;
     }
-    if (!ct || strncasecmp(ct, "image/", 6) != 0 || d->len == 0) {
+    if (!ct || strncasecmp(ct, "image/", 6) != 0 || d->body.len == 0) {
         crier_errf(msg, len, "not an image (%.100s)", ct ? ct : "no type");
         return CRIER_ERR_PARSE;
     }
-    crier_err rc = crier_atomicfile_write(path, d->body, d->len, 0600, 1);
+    crier_err rc = crier_atomicfile_write(path, d->body.data, d->body.len, 0600, 1);
     if (rc != CRIER_OK)
         crier_errf(msg, len, "cannot store it in %s: %s", path, crier_strerror(rc));
     return rc;

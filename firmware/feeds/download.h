@@ -17,6 +17,7 @@
 #ifndef CRIER_DOWNLOAD_H
 #define CRIER_DOWNLOAD_H
 
+#include "base/buf.h"
 #include "base/error.h"
 #include "config/config.h"
 
@@ -50,8 +51,7 @@ void crier_download_global_init(void);
 typedef struct crier_download {
     CURL *easy;
     struct curl_slist *headers;
-    char *body; /* NUL-terminated, len bytes; NULL until the first byte */
-    size_t len, cap, max;
+    crier_buf body; /* the answer; body.max is the cap; body.data NULL until the first byte */
     int too_big;
     char etag[256], last_modified[64]; /* validators of the final answer */
     char errbuf[CURL_ERROR_SIZE];

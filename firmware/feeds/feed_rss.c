@@ -19,6 +19,7 @@
  * Names are matched by local name ("media:content" -> prefix "media", local
  * "content"); only the prefixes that matter (content:, media:, dc:) are checked. */
 #include "feeds/feed.h"
+#include "base/buf.h"
 #include "feeds/html_text.h"
 #include "base/log.h"
 
@@ -47,8 +48,7 @@ enum field {
 };
 
 typedef struct fbuf {
-    char *s;
-    size_t len, cap;
+    crier_buf t; /* t.max: the field cap; the rest of a longer field is ignored */
     int html; /* Atom: type="html"/"xhtml" (RSS description is always HTML) */
 } fbuf;
 
@@ -61,7 +61,6 @@ typedef struct rss_state {
     enum field field;    /* field being collected (direct child of item) */
     unsigned field_depth;
     int xhtml;           /* collecting Atom xhtml content: serialise children */
-    size_t field_cap;
     fbuf f[F_LANG + 1];
     char *image;      /* enclosure / media url */
     int image_rank;   /* 3 enclosure image, 2 media:content, 1 thumbnail */
@@ -105,33 +104,14 @@ static const char *attr(const XML_Char **atts, const char *name)
 
 static void buf_reset(fbuf *b)
 {
-    b->len = 0;
+    crier_buf_clear(&b->t);
     b->html = 0;
-    if (b->s)
-        b->s[0] = '\0';
 }
 
 static void buf_add(rss_state *st, fbuf *b, const char *s, size_t n)
 {
-    if (b->len >= st->field_cap)
-        return; /* capped: the rest is ignored */
-    if (n > st->field_cap - b->len)
-        n = st->field_cap - b->len;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        while (nc < b->len + n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            fail(st, CRIER_ERR_NOMEM, "out of memory");
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    if (crier_buf_append_upto(&b->t, s, n) != CRIER_OK)
+        fail(st, CRIER_ERR_NOMEM, "out of memory");
 }
 
 static void buf_add_escaped(rss_state *st, fbuf *b, const char *s, size_t n)
@@ -181,10 +161,10 @@ static void item_begin(rss_state *st)
 static char *field_text(rss_state *st, enum field f, int html, size_t cap)
 {
     fbuf *b = &st->f[f];
-    if (!b->s || b->len == 0)
+    if (!b->t.data || b->t.len == 0)
         return NULL;
-    char *t = html ? crier_html_to_text(b->s, b->len, cap, st->opts->link_urls ? CRIER_HTML_LINK_URLS : 0, NULL)
-                   : crier_html_clean_text(b->s, b->len, cap, 1, NULL);
+    char *t = html ? crier_html_to_text(b->t.data, b->t.len, cap, st->opts->link_urls ? CRIER_HTML_LINK_URLS : 0, NULL)
+                   : crier_html_clean_text(b->t.data, b->t.len, cap, 1, NULL);
     if (!t)
         fail(st, CRIER_ERR_NOMEM, "out of memory");
     return t;
@@ -202,13 +182,13 @@ static void item_end(rss_state *st)
     int atom = st->dialect == D_ATOM;
     /* RSS titles are plain text by spec but often carry escaped HTML; html_text copes with both. */
     it.title = field_text(st, F_TITLE, atom ? st->f[F_TITLE].html : 1, o->max_title);
-    enum field bodyf = st->f[F_DESC].len ? F_DESC : F_CONTENT;
+    enum field bodyf = st->f[F_DESC].t.len ? F_DESC : F_CONTENT;
     it.body = field_text(st, bodyf, atom ? st->f[bodyf].html : 1, o->max_text);
-    char *link = st->f[F_LINK].len ? crier_html_clean_text(st->f[F_LINK].s, st->f[F_LINK].len, 2048, 0, NULL) : NULL;
+    char *link = st->f[F_LINK].t.len ? crier_html_clean_text(st->f[F_LINK].t.data, st->f[F_LINK].t.len, 2048, 0, NULL) : NULL;
     if (!link && st->atom_link)
         link = crier_strdup(st->atom_link);
     it.link = link;
-    char *id = st->f[F_ID].len ? crier_html_clean_text(st->f[F_ID].s, st->f[F_ID].len, 512, 0, NULL) : NULL;
+    char *id = st->f[F_ID].t.len ? crier_html_clean_text(st->f[F_ID].t.data, st->f[F_ID].t.len, 512, 0, NULL) : NULL;
     if (!id || !*id) {
         free(id);
         id = link ? crier_strdup(link) : NULL;
@@ -220,9 +200,9 @@ static void item_end(rss_state *st)
     if (st->lang)
         it.lang = crier_strdup(st->lang);
     int64_t t;
-    if (st->f[F_PUBDATE].len && crier_feed_parse_date(st->f[F_PUBDATE].s, &t) == 0)
+    if (st->f[F_PUBDATE].t.len && crier_feed_parse_date(st->f[F_PUBDATE].t.data, &t) == 0)
         it.published_ms = t;
-    else if (st->f[F_UPDATED].len && crier_feed_parse_date(st->f[F_UPDATED].s, &t) == 0)
+    else if (st->f[F_UPDATED].t.len && crier_feed_parse_date(st->f[F_UPDATED].t.data, &t) == 0)
         it.published_ms = t;
     if (st->rc == CRIER_OK) {
         crier_err rc = crier_feed_finish_item(&it, o);
@@ -353,8 +333,8 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 {
     rss_state *st = ud;
     if (st->field != F_NONE && st->depth == st->field_depth) {
-        if (st->field == F_LANG && st->f[F_LANG].len && !st->lang)
-            st->lang = crier_html_clean_text(st->f[F_LANG].s, st->f[F_LANG].len, 35, 0, NULL);
+        if (st->field == F_LANG && st->f[F_LANG].t.len && !st->lang)
+            st->lang = crier_html_clean_text(st->f[F_LANG].t.data, st->f[F_LANG].t.len, 35, 0, NULL);
         st->field = F_NONE;
         st->xhtml = 0;
     } else if (st->field != F_NONE && st->xhtml) {
@@ -402,7 +382,8 @@ static crier_err parse_xml(const char *data, size_t len, const crier_feed_opts *
         return CRIER_ERR_NOMEM;
     }
     st->opts = opts;
-    st->field_cap = opts->max_text * 16 > 65536 ? opts->max_text * 16 : 65536;
+    for (int i = 0; i <= F_LANG; i++)
+        st->f[i].t.max = opts->max_text * 16 > 65536 ? opts->max_text * 16 : 65536;
     crier_item_list_init(&st->items);
     crier_err rc;
     XML_Parser p = XML_ParserCreate(NULL);
@@ -446,7 +427,7 @@ cleanup:
         XML_ParserFree(p);
     crier_item_list_clear(&st->items);
     for (int i = 0; i <= F_LANG; i++)
-        free(st->f[i].s);
+        crier_buf_free(&st->f[i].t);
     free(st->image);
     free(st->atom_link);
     free(st->lang);

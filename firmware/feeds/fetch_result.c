@@ -370,7 +370,7 @@ static void feed_done(crier_fetch *f, fetch_xfer *x, CURLcode code)
     }
     crier_item_list *l = NULL;
     char err[200] = "";
-    crier_err rc = parse_body(f, s, x->dl.body ? x->dl.body : "", x->dl.len, &l, err, sizeof err);
+    crier_err rc = parse_body(f, s, x->dl.body.data ? x->dl.body.data : "", x->dl.body.len, &l, err, sizeof err);
     if (rc != CRIER_OK) {
         snprintf(msg, sizeof msg, "%s", err);
         source_failed(f, s, rc, http, msg);
@@ -382,7 +382,7 @@ static void feed_done(crier_fetch *f, fetch_xfer *x, CURLcode code)
     snprintf(meta.etag, sizeof meta.etag, "%s", x->dl.etag);
     snprintf(meta.last_modified, sizeof meta.last_modified, "%s", x->dl.last_modified);
     snprintf(meta.content_type, sizeof meta.content_type, "%s", ct ? ct : "");
-    if (crier_cache_store(f->cfg.cache_dir, s->cfg.name, x->dl.body ? x->dl.body : "", x->dl.len, &meta) == CRIER_OK) {
+    if (crier_cache_store(f->cfg.cache_dir, s->cfg.name, x->dl.body.data ? x->dl.body.data : "", x->dl.body.len, &meta) == CRIER_OK) {
         s->meta = meta;
         s->have_meta = 1;
     } else {

@@ -9,6 +9,7 @@
  * depth.  The pass stops as soon as the output is full, so cost is bounded by the
  * input length and memory by max_out. */
 #include "feeds/html_text.h"
+#include "base/buf.h"
 #include "base/utf8.h"
 
 #include <ctype.h>
@@ -23,45 +24,39 @@
 #define SPAN_STACK 32
 
 typedef struct out {
-    char *buf;
-    size_t len, cap, max;
+    crier_buf b;         /* b.max = max + 7: room for the ellipsis at the cut */
+    size_t max;
     int space, newlines; /* pending separator */
     int full;            /* output cap reached: stop */
 } out;
 
 static int out_reserve(out *o, size_t extra)
 {
-    if (o->len + extra + 1 <= o->cap)
-        return 0;
-    size_t ncap = o->cap ? o->cap : 256;
-    while (ncap < o->len + extra + 1)
-        ncap *= 2;
-    if (ncap > o->max + 8)
-        ncap = o->max + 8;
-    char *nb = realloc(o->buf, ncap);
-    if (!nb)
-        return -1;
-    o->buf = nb;
-    o->cap = ncap;
-    return 0;
+    return crier_buf_reserve(&o->b, extra) == CRIER_OK ? 0 : -1;
+}
+
+static out out_new(size_t max_out)
+{
+    size_t max = max_out ? max_out : CRIER_HTML_DEFAULT_MAX;
+    return (out){.max = max, .b = {.max = max + 7}};
 }
 
 /* Cut at the last character boundary leaving room for the ellipsis. */
 static void out_truncate(out *o)
 {
     size_t keep = o->max >= 3 ? o->max - 3 : 0;
-    if (keep > o->len)
-        keep = o->len;
-    while (keep > 0 && ((unsigned char)o->buf[keep] & 0xC0) == 0x80)
+    if (keep > o->b.len)
+        keep = o->b.len;
+    while (keep > 0 && ((unsigned char)o->b.data[keep] & 0xC0) == 0x80)
         keep--;
-    while (keep > 0 && (o->buf[keep - 1] == ' ' || o->buf[keep - 1] == '\n'))
+    while (keep > 0 && (o->b.data[keep - 1] == ' ' || o->b.data[keep - 1] == '\n'))
         keep--;
-    o->len = keep;
+    o->b.len = keep;
     if (o->max >= 3) {
-        memcpy(o->buf + o->len, ELLIPSIS, 3);
-        o->len += 3;
+        memcpy(o->b.data + o->b.len, ELLIPSIS, 3);
+        o->b.len += 3;
     }
-    o->buf[o->len] = '\0';
+    o->b.data[o->b.len] = '\0';
     o->full = 1;
 }
 
@@ -71,9 +66,9 @@ static int out_put(out *o, const char *s, size_t n)
     if (o->full)
         return 0;
     size_t sep = 0;
-    if (o->len > 0)
+    if (o->b.len > 0)
         sep = o->newlines ? (size_t)o->newlines : (o->space ? 1 : 0);
-    if (o->len + sep + n > o->max) {
+    if (o->b.len + sep + n > o->max) {
         if (out_reserve(o, 3) != 0)
             return -1;
         out_truncate(o);
@@ -81,16 +76,16 @@ static int out_put(out *o, const char *s, size_t n)
     }
     if (out_reserve(o, sep + n) != 0)
         return -1;
-    if (o->len > 0) {
+    if (o->b.len > 0) {
         if (o->newlines)
             for (int i = 0; i < o->newlines; i++)
-                o->buf[o->len++] = '\n';
+                o->b.data[o->b.len++] = '\n';
         else if (o->space)
-            o->buf[o->len++] = ' ';
+            o->b.data[o->b.len++] = ' ';
     }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
+    memcpy(o->b.data + o->b.len, s, n);
+    o->b.len += n;
+    o->b.data[o->b.len] = '\0';
     o->space = 0;
     o->newlines = 0;
     return 0;
@@ -146,12 +141,12 @@ static char *out_finish(out *o, int *truncated)
 {
     if (truncated)
         *truncated = o->full;
-    if (!o->buf) {
-        o->buf = malloc(1);
-        if (o->buf)
-            o->buf[0] = '\0';
+    if (!o->b.data) {
+        o->b.data = malloc(1);
+        if (o->b.data)
+            o->b.data[0] = '\0';
     }
-    return o->buf;
+    return o->b.data;
 }
 
 /* ---- entities ---------------------------------------------------------- */
@@ -457,7 +452,7 @@ static int text_shows_url(const char *text, size_t tlen, const char *href)
 
 char *crier_html_to_text(const char *html, size_t len, size_t max_out, unsigned flags, int *truncated)
 {
-    out o = {.max = max_out ? max_out : CRIER_HTML_DEFAULT_MAX};
+    out o = out_new(max_out);
     parsed_tag *tag = malloc(sizeof *tag);
     char *href = malloc(MAX_HREF);
     if (!tag || !href)
@@ -511,7 +506,7 @@ char *crier_html_to_text(const char *html, size_t len, size_t max_out, unsigned 
                 out_break(&o, 2);
                 break;
             case TAG_BR:
-                if (o.newlines < 2 && o.len > 0)
+                if (o.newlines < 2 && o.b.len > 0)
                     o.newlines++;
                 break;
             case TAG_LI:
@@ -529,14 +524,14 @@ char *crier_html_to_text(const char *html, size_t len, size_t max_out, unsigned 
                 if (!tag->closing) {
                     in_link = 1;
                     snprintf(href, MAX_HREF, "%s", tag->href);
-                    link_start = o.len;
+                    link_start = o.b.len;
                 } else if (in_link) {
                     in_link = 0;
                     int web = !strncmp(href, "http://", 7) || !strncmp(href, "https://", 8);
-                    if ((flags & CRIER_HTML_LINK_URLS) && web && link_start <= o.len &&
-                        !text_shows_url(o.buf ? o.buf + link_start : "", o.len - link_start, href)) {
+                    if ((flags & CRIER_HTML_LINK_URLS) && web && link_start <= o.b.len &&
+                        !text_shows_url(o.b.data ? o.b.data + link_start : "", o.b.len - link_start, href)) {
                         char *u = href;
-                        if (o.len > link_start)
+                        if (o.b.len > link_start)
                             out_space(&o);
                         if (out_put(&o, "(", 1) || out_put_clean(&o, u, strlen(u)) || out_put(&o, ")", 1))
                             goto fail;
@@ -606,13 +601,13 @@ char *crier_html_to_text(const char *html, size_t len, size_t max_out, unsigned 
 fail:
     free(tag);
     free(href);
-    free(o.buf);
+    free(o.b.data);
     return NULL;
 }
 
 char *crier_html_clean_text(const char *s, size_t len, size_t max_out, int keep_newlines, int *truncated)
 {
-    out o = {.max = max_out ? max_out : CRIER_HTML_DEFAULT_MAX};
+    out o = out_new(max_out);
     int run_nl = 0;
     for (size_t i = 0; s && i < len && !o.full;) {
         unsigned char c = (unsigned char)s[i];
@@ -633,7 +628,7 @@ char *crier_html_clean_text(const char *s, size_t len, size_t max_out, int keep_
         }
         run_nl = 0;
         if (out_put_next(&o, s, len, &i) != 0) {
-            free(o.buf);
+            free(o.b.data);
             return NULL;
         }
     }

@@ -1,5 +1,6 @@
 /* screenshot.c - see screenshot.h: read-back, PNG in memory, the encoder worker. */
 #include "screen/screenshot.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/worker.h"
 
@@ -25,39 +26,21 @@ SDL_Surface *crier_capture_frame(SDL_Renderer *r, SDL_Texture *frame, int w, int
     return s;
 }
 
-/* A growable in-memory SDL_RWops for IMG_SavePNG_RW. */
-typedef struct membuf {
-    unsigned char *data;
-    size_t len, cap;
-} membuf;
-
+/* An in-memory SDL_RWops for IMG_SavePNG_RW, writing into a crier_buf. */
 static size_t mem_write(SDL_RWops *rw, const void *ptr, size_t size, size_t num)
 {
-    membuf *m = rw->hidden.unknown.data1;
-    size_t n = size * num;
-    if (m->len + n > m->cap) {
-        size_t cap = m->cap ? m->cap : 65536;
-        while (cap < m->len + n)
-            cap *= 2;
-        unsigned char *d = SDL_realloc(m->data, cap);
-        if (!d)
-            return 0;
-        m->data = d;
-        m->cap = cap;
-    }
-    memcpy(m->data + m->len, ptr, n);
-    m->len += n;
-    return num;
+    crier_buf *m = rw->hidden.unknown.data1;
+    return crier_buf_append(m, ptr, size * num) == CRIER_OK ? num : 0;
 }
 
 static Sint64 mem_size(SDL_RWops *rw)
 {
-    return (Sint64)((membuf *)rw->hidden.unknown.data1)->len;
+    return (Sint64)((crier_buf *)rw->hidden.unknown.data1)->len;
 }
 
 static Sint64 mem_seek(SDL_RWops *rw, Sint64 offset, int whence)
 {
-    membuf *m = rw->hidden.unknown.data1;
+    crier_buf *m = rw->hidden.unknown.data1;
     /* PNG writing only appends; report the end for any query. */
     return whence == RW_SEEK_CUR && offset == 0 ? (Sint64)m->len : -1;
 }
@@ -70,7 +53,7 @@ static int mem_close(SDL_RWops *rw)
 
 crier_err crier_png_encode(SDL_Surface *s, void **png, size_t *len)
 {
-    membuf m = {0};
+    crier_buf m = {.initial = 65536};
     *png = NULL;
     *len = 0;
     SDL_RWops *rw = SDL_AllocRW();
@@ -85,7 +68,7 @@ crier_err crier_png_encode(SDL_Surface *s, void **png, size_t *len)
     int rc = IMG_SavePNG_RW(s, rw, 1);
     if (rc != 0 || m.len == 0) {
         LOG_ERROR("render", "cannot encode a PNG: %s", IMG_GetError());
-        SDL_free(m.data);
+        crier_buf_free(&m);
         return CRIER_ERR_SDL;
     }
     *png = m.data;
@@ -117,7 +100,7 @@ static void on_msg(void *ud, crier_msg **msg)
     if (m->payload && !crier_worker_stopping(s->worker))
         crier_png_encode(m->payload, &png, &len);
     s->cfg.done(s->cfg.ud, m->key ? m->key : "", png, len);
-    SDL_free(png);
+    free(png);
 }
 
 /* Requests queued before the stop message are answered NULL (on_msg sees

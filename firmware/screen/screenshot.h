@@ -38,7 +38,7 @@ void crier_screenshots_stop(crier_screenshots *s);
 
 /* Read the frame texture (w x h; NULL: the output) into a new surface, on the render thread. */
 SDL_Surface *crier_capture_frame(SDL_Renderer *r, SDL_Texture *frame, int w, int h);
-/* Encode a surface as PNG in memory; *png is SDL_malloc'ed. */
+/* Encode a surface as PNG in memory; *png is malloc'ed (free() it). */
 crier_err crier_png_encode(SDL_Surface *s, void **png, size_t *len);
 
 #endif
