@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 unset CRIER_FAKE_TIME
 CTL=$CRIER_BUILD/crierctl
 start_broker
-ctl() { "$CTL" --broker "$url" --timeout 5 "$@"; }
+ctl() { "$CTL" --broker "$url" --timeout 10 "$@"; }
 
 mkdir -p "$TMP/state"
 ev=$TMP/ev.jsonl
@@ -17,6 +17,7 @@ ev=$TMP/ev.jsonl
   --events "$ev" 2>"$TMP/crier.log" &
 kpid=$!
 on_exit "kill $kpid 2>/dev/null"
+# Bounds are generous: they return as soon as the line appears, and CI machines are loaded.
 wait_for() { # wait_for SECONDS PATTERN FILE
   local t=$(( $1 * 10 ))
   while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done
@@ -27,10 +28,10 @@ check "kiosk reports online" wait_for 10 'hall-1' <(sleep 1; ctl status 2>&1)
 
 id=$(ctl post --kiosk hall-1 --title "Boil-water notice" --body "Boil tap water before drinking until further notice." --priority 50)
 check "crierctl post prints an id" test -n "$id"
-check "the post is shown on the kiosk" wait_for 5 "\"event\":\"item_shown\",\"id\":\"$id\",\"source\":\"mqtt\"" "$ev"
+check "the post is shown on the kiosk" wait_for 15 "\"event\":\"item_shown\",\"id\":\"$id\",\"source\":\"mqtt\"" "$ev"
 check "status shows what is on screen" wait_for 10 "Boil-water" <(sleep 6; ctl status 2>&1)
 ctl retract "$id" >/dev/null
-check "retract removes it" wait_for 5 "\"event\":\"item_retracted\",\"id\":\"$id\"" "$ev"
+check "retract removes it" wait_for 15 "\"event\":\"item_retracted\",\"id\":\"$id\"" "$ev"
 
 # A post's image URL is downloaded into the cache and the post shown with it.
 mkdir -p "$TMP/www"
@@ -42,16 +43,16 @@ hpid=$!
 on_exit "kill $hpid"
 sleep 0.5
 pid3=$(ctl post --kiosk hall-1 --title "Open house" --image "http://127.0.0.1:$hport/hall.png" --priority 70)
-check "post with an image URL is shown at once" wait_for 5 "\"item_shown\",\"id\":\"$pid3\"" "$ev"
-check "its image is downloaded into the cache" wait_for 5 "image of post '$pid3' downloaded" "$TMP/crier.log"
+check "post with an image URL is shown at once" wait_for 15 "\"item_shown\",\"id\":\"$pid3\"" "$ev"
+check "its image is downloaded into the cache" wait_for 15 "image of post '$pid3' downloaded" "$TMP/crier.log"
 check "the cached file is the PNG" cmp -s "$TMP/www/hall.png" "$(ls "$TMP"/cache/img/*.png | head -1)"
 pid4=$(ctl post --kiosk hall-1 --title "Too big" --image "http://127.0.0.1:$hport/huge.png" --priority 71)
-check "an image over the cap is refused with a log line" wait_for 5 "huge.png is larger than 100000 bytes" "$TMP/crier.log"
-check "and the post is still shown" wait_for 5 "\"item_shown\",\"id\":\"$pid4\"" "$ev"
+check "an image over the cap is refused with a log line" wait_for 15 "huge.png is larger than 100000 bytes" "$TMP/crier.log"
+check "and the post is still shown" wait_for 15 "\"item_shown\",\"id\":\"$pid4\"" "$ev"
 ctl retract "$pid3" >/dev/null; ctl retract "$pid4" >/dev/null
 
 ctl identify hall-1 --seconds 2 >/dev/null
-check "identify shows the kiosk id" wait_for 5 '"event":"identify"' "$ev"
+check "identify shows the kiosk id" wait_for 15 '"event":"identify"' "$ev"
 rc=0; ctl screenshot hall-1 --out "$TMP/shot.png" >/dev/null || rc=$?
 check "screenshot command returns (exit $rc)" test $rc -eq 0
 check "screenshot is a 960x540 PNG" python3 - "$TMP/shot.png" <<'PY'
@@ -62,7 +63,7 @@ assert struct.unpack(">II", d[16:24]) == (960, 540)
 PY
 rc=0; ctl reload hall-1 >/dev/null || rc=$?
 check "reload is acknowledged (exit $rc)" test $rc -eq 0
-check "reload re-reads the content file" wait_for 5 "reload requested" "$TMP/crier.log"
+check "reload re-reads the content file" wait_for 15 "reload requested" "$TMP/crier.log"
 
 # Broker away: the screen keeps going; a post sent after it returns arrives.
 "$CRIER_SOURCE/scripts/broker.sh" kill "$bdir" >/dev/null
