@@ -111,7 +111,7 @@ elif ((setup)); then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     $sudo dpkg --add-architecture arm64
   fi
-  $sudo apt-get update -q >&2
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -q >&2
   # Simulate first: multiarch needs identical versions of each shared
   # package; if apt wants to remove anything, stop rather than break the host.
   plan=$(apt-get -s install -y --no-install-recommends "${pkgs[@]}")
@@ -121,7 +121,7 @@ elif ((setup)); then
     exit 1
   fi
   echo "cross-build: installing $(grep -c '^Inst ' <<<"$plan" || true) packages" >&2
-  $sudo apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2
+  $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${pkgs[@]}" >&2
   step_done
 fi
 
