@@ -4,6 +4,7 @@
  * system), O_EXCL so two writers never share a temp file, fsync of the data before
  * the rename and of the folder after it so the new name survives a power cut. */
 #include "base/atomicfile.h"
+#include "base/buf.h"
 #include "base/log.h"
 
 #include <dirent.h>
@@ -108,11 +109,8 @@ cleanup:
     return err;
 }
 
-crier_err crier_atomicfile_read(const char *path, size_t max_len, char **out, size_t *out_len)
+static crier_err read_whole(const char *path, size_t max_len, int streams, char **out, size_t *out_len)
 {
-    crier_err err = CRIER_ERR_IO;
-    char *buf = NULL;
-    size_t used = 0;
     if (!path || !out || !out_len)
         return CRIER_ERR_INVAL;
     *out = NULL;
@@ -120,48 +118,33 @@ crier_err crier_atomicfile_read(const char *path, size_t max_len, char **out, si
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? CRIER_ERR_NOTFOUND : CRIER_ERR_IO;
+    crier_err err = CRIER_OK;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || (streams && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))))
         err = CRIER_ERR_IO;
-        goto cleanup;
-    }
-    if ((unsigned long long)st.st_size > max_len) {
+    else if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max_len)
         err = CRIER_ERR_LIMIT;
-        goto cleanup;
-    }
-    size_t cap = (size_t)st.st_size + 1;
-    buf = malloc(cap + 1);
-    if (!buf) {
-        err = CRIER_ERR_NOMEM;
-        goto cleanup;
-    }
-    for (;;) { /* read until EOF: the file may have grown since fstat */
-        if (used == cap) { /* grew since fstat */
-            err = used > max_len ? CRIER_ERR_LIMIT : CRIER_ERR_IO;
-            goto cleanup;
-        }
-        ssize_t n = read(fd, buf + used, cap - used);
+    /* Read until EOF (a regular file may have grown since fstat; a pipe has no size). */
+    crier_buf b = {.max = max_len, .initial = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096};
+    while (err == CRIER_OK) {
+        char chunk[16384];
+        ssize_t n = read(fd, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0)
-            goto cleanup;
-        if (n == 0)
+        if (n <= 0) {
+            err = n < 0 ? CRIER_ERR_IO : crier_buf_reserve(&b, 0); /* an empty file is "" */
             break;
-        used += (size_t)n;
+        }
+        err = crier_buf_append(&b, chunk, (size_t)n);
     }
-    if (used > max_len) {
-        err = CRIER_ERR_LIMIT;
-        goto cleanup;
-    }
-    buf[used] = '\0';
-    *out = buf;
-    *out_len = used;
-    buf = NULL;
-    err = CRIER_OK;
-cleanup:
     close(fd);
-    free(buf);
-    return err;
+    if (err != CRIER_OK) {
+        crier_buf_free(&b);
+        return err;
+    }
+    *out_len = b.len;
+    *out = crier_buf_take(&b);
+    return CRIER_OK;
 }
 
 /* Is name "X.tmp.<pid>.<n>" with X non-empty?  Sets *pid. */
@@ -207,4 +190,14 @@ size_t crier_atomicfile_sweep(const char *dir)
     }
     closedir(d);
     return removed;
+}
+
+crier_err crier_atomicfile_read(const char *path, size_t max_len, char **out, size_t *out_len)
+{
+    return read_whole(path, max_len, 0, out, out_len);
+}
+
+crier_err crier_atomicfile_read_stream(const char *path, size_t max_len, char **out, size_t *out_len)
+{
+    return read_whole(path, max_len, 1, out, out_len);
 }

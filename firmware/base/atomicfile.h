@@ -21,6 +21,9 @@ crier_err crier_atomicfile_write(const char *path, const void *data, size_t len,
  * the caller, NUL-terminated (not counted in *out_len).  CRIER_ERR_NOTFOUND if it
  * does not exist, CRIER_ERR_LIMIT if larger than max_len, CRIER_ERR_IO otherwise. */
 crier_err crier_atomicfile_read(const char *path, size_t max_len, char **out, size_t *out_len);
+/* The same, also from a pipe or character device (/dev/stdin, <(...)): for the
+ * command-line tools; the firmware reads regular files only (a FIFO would block). */
+crier_err crier_atomicfile_read_stream(const char *path, size_t max_len, char **out, size_t *out_len);
 
 /* Remove the temp files ("NAME.tmp.<pid>.<n>") that writers killed mid-write left in
  * dir; only those of processes no longer alive (a running writer's are kept).  Call it

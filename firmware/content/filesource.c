@@ -1,4 +1,5 @@
 #include "content/filesource.h"
+#include "base/atomicfile.h"
 #include "base/log.h"
 #include "base/worker.h"
 #include "base/timeutil.h"
@@ -32,35 +33,27 @@ struct crier_filesource {
 
 crier_err crier_filesource_load(const char *path, const char *source, crier_item_list *out)
 {
-    crier_err rc = CRIER_OK;
     char *buf = NULL, *dir = NULL;
+    size_t n = 0;
     char err[256] = "";
     crier_item_list_init(out);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        LOG_WARN("content", "source '%s': cannot open '%s': %s", source, path, strerror(errno));
-        return CRIER_ERR_IO;
+    crier_err rc = crier_atomicfile_read(path, CRIER_CONTENT_MAX_BYTES, &buf, &n);
+    if (rc == CRIER_ERR_LIMIT) {
+        LOG_WARN("content", "source '%s': '%s' is larger than %d bytes; keeping the previous content", source, path,
+                 (int)CRIER_CONTENT_MAX_BYTES);
+        return rc;
     }
-    buf = malloc(CRIER_CONTENT_MAX_BYTES + 1);
-    if (!buf) {
-        rc = CRIER_ERR_NOMEM;
-        goto cleanup;
-    }
-    size_t n = fread(buf, 1, CRIER_CONTENT_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        LOG_WARN("content", "source '%s': read error on '%s'", source, path);
-        rc = CRIER_ERR_IO;
-        goto cleanup;
+    if (rc != CRIER_OK) {
+        LOG_WARN("content", "source '%s': cannot read '%s': %s", source, path, crier_strerror(rc));
+        return rc == CRIER_ERR_NOMEM ? rc : CRIER_ERR_IO;
     }
     const char *slash = strrchr(path, '/');
     dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
-    rc = crier_content_parse(buf, n, source, dir, out, err, sizeof err);
+    rc = dir ? crier_content_parse(buf, n, source, dir, out, err, sizeof err) : CRIER_ERR_NOMEM;
     if (rc != CRIER_OK)
         LOG_WARN("content", "source '%s': '%s' rejected: %s; keeping the previous content", source, path, err);
-cleanup:
     free(buf);
     free(dir);
-    fclose(f);
     return rc;
 }
 

@@ -6,6 +6,7 @@
  * before they leave, so staff get "field 'until' ..." here rather than a
  * rejection receipt from every screen. */
 #include "crierctl.h"
+#include "base/atomicfile.h"
 
 #include "content/content.h"
 #include "remote/protocol.h"
@@ -63,23 +64,15 @@ int ctl_parse_when(const char *s, int64_t now, int64_t *out)
 
 char *ctl_read_text_file(const char *path, size_t max)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "crierctl: cannot read %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(max + 2);
-    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-    fclose(f);
-    if (!buf)
-        return NULL;
-    if (n > max) {
+    char *buf = NULL;
+    size_t n = 0;
+    crier_err rc = crier_atomicfile_read_stream(path, max, &buf, &n);
+    if (rc == CRIER_ERR_LIMIT)
         fprintf(stderr, "crierctl: %s is larger than %zu bytes\n", path, max);
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
+    else if (rc != CRIER_OK)
+        fprintf(stderr, "crierctl: cannot read %s: %s\n", path,
+                rc == CRIER_ERR_NOTFOUND ? "no such file" : rc == CRIER_ERR_IO ? "not a readable file" : crier_strerror(rc));
+    return rc == CRIER_OK ? buf : NULL;
 }
 
 /* ---- post ------------------------------------------------------------------ */
