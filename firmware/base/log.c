@@ -11,6 +11,24 @@ static crier_log_level log_level = CRIER_LOG_INFO; /* guarded by log_lock */
 static crier_log_sink log_sink;                   /* guarded by log_lock */
 static void *log_ud;                              /* guarded by log_lock */
 
+/* fork() copies only the calling thread: a lock another thread held at that
+ * moment stays locked in the child for ever.  The feed parser forks
+ * (feeds/parse_child.c) and its child logs, so the lock is taken around fork. */
+static void log_fork_prepare(void)
+{
+    pthread_mutex_lock(&log_lock);
+}
+
+static void log_fork_done(void)
+{
+    pthread_mutex_unlock(&log_lock);
+}
+
+__attribute__((constructor)) static void log_fork_safe(void)
+{
+    pthread_atfork(log_fork_prepare, log_fork_done, log_fork_done);
+}
+
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
 
 void crier_log_set_level(crier_log_level level)

@@ -136,6 +136,7 @@ typedef struct crier_config {
     int feed_image_max_bytes;
     int feed_backoff_min_s;
     int feed_backoff_max_s;
+    int feed_parse_timeout_ms; /* a feed parse runs in a child killed after this long */
 
     crier_power_backend display_power;
     char *display_schedule; /* "always" or "mon-fri 07:00-22:00; sat,sun 09:00-18:30" */

@@ -118,6 +118,8 @@ const crier_config_key crier_config__keys[] = {
      "First retry after a failed fetch"},
     {"feed_backoff_max_s", T_INT, OFF(feed_backoff_max_s), "1800", 1, 86400, NULL,
      "Longest wait between retries"},
+    {"feed_parse_timeout_ms", T_INT, OFF(feed_parse_timeout_ms), "5000", 100, 120000, NULL,
+     "A feed body is parsed in a child process, killed after this long (the source then fails)"},
     {"display_power", T_ENUM, OFF(display_power), "auto", 0, 0, power_backends,
      "How the screen is switched on and off: cec, null (never), auto (cec if the device opens)"},
     {"display_schedule", T_STRING, OFF(display_schedule), "always", 0, 0, NULL,

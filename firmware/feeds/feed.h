@@ -62,6 +62,12 @@ typedef struct crier_feed_opts {
                                  * BY parts more); default 500000, 0 = the default.  Once used up,
                                  * later recurring events are skipped (one warning) and what was
                                  * expanded so far is kept */
+    /* iCalendar: called before each recurrence rule is expanded with the event's UID and the
+     * rule as text (both valid during the call only); NULL = none.  The isolated parse
+     * (feeds/parse_child.h) uses it to name the rule that was running when a deadline cut
+     * the parse off. */
+    void (*on_rule)(void *ud, const char *uid, const char *rule);
+    void *on_rule_ud;
     int include_boosts;         /* Mastodon: keep reblogs (shown as the original post) */
     int include_replies;        /* Mastodon: keep replies */
     int link_urls;              /* append link URLs to body text */

@@ -19,6 +19,7 @@
  * `refresh` is atomic; everything else belongs to the worker (or to the
  * caller before start / after stop). */
 #include "feeds/fetch_internal.h"
+#include "feeds/parse_child.h"
 
 #include "base/log.h"
 #include "base/timeutil.h"
@@ -36,6 +37,7 @@ void crier_fetch_cfg_init(crier_fetch_cfg *cfg)
         .backoff_min_s = 15,
         .backoff_max_s = 1800,
         .max_parallel = 4,
+        .parse_timeout_ms = CRIER_FEED_PARSE_TIMEOUT_MS,
     };
     crier_http_cfg_init(&cfg->http);
 }
@@ -244,6 +246,8 @@ static crier_fetch *fetch_new(const crier_fetch_cfg *cfg, char *err, size_t err_
     DEF(backoff_min_s);
     DEF(backoff_max_s);
     DEF(max_parallel);
+    if (f->cfg.parse_timeout_ms == 0)
+        f->cfg.parse_timeout_ms = def.parse_timeout_ms;
 #undef DEF
     if (f->cfg.backoff_max_s < f->cfg.backoff_min_s)
         f->cfg.backoff_max_s = f->cfg.backoff_min_s;

@@ -55,6 +55,8 @@ typedef struct crier_fetch_cfg {
     int backoff_min_s;           /* first retry after a failure (default 15) */
     int backoff_max_s;           /* retry interval ceiling (default 1800) */
     int max_parallel;            /* transfers at once (default 4) */
+    int parse_timeout_ms;        /* each body is parsed in a child killed after this long (default
+                                  * CRIER_FEED_PARSE_TIMEOUT_MS, feeds/parse_child.h); < 0: in-process */
     const crier_source_cfg *sources; /* n_sources entries, copied by start */
     size_t n_sources;
     crier_mailbox *to;           /* where results go (the render mailbox); unused by once */

@@ -13,6 +13,7 @@
  *   delay = min(backoff_max, backoff_min * 2^(failures-1)) * uniform(0.5, 1.0).
  * Runs on the fetch thread only (or in the caller of crier_fetch_once). */
 #include "feeds/fetch_internal.h"
+#include "feeds/parse_child.h"
 
 #include "base/log.h"
 #include "base/timeutil.h"
@@ -216,7 +217,7 @@ static crier_err parse_body(crier_fetch *f, fetch_src *s, const char *body, size
         crier_errf(err, err_len, "out of memory");
         return CRIER_ERR_NOMEM;
     }
-    crier_err rc = crier_feed_parse(s->cfg.type, body, len, &o, l, err, err_len);
+    crier_err rc = crier_feed_parse_isolated(s->cfg.type, body, len, &o, f->cfg.parse_timeout_ms, l, err, err_len);
     if (rc != CRIER_OK) {
         crier_item_list_free(l);
         return rc;
@@ -309,7 +310,7 @@ void crier_fetch_load_cache_and_post(crier_fetch *f, fetch_src *s, int network_o
         LOG_WARN("feed", "source %s: cache unusable: %s", s->cfg.name, crier_strerror(rc));
         return;
     }
-    char err[256] = "";
+    char err[400] = "";
     crier_item_list *l = NULL;
     rc = parse_body(f, s, body, len, &l, err, sizeof err);
     free(body);
@@ -326,7 +327,7 @@ static void feed_done(crier_fetch *f, fetch_xfer *x, CURLcode code)
 {
     fetch_src *s = x->s;
     long http = 0;
-    char msg[256];
+    char msg[400];
     curl_easy_getinfo(x->dl.easy, CURLINFO_RESPONSE_CODE, &http);
     if (code != CURLE_OK) {
         crier_err e = crier_download_failure(&x->dl, code, msg, sizeof msg);
@@ -341,7 +342,7 @@ static void feed_done(crier_fetch *f, fetch_xfer *x, CURLcode code)
         crier_cache_meta meta;
         crier_err rc = crier_cache_load(f->cfg.cache_dir, s->cfg.name, s->cfg.max_bytes, &body, &len, &meta);
         crier_item_list *l = NULL;
-        char err[200] = "";
+        char err[400] = "";
         if (rc == CRIER_OK)
             rc = parse_body(f, s, body, len, &l, err, sizeof err);
         free(body);
@@ -369,7 +370,7 @@ static void feed_done(crier_fetch *f, fetch_xfer *x, CURLcode code)
         return;
     }
     crier_item_list *l = NULL;
-    char err[200] = "";
+    char err[400] = "";
     crier_err rc = parse_body(f, s, x->dl.body.data ? x->dl.body.data : "", x->dl.body.len, &l, err, sizeof err);
     if (rc != CRIER_OK) {
         snprintf(msg, sizeof msg, "%s", err);

@@ -24,6 +24,7 @@ static void fetch_cfg(const crier_config *cfg, crier_fetch_cfg *fc)
     fc->image_max_bytes = (size_t)cfg->feed_image_max_bytes;
     fc->backoff_min_s = cfg->feed_backoff_min_s;
     fc->backoff_max_s = cfg->feed_backoff_max_s;
+    fc->parse_timeout_ms = cfg->feed_parse_timeout_ms;
 }
 
 /* Network sources of the configuration; returns how many were written. */
