@@ -2,6 +2,7 @@
  * proxy header), the CSRF and Origin rules, and every route except posts
  * (posts.c).  docs/console.md is the reference. */
 #include "audit.h"
+#include "desk.h"
 #include "auth.h"
 #include "base/log.h"
 #include "base/timeutil.h"
@@ -471,6 +472,10 @@ void cn_api_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp)
         screens(ctx, req, resp, p + 12);
     else if (strncmp(p, "/api/posts", 10) == 0 && (p[10] == '\0' || p[10] == '/'))
         cn_posts_handle(ctx, req, resp, p + 10);
+    else if (strncmp(p, "/api/alerts", 11) == 0 && (p[11] == '\0' || p[11] == '/'))
+        cn_desk_handle(ctx, req, resp, p + 11);
+    else if (strncmp(p, "/api/alert-templates", 20) == 0 && (p[20] == '\0' || p[20] == '/'))
+        cn_desk_templates_handle(ctx, req, resp, p + 20);
     else if (is(req, "POST", "/api/preview"))
         preview(ctx, req, resp);
     else if (is(req, "POST", "/api/schedule/describe"))

@@ -39,6 +39,23 @@ static const char *const schema[] = {
     " thumb BLOB)",
     "CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,"
     " user TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL, result TEXT NOT NULL, detail TEXT NOT NULL)",
+    /* the emergency desk (desk.c): alerts, their receipts, templates */
+    "CREATE TABLE IF NOT EXISTS desk_alerts(did TEXT PRIMARY KEY, identifier TEXT NOT NULL, sender TEXT NOT NULL,"
+    " kind TEXT NOT NULL, status TEXT NOT NULL, state TEXT NOT NULL, author TEXT NOT NULL, approver TEXT NOT NULL,"
+    " template TEXT NOT NULL, preapproved INTEGER NOT NULL, created INTEGER NOT NULL, sent_ms INTEGER NOT NULL,"
+    " expiry INTEGER NOT NULL, scope TEXT NOT NULL, ref TEXT NOT NULL, replaced_by TEXT NOT NULL, topic TEXT NOT NULL,"
+    " source TEXT NOT NULL, note TEXT NOT NULL, info TEXT NOT NULL, refs TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS desk_alerts_id ON desk_alerts(identifier, sender)",
+    "CREATE INDEX IF NOT EXISTS desk_alerts_created ON desk_alerts(created)",
+    "CREATE TABLE IF NOT EXISTS desk_receipts(did TEXT NOT NULL, kiosk TEXT NOT NULL, site TEXT NOT NULL,"
+    " verdict TEXT NOT NULL, reason TEXT NOT NULL, received_ms INTEGER NOT NULL, presented_ms INTEGER NOT NULL,"
+    " time INTEGER NOT NULL, PRIMARY KEY(did, kiosk))",
+    "CREATE TABLE IF NOT EXISTS desk_templates(id TEXT PRIMARY KEY, data TEXT NOT NULL, user TEXT NOT NULL,"
+    " updated INTEGER NOT NULL)",
+    /* the CAP relay (relay.c): sources and what each has seen */
+    "CREATE TABLE IF NOT EXISTS relay_sources(id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS relay_seen(source TEXT NOT NULL, key TEXT NOT NULL, did TEXT NOT NULL,"
+    " time INTEGER NOT NULL, PRIMARY KEY(source, key))",
     "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"

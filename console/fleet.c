@@ -288,6 +288,9 @@ static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
                  cn_jstr(j, "error") ? cn_jstr(j, "error") : "rejected");
         cn_audit(f->cfg.db, f->cfg.sse, t.target, "kiosk.rejected", cn_jstr(j, "topic") ? cn_jstr(j, "topic") : "",
                  "refused", detail);
+    } else if (t.kind == CRIER_TOPIC_RECEIPT) {
+        if (f->cfg.on_receipt)
+            f->cfg.on_receipt(f->cfg.receipt_ud, t.target, t.name, j, now);
     } else if (t.kind == CRIER_TOPIC_REPLY && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"))) {
         cn_audit(f->cfg.db, f->cfg.sse, t.target, "kiosk.reply", t.name, "failed",
                  cn_jstr(j, "error") ? cn_jstr(j, "error") : "");
@@ -304,8 +307,9 @@ static void on_connect(struct mosquitto *m, void *ud, int rc, int flags, const m
     }
     static const char *const subs[] = {CRIER_TOPIC_PREFIX "/kiosk/+/status", CRIER_TOPIC_PREFIX "/kiosk/+/heartbeat",
                                        CRIER_TOPIC_PREFIX "/kiosk/+/screenshot/+", CRIER_TOPIC_PREFIX "/kiosk/+/reply/+",
-                                       CRIER_TOPIC_PREFIX "/kiosk/+/rejected"};
-    mosquitto_subscribe_multiple(m, NULL, 5, (char *const *const)subs, 1, 0, NULL);
+                                       CRIER_TOPIC_PREFIX "/kiosk/+/rejected",
+                                       CRIER_TOPIC_PREFIX "/kiosk/+/receipt/+"};
+    mosquitto_subscribe_multiple(m, NULL, 6, (char *const *const)subs, 1, 0, NULL);
     pthread_mutex_lock(&f->lock);
     f->connected = 1;
     pthread_mutex_unlock(&f->lock);
@@ -349,11 +353,21 @@ int cn_fleet_connected(cn_fleet *f)
 crier_err cn_fleet_publish(cn_fleet *f, const char *topic, const void *payload, size_t len, int retain,
                            int timeout_ms)
 {
+    return cn_fleet_publish_ex(f, topic, payload, len, retain, 0, timeout_ms);
+}
+
+crier_err cn_fleet_publish_ex(cn_fleet *f, const char *topic, const void *payload, size_t len, int retain,
+                              uint32_t expiry_s, int timeout_ms)
+{
     if (!f->mosq || !cn_fleet_connected(f))
         return CRIER_ERR_NET;
     pub_wait w = {0};
+    mosquitto_property *props = NULL;
+    if (expiry_s)
+        mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, expiry_s);
     pthread_mutex_lock(&f->pub_lock); /* on_publish waits for us to be listed */
-    int rc = mosquitto_publish_v5(f->mosq, &w.mid, topic, (int)len, payload, 1, retain ? true : false, NULL);
+    int rc = mosquitto_publish_v5(f->mosq, &w.mid, topic, (int)len, payload, 1, retain ? true : false, props);
+    mosquitto_property_free_all(&props);
     if (rc != MOSQ_ERR_SUCCESS) {
         pthread_mutex_unlock(&f->pub_lock);
         LOG_WARN("console", "publish to %s failed: %s", topic, mosquitto_strerror(rc));

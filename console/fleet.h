@@ -30,6 +30,10 @@ typedef struct cn_fleet_cfg {
     int stale_after_s;
     cn_db *db;
     cn_sse *sse;
+    /* every alert receipt (crier/v1/kiosk/K/receipt/TID), on the MQTT thread,
+     * no lock held; NULL: ignored */
+    void (*on_receipt)(void *ud, const char *kiosk, const char *tid, const cJSON *receipt, int64_t now_ms);
+    void *receipt_ud;
 } cn_fleet_cfg;
 
 crier_err cn_fleet_start(cn_fleet **out, const cn_fleet_cfg *cfg, char *err, size_t err_len);
@@ -39,6 +43,9 @@ void cn_fleet_stop(cn_fleet *f); /* NULL-safe: disconnects, joins, frees */
  * CRIER_ERR_NET when not connected or refused, CRIER_ERR_TIMEOUT. */
 crier_err cn_fleet_publish(cn_fleet *f, const char *topic, const void *payload, size_t len, int retain,
                            int timeout_ms);
+/* The same with an MQTT 5 Message Expiry Interval (seconds; 0 = none). */
+crier_err cn_fleet_publish_ex(cn_fleet *f, const char *topic, const void *payload, size_t len, int retain,
+                              uint32_t expiry_s, int timeout_ms);
 int cn_fleet_connected(cn_fleet *f);
 
 /* {"screens":[...],"counts":{"online","offline","stale"}} of the kiosks the

@@ -11,6 +11,7 @@
 #include "base/timeutil.h"
 #include "crier_version.h"
 #include "db.h"
+#include "desk.h"
 #include "fleet.h"
 #include "http.h"
 #include "posts.h"
@@ -54,6 +55,11 @@ static const char usage_text[] =
     "\n"
     "ROLE: viewer, editor, publisher, admin.  Exit status: 0 stopped cleanly, 2 bad arguments,\n"
     "3 unusable file (database, key, password), 4 cannot serve.\n";
+
+static void on_receipt(void *ud, const char *kiosk, const char *tid, const cJSON *receipt, int64_t now_ms)
+{
+    cn_desk_receipt(ud, kiosk, tid, receipt, now_ms);
+}
 
 typedef struct args {
     cn_config cfg;
@@ -304,13 +310,15 @@ int main(int argc, char **argv)
     ctx.rate = cn_rate_new();
     cn_fleet_cfg fc = {.broker = a.cfg.broker, .user = a.cfg.broker_user,
                        .password_file = a.cfg.broker_password_file, .cafile = a.cfg.broker_cafile,
-                       .stale_after_s = a.cfg.stale_after_s, .db = db, .sse = ctx.sse};
+                       .stale_after_s = a.cfg.stale_after_s, .db = db, .sse = ctx.sse,
+                       .on_receipt = on_receipt, .receipt_ud = &ctx};
     if (!ctx.sse || !ctx.rate || cn_fleet_start(&fleet, &fc, err, sizeof err) != CRIER_OK) {
         fprintf(stderr, "crier-console: %s\n", ctx.sse && ctx.rate ? err : "out of memory");
         rc = EXIT_RUNTIME;
         goto out;
     }
     ctx.fleet = fleet;
+    cn_desk_seed_templates(&ctx);
     if (cn_http_start(&http, &ctx, err, sizeof err) != CRIER_OK) {
         fprintf(stderr, "crier-console: %s\n", err);
         rc = EXIT_RUNTIME;

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The console's emergency desk through its JSON API, against a real mosquitto
+# and a real headless kiosk: templates with placeholders, the two-person rule
+# (an editor's Actual evacuation waits, the author cannot approve it, a second
+# person does, the kiosk shows it and both names are in the audit log and in
+# the signed note), receipts filling in, Update / All-clear / Cancel from the
+# referenced alert, a Test alert sent by one person, hostile input refused,
+# and crierctl approve.  The CAP relay part runs a local HTTP server serving
+# a CAP index and alerts (tests/console/cap_server.py).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/console_lib.sh"
+unset CRIER_FAKE_TIME
+start_broker
+"$CRIER_BUILD/crierctl" keygen --issuer "Console Desk" --out "$TMP/staff" >/dev/null
+mkdir -p "$TMP/keys" "$TMP/kstate" "$TMP/kcache"
+cp "$TMP/staff/Console-Desk.pub" "$TMP/keys/"
+start_console --signing-key "$TMP/staff/Console-Desk.key" "$@"
+
+ev=$TMP/kiosk.jsonl
+"$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --headless --size 960x540 \
+  --set broker_url="$url" --set kiosk_id=hall-1 --set site=town-hall --set heartbeat_s=5 \
+  --set state_dir="$TMP/kstate" --set cache_dir="$TMP/kcache" --set alert_keys_dir="$TMP/keys" \
+  --set require_signed_posts=true --events "$ev" 2>"$TMP/kiosk.log" &
+kpid=$!
+on_exit "kill $kpid 2>/dev/null"
+wait_for() { # wait_for SECONDS PATTERN FILE
+  local t=$(( $1 * 10 ))
+  while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+check "kiosk presents frames" wait_for 15 '"first_frame"' "$ev"
+
+j() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+declare -A CSRF
+login() { # login USER PASSWORD
+  local out
+  out=$(curl -s -c "$TMP/jar.$1" -H 'Content-Type: application/json' -d "{\"user\":\"$1\",\"password\":\"$2\"}" "$api/api/login")
+  CSRF[$1]=$(j 'd["csrf"]' <<<"$out")
+}
+as() { # as USER METHOD PATH [JSON] -> body; status in $TMP/status
+  curl -s -b "$TMP/jar.$1" -X "$2" -H "X-CSRF-Token: ${CSRF[$1]}" -H 'Content-Type: application/json' \
+    -w '\n%{http_code}' ${4:+-d "$4"} "$api$3" > "$TMP/resp"
+  tail -1 "$TMP/resp" > "$TMP/status"
+  sed '$d' "$TMP/resp"
+}
+status() { cat "$TMP/status"; }
+login admin "correct horse battery"
+for u in ed:editor bob:publisher carol:publisher; do
+  as admin POST /api/users "{\"user\":\"${u%%:*}\",\"password\":\"password-${u%%:*}\",\"role\":\"${u##*:}\"}" >/dev/null
+  login "${u%%:*}" "password-${u%%:*}"
+done
+check "four users logged in" test -n "${CSRF[ed]}" -a -n "${CSRF[bob]}" -a -n "${CSRF[carol]}"
+wait_screen() { local t=100; while ((t-- > 0)); do as admin GET /api/screens | grep -q "$1" && return 0; sleep 0.1; done; return 1; }
+check "the kiosk is online in the fleet table" wait_screen '"kiosk":"hall-1","site":"town-hall","state":"online"'
+
+# templates
+tpl=$(as ed GET /api/alert-templates)
+check "four default templates" test "$(j 'len(d["templates"])' <<<"$tpl")" = 4
+check "the evacuation template asks for zone and route" test "$(j '[t["placeholders"] for t in d["templates"] if t["id"]=="evacuation"][0]' <<<"$tpl")" = "['zone', 'route']"
+as ed POST /api/alert-templates '{"id":"x","name":"x","info":[{"event":"x"}]}' >/dev/null
+check "an editor cannot edit templates (403)" test "$(status)" = 403
+
+# SSE for bob (an approver) in the background
+curl -s -N -b "$TMP/jar.bob" "$api/api/events" > "$TMP/sse.bob" &
+spid=$!
+on_exit "kill $spid 2>/dev/null"
+sleep 0.3
+
+# a placeholder left empty is refused
+as ed POST /api/alerts '{"template":"evacuation","values":{"zone":"B"},"scope":"all"}' > "$TMP/o"
+check "a missing placeholder value is refused (400, names it)" bash -c "test $(status) = 400 && grep -q 'fill in {route}' '$TMP/o'"
+
+# the two-person rule
+evac=$(as ed POST /api/alerts '{"template":"evacuation","values":{"zone":"B","route":"the east stairs"},"scope":"all","status":"Actual"}')
+check "an editor's Actual evacuation waits for approval (202 pending)" bash -c "test $(status) = 202 && grep -q '\"state\":\"pending\"' <<<'$evac'"
+id=$(j 'd["id"]' <<<"$evac")
+check "the placeholders are filled" grep -q 'Evacuate zone B now' <<<"$evac"
+check "the approver's page is told at once (SSE alert event)" wait_for 3 "\"id\":\"$id\".*\"state\":\"pending\"" "$TMP/sse.bob"
+check "the kiosk shows nothing yet" bash -c "! grep -q '\"alert_presented\"' '$ev'"
+as ed POST "/api/alerts/$id/approve" >/dev/null
+check "an editor cannot approve (403)" test "$(status)" = 403
+own=$(as bob POST /api/alerts '{"template":"shelter","values":{"area":"Old town","station":"City Radio 98.1"},"scope":"all"}')
+own_id=$(j 'd["id"]' <<<"$own")
+as bob POST "/api/alerts/$own_id/approve" > "$TMP/o"
+check "one person cannot approve their own non-pre-approved Actual alert (403)" bash -c "test $(status) = 403 && grep -q 'two-person rule' '$TMP/o'"
+as carol POST "/api/alerts/$own_id/reject" >/dev/null
+check "a second approver can turn it down" test "$(status)" = 200
+t0=$(date +%s%3N)
+ok_=$(as bob POST "/api/alerts/$id/approve")
+check "a second person approves: sent" bash -c "test $(status) = 200 && grep -q '\"state\":\"sent\".*\"approver\":\"bob\"' <<<'$ok_' || grep -q '\"approver\":\"bob\".*\"state\":\"sent\"' <<<'$ok_'"
+as carol POST "/api/alerts/$id/approve" >/dev/null
+check "approving again is a conflict (409)" test "$(status)" = 409
+check "the kiosk presents the alert" wait_for 10 "\"alert_presented\".*\"identifier\":\"$id\"" "$ev"
+check "the kiosk verified the desk's signature" wait_for 5 "Console Desk" "$TMP/kiosk.log"
+rc_ok() { as ed GET "/api/alerts/$id" > "$TMP/d"; grep -q '"presented_ms":' "$TMP/d"; }
+wait_rc() { local t=100; while ((t-- > 0)); do rc_ok && return 0; sleep 0.1; done; return 1; }
+check "the receipt reaches the console (presented)" wait_rc
+check "the summary counts the site" test "$(j 'd["summary"]["sites"][0]["site"]+":"+str(d["summary"]["sites"][0]["presented"])' < "$TMP/d")" = "town-hall:1"
+check "send-to-last-screen is known" test "$(j 'd["summary"]["last_screen_ms"] is not None' < "$TMP/d")" = True
+echo "approve -> presented on the kiosk: $(j 'd["summary"]["last_screen_ms"]' < "$TMP/d") ms (kiosk receipt)"
+
+audit=$(as admin GET '/api/audit?format=jsonl')
+check "audit: the request by ed" grep -q "\"user\":\"ed\",\"action\":\"alert.request\",\"object\":\"$id\"" <<<"$audit"
+check "audit: the approval by bob names both" grep -q "\"user\":\"bob\",\"action\":\"alert.approve\",\"object\":\"$id\",\"result\":\"ok\",\"detail\":\"Actual Alert $id, scope all, author ed, approver bob" <<<"$audit"
+check "audit: the refused self-approval" grep -q "\"user\":\"bob\",\"action\":\"alert.approve\",\"object\":\"$own_id\",\"result\":\"refused\"" <<<"$audit"
+check "the signed note names both (the kiosk's state file)" wait_for 5 "Composed by ed, approved by bob" "$TMP/kstate/alerts.json"
+
+# Update from the referenced alert: an editor's Update needs approval too
+up=$(as ed POST "/api/alerts/$id/update" '{"template":"evacuation","values":{"zone":"B and C","route":"the east stairs"}}')
+up_id=$(j 'd["id"]' <<<"$up")
+check "an Update refers to the alert and waits (202)" bash -c "test $(status) = 202 && grep -q '\"refers_to\":\"$id\"' <<<'$up'"
+as carol POST "/api/alerts/$up_id/approve" >/dev/null
+check "carol approves the Update" test "$(status)" = 200
+check "the kiosk presents the Update" wait_for 10 "\"alert_presented\".*\"identifier\":\"$up_id\"" "$ev"
+as ed POST "/api/alerts/$id/update" '{"info":[{"event":"x","severity":"Minor","urgency":"Past","certainty":"Observed","headline":"x"}]}' >/dev/null
+check "a later Update of the replaced alert starts from the newest (202)" test "$(status)" = 202
+orig=$(as ed GET "/api/alerts/$id")
+check "the original is never edited: replaced_by the Update" grep -q "\"replaced_by\":\"$up_id\"" <<<"$orig"
+
+# All-clear: a pre-approved template, one person
+ac=$(as ed POST "/api/alerts/$up_id/allclear" '{"values":{"area":"Zones B and C"}}')
+ac_id=$(j 'd["id"]' <<<"$ac")
+check "All-clear from a pre-approved template is sent by one person (201)" bash -c "test $(status) = 201 && grep -q '\"template\":\"all-clear\"' <<<'$ac'"
+check "its references hold the whole chain" test "$(j 'len(d["references"])' <<<"$ac")" = 2
+check "the kiosk presents the All-clear" wait_for 10 "\"alert_presented\".*\"identifier\":\"$ac_id\"" "$ev"
+ed_ac=$(as ed POST "/api/alerts/$ac_id/allclear" '{"values":{"area":"Zones B and C"},"info":[{"event":"All clear","severity":"Minor","urgency":"Past","certainty":"Observed","headline":"Edited text"}]}')
+check "an edited pre-approved template needs approval again (202)" test "$(status)" = 202
+
+# Cancel
+cn=$(as ed POST "/api/alerts/$ac_id/cancel" '{}')
+cn_id=$(j 'd["id"]' <<<"$cn")
+check "Cancel is sent at once (201)" test "$(status)" = 201
+check "the kiosk takes the alert off (receipt accepted)" wait_for 10 "\"identifier\":\"$cn_id\"" "$ev"
+as ed POST "/api/alerts/$ac_id/cancel" '{}' >/dev/null
+check "cancelling twice is a conflict (409)" test "$(status)" = 409
+
+# Test alerts: one person, marked on screen by the kiosk
+tst=$(as ed POST /api/alerts '{"template":"boil-water","values":{"area":"North","place":"the town hall"},"scope":"site:town-hall","status":"Test"}')
+tst_id=$(j 'd["id"]' <<<"$tst")
+check "a Test alert needs no approval (201)" test "$(status)" = 201
+check "the kiosk presents the Test alert" wait_for 10 "\"alert_presented\".*\"identifier\":\"$tst_id\"" "$ev"
+
+# hostile input
+as ed POST /api/alerts '{"template":"evacuation","values":{"zone":"<script>{x}</script>","route":"r"},"scope":"all"}' >/dev/null
+check "braces in a value are refused (400)" test "$(status)" = 400
+as ed POST /api/alerts '{"info":[{"event":"x","severity":"Bad","urgency":"Immediate","certainty":"Observed"}],"scope":"all"}' > "$TMP/o"
+check "a bad severity is refused with the kiosks' reason" bash -c "test $(status) = 400 && grep -q 'kiosks would refuse' '$TMP/o'"
+as ed POST /api/alerts '{"info":[{"event":"x","colour":"red"}],"scope":"all"}' >/dev/null
+check "an unknown field is refused (400)" test "$(status)" = 400
+as ed POST /api/alerts '{"template":"evacuation","values":{"zone":"B","route":"r"},"scope":"site:../../x"}' >/dev/null
+check "a bad scope is refused (400)" test "$(status)" = 400
+as ed POST /api/alerts '[1,2' >/dev/null
+check "broken JSON is refused (400)" test "$(status)" = 400
+as ed POST /api/alerts/nope/approve >/dev/null
+check "approving an unknown alert is 404" test "$(status)" = 404
+big=$(python3 -c 'print("{\"info\":[" + ",".join(["{\"event\":\"x\",\"severity\":\"Minor\",\"urgency\":\"Past\",\"certainty\":\"Observed\"}"]*17) + "],\"scope\":\"all\"}")')
+as ed POST /api/alerts "$big" >/dev/null
+check "17 language blocks are refused (400)" test "$(status)" = 400
+curl -s -b "$TMP/jar.ed" -X POST -H 'Content-Type: application/json' -d '{}' -o /dev/null -w '%{http_code}' "$api/api/alerts/$id/cancel" > "$TMP/st"
+check "no CSRF token: 403" test "$(cat "$TMP/st")" = 403
+kill -0 "$cpid"
+check "the console is still running" test $? = 0
+
+# crierctl approve: a token for carol approves ed's pending request
+tok=$(as admin POST /api/tokens '{"name":"carol-phone","user":"carol"}' | j 'd["token"]')
+pend=$(as ed POST /api/alerts '{"template":"shelter","values":{"area":"Harbour","station":"City Radio"},"scope":"site:town-hall"}')
+pend_id=$(j 'd["id"]' <<<"$pend")
+CRIER_CONSOLE_TOKEN=$tok "$CRIER_BUILD/crierctl" approve --console "$api" --list > "$TMP/list" 2>&1
+check "crierctl approve --list shows the waiting alert" grep -q "$pend_id" "$TMP/list"
+CRIER_CONSOLE_TOKEN=$tok "$CRIER_BUILD/crierctl" approve --console "$api" "$pend_id" > "$TMP/ap" 2>&1
+check "crierctl approve sends it" grep -q "sent" "$TMP/ap"
+check "the kiosk presents it" wait_for 10 "\"alert_presented\".*\"identifier\":\"$pend_id\"" "$ev"
+CRIER_CONSOLE_TOKEN=$tok "$CRIER_BUILD/crierctl" approve --console "$api" "$pend_id" > "$TMP/ap2" 2>&1
+check "crierctl approve of a sent alert fails (exit != 0)" test $? -ne 0
+
+kill $spid 2>/dev/null
+summary
