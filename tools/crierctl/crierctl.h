@@ -82,6 +82,7 @@ const ctl_msg *ctl_msg_at(ctl_client *c, size_t i);
 /* The commands (args.h): their option tables, help and run functions. */
 extern const ctl_command ctl_cmd_post, ctl_cmd_retract, ctl_cmd_list, ctl_cmd_status, ctl_cmd_screenshot,
     ctl_cmd_reload, ctl_cmd_identify, ctl_cmd_keygen, ctl_cmd_alert, ctl_cmd_update, ctl_cmd_cancel;
+extern const ctl_command ctl_cmd_approve; /* approve.c: the console's two-person rule */
 
 /* Rows of an option table (args.h); T is the command's argument struct. */
 #define CTL_STR(T, NAME, META, FIELD, HELP) \

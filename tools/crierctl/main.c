@@ -137,6 +137,7 @@ static const ctl_command global = {.opts = global_opts};
 static const ctl_command *const commands[] = {
     &ctl_cmd_post,   &ctl_cmd_retract, &ctl_cmd_list,  &ctl_cmd_status, &ctl_cmd_screenshot, &ctl_cmd_reload,
     &ctl_cmd_identify, &ctl_cmd_keygen, &ctl_cmd_alert, &ctl_cmd_update, &ctl_cmd_cancel,
+    &ctl_cmd_approve,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

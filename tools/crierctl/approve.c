@@ -1,0 +1,196 @@
+/* approve.c - `crierctl approve`: the second person of the console's
+ * two-person rule, from a terminal (docs/crierctl.md, docs/console.md
+ * "Emergency desk").
+ *
+ * Unlike the other commands it talks to crier-console's JSON API (HTTP, an
+ * API token of an approver: publisher or admin), not to the broker: the
+ * console holds the desk's signing key and signs the alert it sends.  The
+ * token comes from --token-file F or $CRIER_CONSOLE_TOKEN, never from the
+ * command line (other users can read argv). */
+#include "crierctl.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BODY_MAX (4u * 1024u * 1024u)
+
+typedef struct approve_args {
+    const char *id, *console, *token_file;
+    int list, reject;
+} approve_args;
+
+typedef struct buf {
+    char *p;
+    size_t n;
+} buf;
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *ud)
+{
+    buf *b = ud;
+    size_t add = sz * nm;
+    if (b->n + add > BODY_MAX)
+        return 0;
+    char *np = realloc(b->p, b->n + add + 1);
+    if (!np)
+        return 0;
+    memcpy(np + b->n, d, add);
+    b->p = np;
+    b->n += add;
+    b->p[b->n] = '\0';
+    return add;
+}
+
+/* One request; *out gets the parsed JSON body (may be NULL).  Returns the
+ * HTTP status, or -1 after printing why the console was not reached. */
+static long request(const char *base, const char *token, const char *method, const char *path, cJSON **out)
+{
+    char url[2048], auth[300];
+    snprintf(url, sizeof url, "%s%s", base, path);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return -1;
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Content-Type: application/json");
+    buf b = {0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "POST") == 0)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode rc = curl_easy_perform(c);
+    long status = -1;
+    if (rc != CURLE_OK)
+        fprintf(stderr, "crierctl approve: cannot reach the console at %s: %s\n", base, curl_easy_strerror(rc));
+    else
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    *out = b.p ? cJSON_Parse(b.p) : NULL;
+    free(b.p);
+    return status;
+}
+
+static const char *js(const cJSON *o, const char *k, const char *d)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : d;
+}
+
+static int exit_for(long status)
+{
+    return status < 0 ? CTL_EXIT_UNREACHABLE
+           : status == 401 || status == 403 ? CTL_EXIT_AUTH
+           : status == 404                  ? CTL_EXIT_NOTFOUND
+           : status == 400                  ? CTL_EXIT_USAGE
+                                            : CTL_EXIT_FAILED;
+}
+
+static int run_approve(const ctl_opts *o, void *args)
+{
+    (void)o;
+    approve_args *a = args;
+    if (!a->console) {
+        fprintf(stderr, "crierctl approve: give --console URL (the staff console, e.g. https://console.city)\n");
+        return CTL_EXIT_USAGE;
+    }
+    if (!a->list && !a->id) {
+        fprintf(stderr, "crierctl approve: give the alert's ID (see crierctl approve --list)\n");
+        return CTL_EXIT_USAGE;
+    }
+    if (a->id && (strlen(a->id) > 64 || strspn(a->id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+                                             strlen(a->id))) {
+        fprintf(stderr, "crierctl approve: '%s' is not an alert ID of the console\n", a->id);
+        return CTL_EXIT_USAGE;
+    }
+    char token[256] = "";
+    if (a->token_file) {
+        char *t = ctl_read_text_file(a->token_file, 4096);
+        if (!t)
+            return CTL_EXIT_USAGE;
+        snprintf(token, sizeof token, "%.*s", (int)strcspn(t, "\r\n"), t);
+        free(t);
+    } else if (getenv("CRIER_CONSOLE_TOKEN")) {
+        snprintf(token, sizeof token, "%s", getenv("CRIER_CONSOLE_TOKEN"));
+    }
+    if (!token[0] || strpbrk(token, "\r\n ")) {
+        fprintf(stderr, "crierctl approve: give an API token of an approver with --token-file F or "
+                        "CRIER_CONSOLE_TOKEN\n");
+        return CTL_EXIT_USAGE;
+    }
+    char base[1024];
+    snprintf(base, sizeof base, "%s", a->console);
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cJSON *j = NULL;
+    int rc;
+    if (a->list) {
+        long st = request(base, token, "GET", "/api/alerts?state=pending", &j);
+        if (st != 200) {
+            if (st > 0)
+                fprintf(stderr, "crierctl approve: %s\n", js(j, "error", "the console refused the request"));
+            rc = exit_for(st);
+        } else {
+            printf("%-32s %-9s %-7s %-12s %-20s %s\n", "ID", "STATUS", "TYPE", "AUTHOR", "SCOPE", "HEADLINE");
+            const cJSON *e;
+            cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "alerts"))
+            {
+                const cJSON *info0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "info"), 0);
+                printf("%-32s %-9s %-7s %-12s %-20s %s\n", js(e, "id", "?"), js(e, "status", "?"),
+                       js(e, "msgType", "?"), js(e, "author", "?"), js(e, "scope", "?"),
+                       js(info0, "headline", js(info0, "event", "")));
+            }
+            rc = CTL_EXIT_OK;
+        }
+    } else {
+        char path[200];
+        snprintf(path, sizeof path, "/api/alerts/%s/%s", a->id, a->reject ? "reject" : "approve");
+        long st = request(base, token, "POST", path, &j);
+        if (st == 200) {
+            printf("%s %s (%s %s, author %s, approver %s)\n", a->id, js(j, "state", "?"), js(j, "status", "?"),
+                   js(j, "msgType", "?"), js(j, "author", "?"), js(j, "approver", "-"));
+            rc = CTL_EXIT_OK;
+        } else {
+            if (st > 0)
+                fprintf(stderr, "crierctl approve: %s\n", js(j, "error", "the console refused the request"));
+            rc = st == 409 ? CTL_EXIT_FAILED : exit_for(st);
+        }
+    }
+    cJSON_Delete(j);
+    curl_global_cleanup();
+    return rc;
+}
+
+static const ctl_opt approve_opts[] = {
+    CTL_STR(approve_args, "--console", "URL", console, "the staff console (crier-console)"),
+    CTL_STR(approve_args, "--token-file", "F", token_file, "API token of an approver (else $CRIER_CONSOLE_TOKEN)"),
+    CTL_FLAG(approve_args, "--list", list, "list the alerts waiting for approval"),
+    CTL_FLAG(approve_args, "--reject", reject, "turn the alert down instead"),
+    CTL_END,
+};
+
+const ctl_command ctl_cmd_approve = {
+    .name = "approve",
+    .summary = "second person: approve an alert waiting on the console",
+    .operand = "[ID]",
+    .operand_off = offsetof(approve_args, id),
+    .args_size = sizeof(approve_args),
+    .opts = approve_opts,
+    .run = run_approve,
+    .about = "Confirms an alert that waits on the staff console for a second person (the\n"
+             "two-person rule, docs/console.md \"Emergency desk\"): the console signs and sends it.\n"
+             "Talks to crier-console's API with an API token of a publisher or admin (not the\n"
+             "author's: nobody approves their own alert).  --list shows what waits.\n"
+             "Exit codes: 0 sent, 4 token refused or not allowed, 6 no such alert, 7 not waiting\n"
+             "(already sent or turned down) or the broker did not take it, 3 console unreachable.\n",
+};
