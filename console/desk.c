@@ -8,6 +8,7 @@
 #include "base/timeutil.h"
 #include "db.h"
 #include "fleet.h"
+#include "preview.h"
 #include "remote/protocol.h"
 #include "sse.h"
 
@@ -1205,8 +1206,98 @@ static cJSON *detail_json(cn_ctx *ctx, const cn_user *u, const row *r)
     return o;
 }
 
+/* POST /api/alerts/preview: one language block (body "block", default 0) of
+ * the alert being composed, drawn by crier itself in landscape and portrait
+ * as a kiosk that accepted it would draw it (TEST/EXERCISE band included). */
+static void preview(cn_ctx *ctx, cn_req *req, cn_resp *resp)
+{
+    if (req->user.role < CN_ROLE_EDITOR) {
+        cn_resp_error(resp, 403, "a viewer cannot compose alerts");
+        return;
+    }
+    cJSON *in = cn_req_json(req, resp);
+    if (!in)
+        return;
+    row r = {0}, ref = {0};
+    char err[300];
+    const char *ref_did = cn_jstr(in, "refers_to");
+    const cJSON *blk = cJSON_GetObjectItemCaseSensitive(in, "block");
+    int block = cJSON_IsNumber(blk) ? (int)blk->valuedouble : 0;
+    snprintf(r.kind, sizeof r.kind, "%s", ref_did ? "Update" : "Alert");
+    r.refs = cJSON_CreateArray();
+    new_did(crier_wall_ms(), r.did);
+    snprintf(r.identifier, sizeof r.identifier, "%s", r.did);
+    desk_sender(ctx, r.sender, sizeof r.sender);
+    snprintf(r.author, sizeof r.author, "%s", req->user.name);
+    if (ref_did && (chain_head(ctx->db, ref_did, &ref) != CRIER_OK || !may_see(ctx, &req->user, ref.scope))) {
+        cn_resp_error(resp, 404, "no such alert");
+        goto done;
+    }
+    if (compose(ctx, req, resp, in, &r, ref_did ? &ref : NULL))
+        goto done;
+    if (block < 0 || block >= cJSON_GetArraySize(r.info)) {
+        cn_resp_error(resp, 400, "block: 0..%d", cJSON_GetArraySize(r.info) - 1);
+        goto done;
+    }
+    cJSON *one = cJSON_CreateArray();
+    cJSON_AddItemToArray(one, cJSON_Duplicate(cJSON_GetArrayItem(r.info, block), 1));
+    cJSON_Delete(r.info);
+    r.info = one;
+    int64_t now = crier_wall_ms();
+    crier_alert *a = NULL;
+    char *wire = build_wire(&r, now, 1, &a, err, sizeof err), *json = NULL;
+    size_t jl = 0;
+    if (!wire) {
+        cn_resp_error(resp, 400, "kiosks would refuse this alert: %s", err);
+        goto done;
+    }
+    free(wire);
+    a->issuer = strdup(ctx->have_key ? ctx->key.issuer : "Preview");
+    a->key_id = strdup("0000000000000000");
+    a->received_ms = now;
+    crier_err e = a->issuer && a->key_id ? crier_alert_to_json(a, 1, &json, &jl) : CRIER_ERR_NOMEM;
+    crier_alert_free(a);
+    char t[40];
+    crier_format_utc_ms(now, t, sizeof t);
+    size_t cap = jl + 200;
+    char *state = e == CRIER_OK ? malloc(cap) : NULL;
+    if (state)
+        snprintf(state, cap, "{\"type\":\"crier-alert-state\",\"v\":1,\"saved\":\"%s\",\"senders\":[],\"seen\":[],"
+                             "\"active\":[%s]}", t, json);
+    free(json);
+    if (!state) {
+        cn_resp_error(resp, 500, "cannot build the preview");
+        goto done;
+    }
+    cn_preview_spec specs[2] = {{"default", 0}, {"portrait", 1}};
+    cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "previews");
+    int64_t t0 = crier_mono_ms();
+    if (cn_preview_render_alert(ctx, state, specs, 2, arr, err, sizeof err) != CRIER_OK) {
+        cJSON_Delete(root);
+        cn_resp_error(resp, 500, "%s", err);
+    } else {
+        cJSON_AddNumberToObject(root, "block", block);
+        cJSON_AddStringToObject(root, "language", cn_jstr(cJSON_GetArrayItem(r.info, 0), "language")
+                                                      ? cn_jstr(cJSON_GetArrayItem(r.info, 0), "language")
+                                                      : "en-US");
+        cJSON_AddBoolToObject(root, "needs_approval", needs_approval(&r));
+        cJSON_AddBoolToObject(root, "preapproved", r.preapproved);
+        cJSON_AddNumberToObject(root, "render_ms", (double)(crier_mono_ms() - t0));
+        cn_resp_json(resp, 200, root);
+    }
+    free(state);
+done:
+    row_clear(&r);
+    row_clear(&ref);
+    cJSON_Delete(in);
+}
+
 void cn_desk_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *rest)
 {
+    if (strcmp(rest, "/preview") == 0 && strcmp(req->method, "POST") == 0) {
+        preview(ctx, req, resp);
+        return;
+    }
     int get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
     if (!rest[0]) {
         if (get)

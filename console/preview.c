@@ -47,6 +47,7 @@ typedef struct job {
     char line[2][1024];
     size_t line_len[2];
     int first_frame, killed, body_cut, glyphs, image_bad;
+    int want_alert; /* stop at alert_presented, not first_frame */
     char png_path[600];
 } job;
 
@@ -171,7 +172,7 @@ static crier_err spawn(const cn_ctx *ctx, const char *dir, job *j)
 static void on_line(job *j, int which, const char *line)
 {
     if (which == 0) {
-        if (strstr(line, "\"event\":\"first_frame\""))
+        if (strstr(line, j->want_alert ? "\"event\":\"alert_presented\"" : "\"event\":\"first_frame\""))
             j->first_frame = 1;
         else if (strstr(line, "\"event\":\"glyph_missing\""))
             j->glyphs = 1;
@@ -287,8 +288,49 @@ static void remove_tree(const char *dir)
         LOG_WARN("console", "preview folder %s left behind: %s", dir, strerror(errno));
 }
 
+/* An alert preview's inputs: no posts, and a state file holding the alert
+ * (one info block) as active, so crier draws it as a kiosk that accepted it. */
+static crier_err write_alert_inputs(const char *alert_state_json, const char *dir)
+{
+    char path[600];
+    static const char empty[] = "{\"posts\":[]}";
+    snprintf(path, sizeof path, "%s/content.json", dir);
+    crier_err e = write_file(path, empty, strlen(empty));
+    snprintf(path, sizeof path, "%s/state", dir);
+    if (e == CRIER_OK && mkdir(path, 0700) != 0)
+        e = CRIER_ERR_IO;
+    snprintf(path, sizeof path, "%s/state/alerts.json", dir);
+    if (e == CRIER_OK)
+        e = write_file(path, alert_state_json, strlen(alert_state_json));
+    char conf[2400];
+    int n = snprintf(conf, sizeof conf,
+                     "kiosk_id = preview\nsite = preview\nsource.post.type = file\nsource.post.path = %s/content.json\n"
+                     "cache_dir = %s/cache\nstate_dir = %s/state\nalert_show_tests = true\nalert_tone = false\n"
+                     "alert_speech = false\n",
+                     dir, dir, dir);
+    snprintf(path, sizeof path, "%s/crier.conf", dir);
+    if (e == CRIER_OK)
+        e = n > 0 && (size_t)n < sizeof conf ? write_file(path, conf, (size_t)n) : CRIER_ERR_LIMIT;
+    return e;
+}
+
+static crier_err render(const cn_ctx *ctx, const cJSON *data, const char *alert_state, const cn_preview_spec *specs,
+                        int n, cJSON *out, char *err, size_t err_len);
+
 crier_err cn_preview_render(const cn_ctx *ctx, const cJSON *data, const cn_preview_spec *specs, int n, cJSON *out,
                             char *err, size_t err_len)
+{
+    return render(ctx, data, NULL, specs, n, out, err, err_len);
+}
+
+crier_err cn_preview_render_alert(const cn_ctx *ctx, const char *alert_state, const cn_preview_spec *specs, int n,
+                                  cJSON *out, char *err, size_t err_len)
+{
+    return render(ctx, NULL, alert_state, specs, n, out, err, err_len);
+}
+
+static crier_err render(const cn_ctx *ctx, const cJSON *data, const char *alert_state, const cn_preview_spec *specs,
+                        int n, cJSON *out, char *err, size_t err_len)
 {
     if (n < 1 || n > MAX_JOBS) {
         crier_errf(err, err_len, "1..%d previews per request", MAX_JOBS);
@@ -303,7 +345,7 @@ crier_err cn_preview_render(const cn_ctx *ctx, const cJSON *data, const cn_previ
         return CRIER_ERR_IO;
     }
     cJSON *common = cJSON_CreateArray();
-    crier_err e = write_inputs(ctx, data, dir, common);
+    crier_err e = alert_state ? write_alert_inputs(alert_state, dir) : write_inputs(ctx, data, dir, common);
     job jobs[MAX_JOBS];
     memset(jobs, 0, sizeof jobs);
     int started = 0;
@@ -313,6 +355,7 @@ crier_err cn_preview_render(const cn_ctx *ctx, const cJSON *data, const cn_previ
         for (int i = 0; i < n; i++) {
             snprintf(jobs[i].layout, sizeof jobs[i].layout, "%s", specs[i].layout);
             jobs[i].portrait = specs[i].portrait;
+            jobs[i].want_alert = alert_state != NULL;
             jobs[i].out_fd = jobs[i].err_fd = -1;
             if (spawn(ctx, dir, &jobs[i]) == CRIER_OK)
                 started++;

@@ -15,6 +15,11 @@ typedef struct cn_preview_spec {
  * to the array out. */
 crier_err cn_preview_render(const cn_ctx *ctx, const cJSON *data, const cn_preview_spec *specs, int n, cJSON *out,
                             char *err, size_t err_len);
+/* The same for an alert: alert_state is a kiosk alert state file (JSON,
+ * docs/alerts.md "Persistence") holding the alert as active; crier draws it
+ * as a kiosk that accepted it and is stopped once it reports it presented. */
+crier_err cn_preview_render_alert(const cn_ctx *ctx, const char *alert_state, const cn_preview_spec *specs, int n,
+                                  cJSON *out, char *err, size_t err_len);
 /* Is name a layout of the configured layouts folder? */
 int cn_preview_layout_ok(const cn_ctx *ctx, const char *name);
 
