@@ -5,8 +5,9 @@ import { api, state, $, showError, clearError, showNotice, act, closeDialog, Api
 import * as posts from './posts.js';
 import * as screens from './screens.js';
 import * as audit from './audit.js';
+import * as alerts from './alerts.js';
 
-const VIEWS = { posts, screens, audit };
+const VIEWS = { posts, screens, alerts, audit };
 let current = null;
 let events = null;
 let eventsRetry = 0;
@@ -37,6 +38,7 @@ function signedIn(me) {
   $('nav-audit').hidden = !roleAtLeast('publisher');
   for (const v of Object.values(VIEWS)) v.init();
   startEvents();
+  alerts.prefetchList();  // approvers see waiting alerts in every view
   route();
 }
 
@@ -53,7 +55,7 @@ function route() {
   }
   if (current !== name) {
     current = name;
-    document.title = name[0].toUpperCase() + name.slice(1) + ' · Crier console';
+    document.title = (name === 'alerts' ? 'Emergency' : name[0].toUpperCase() + name.slice(1)) + ' · Crier console';
     VIEWS[name].show();
   }
 }
@@ -82,6 +84,8 @@ function startEvents() {
   es.addEventListener('screen', handler((d) => screens.onEvent(d)));
   es.addEventListener('post', handler((d) => posts.onEvent(d)));
   es.addEventListener('audit', handler((d) => audit.onEvent(d)));
+  es.addEventListener('alert', handler((d) => alerts.onEvent(d)));
+  es.addEventListener('receipt', handler((d) => alerts.onReceipt(d)));
   es.addEventListener('error', () => {
     if (events !== es) return;
     if (es.readyState === EventSource.CLOSED) {

@@ -154,6 +154,105 @@ def in_page_fetch(b, method, path, body, csrf):
     """, method, path, body, csrf)
 
 
+def kiosk_alert(identifier, timeout=15):
+    """The kiosk's events file names the alert (alert_presented, or a Cancel's event)."""
+    pat = f'"identifier":"{identifier}"'
+
+    def seen():
+        try:
+            with open(EVENTS, encoding="utf-8") as f:
+                return pat in f.read()
+        except OSError:
+            return False
+    return wait_until(seen, timeout, f"alert {identifier} on the kiosk")
+
+
+def alert_item(b, alert_id):
+    return b.js("const li = document.querySelector(`#alerts-list li[data-id=\"${arguments[0]}\"]`);"
+                "return li ? [li.className, li.textContent] : ['', '']", alert_id)
+
+
+def emergency_desk(b, v, admin):
+    """An editor composes an evacuation on a desktop (b), an approver approves
+    it on a phone (v, logged in), the kiosk shows it, receipts fill in, cancel
+    from the receipt view; one person cannot approve their own alert."""
+    b.click("#logout")
+    b.visible("#login-user")
+    login(b, "eddie", "pass-eddie-1234")
+    b.click("#nav-alerts")
+    step("the editor sees the alert composer", b.visible, "#alert-template")
+    b.wait(lambda d: d.find_elements("css selector", '#alert-template option[value="evacuation"]'), 10, "templates")
+    Select(b.find("#alert-template")).select_by_value("evacuation")
+    step("the template asks for its placeholders", b.visible, "#alert-value-zone")
+    b.type("#alert-value-zone", "B")
+    b.type("#alert-value-route", "the east stairs")
+    Select(b.find("#alert-scope-kind")).select_by_value("site")
+    b.type("#alert-scope-name", "town-hall")
+    step("the two-person rule is said before sending", b.text_in, "#alert-rule", "Two-person rule", 5)
+    check("the button asks for approval", b.find("#alert-send").text == "Ask for approval")
+    pv = step("the preview shows the alert in landscape and portrait (drawn by crier)", b.wait,
+              lambda d: d.execute_script(
+                  "const f = [...document.querySelectorAll('#alert-preview figure')];"
+                  "return f.length === 2 && f.every(x => { const i = x.querySelector('img'); return i.complete && i.naturalWidth > 0; })"
+                  " ? f.map(x => x.querySelector('figcaption').textContent) : null"), 20, "alert preview")
+    if pv:
+        print("     alert preview: " + ", ".join(pv))
+    shot(b, "desktop-alert-compose", full=True)
+    b.click("#alert-send")
+    step("the editor is told it waits for a second person", b.text_in, "#notice", "second person", 10)
+    t0 = time.monotonic()
+    appr = '#approvals button[data-act="approve"]'
+    if not step("the request shows on the approver's phone at once (SSE)", v.visible, appr, 10):
+        return
+    print(f"     on the approver's phone after {1000 * (time.monotonic() - t0):.0f} ms")
+    aid = v.js("return document.querySelector('#approvals .approval').dataset.id")
+    check("the approver sees the headline with the placeholders filled", "Evacuate zone B now" in v.find("#approvals").text)
+    shot(v, "phone-approval")
+    check("the author has no Approve button", not b.finds(f'#alerts-list li[data-id="{aid}"] button[data-act="approve"]'))
+    csrf = b.js("return fetch('/api/me').then(r => r.json()).then(j => j.csrf)")
+    r = in_page_fetch(b, "POST", f"/api/alerts/{aid}/approve", {}, csrf)
+    check(f"one person cannot send a non-pre-approved Actual alert: approving your own is refused (HTTP {r['status']})",
+          r["status"] == 403)
+    v.click(appr)
+    step("approved on the phone: the kiosk shows the alert", kiosk_alert, aid, 15)
+    step("the editor's page says it is sent (live)", b.wait, lambda d: "state-sent" in alert_item(b, aid)[0], 10, "sent")
+    b.click(f'#alerts-list li[data-id="{aid}"] button[data-act="receipts"]')
+    row = f'#receipts-body tr'
+    got = step("the kiosk's receipt appears in the page with its time on screen", b.wait,
+               lambda d: d.execute_script(
+                   "const r = [...document.querySelectorAll('#receipts-body tr')].find(t => t.cells[0].textContent === arguments[0]);"
+                   "return r && / ms$/.test(r.cells[5].textContent) ? r.cells[5].textContent : null", KIOSK), 15, "receipt")
+    if got:
+        print(f"     {KIOSK}: on screen {got} after sending; summary: " + b.find("#receipts-summary").text.replace("\n", " · "))
+    check("the screens that have not answered are highlighted",
+          b.js("return document.querySelectorAll('#receipts-body tr.row-waiting').length") > 0 or FLEET == 0)
+    check("the per-site summary lists town-hall", "town-hall" in b.find("#receipts-sites").text)
+    shot(b, "desktop-receipts")
+    cancel = '#receipts-actions button[data-act="cancel"]'
+    b.click(cancel)
+    b.text_in(cancel, "Yes", 5)
+    b.click(cancel)
+    step("cancel from the receipt view is sent", b.text_in, "#notice", "Cancel sent", 10)
+    st, lst = admin.call("GET", "/api/alerts")
+    cid = next((a["id"] for a in lst.get("alerts", []) if a.get("msgType") == "Cancel" and a.get("refers_to") == aid), "") \
+        if isinstance(lst, dict) else ""
+    check(f"the Cancel refers to the alert ({cid})", bool(cid))
+    if cid:
+        step("the kiosk takes the Cancel", kiosk_alert, cid, 15)
+    st, au = admin.call("GET", "/api/audit?format=json&limit=200")
+    lines = au if isinstance(au, list) else (au.get("audit") or au.get("lines") or []) if isinstance(au, dict) else []
+    check("the audit log has the approval with both names",
+          any(x.get("action") == "alert.approve" and x.get("object") == aid and x.get("user") == "pat"
+              and "author eddie, approver pat" in x.get("detail", "") for x in lines))
+    check("and the refused self-approval", any(x.get("action") == "alert.approve" and x.get("object") == aid
+                                                and x.get("result") == "refused" for x in lines))
+    v.click("#nav-alerts")
+    step("the approver's phone lists it", v.visible, f'#alerts-list li[data-id="{aid}"]', 10)
+    shot(v, "phone-alerts", full=True)
+    v.click("#logout")
+    v.visible("#login-user")
+
+
 def post_item(b, post_id):
     """(class, text) of the post's list item, read in one go: the list is
     re-rendered on live updates, so element references go stale."""
@@ -181,6 +280,7 @@ def main():
     ok(f"the console knows {FLEET} simulated screens + the real kiosk ({time.monotonic() - t:.1f} s)")
 
     b = Browser(1366, 900)
+    v = None
     try:
         b.driver.get(URL + "/")
         b.type("#login-user", "admin")
@@ -363,7 +463,14 @@ def main():
                 "fetch(arguments[0], {credentials:'same-origin'}).then(async r => arguments[1]({s: r.status, t: await r.text(), c: r.headers.get('Content-Type')}))", href)
             check(f"the {fmt} export has the post's lines ({r['c']})", r["s"] == 200 and post_id in r["t"] and marker in r["t"])
 
-        errs = [m for m in b.console_errors() if "Content Security Policy" in m or "Uncaught" in m]
+        # The emergency desk: the editor on this desktop, an approver on a phone.
+        st, _ = admin.call("POST", "/api/users", {"user": "pat", "password": "pass-pat-1234", "role": "publisher", "sites": ["*"]})
+        check(f"admin creates the approver 'pat' (HTTP {st})", st in (200, 201))
+        v = Browser(390, 844, mobile=True)
+        login(v, "pat", "pass-pat-1234")
+        emergency_desk(b, v, admin)
+
+        errs = [m for m in b.console_errors() + v.console_errors() if "Content Security Policy" in m or "Uncaught" in m]
         check("no CSP violation or script error in the browser log", not errs)
         for m in errs[:5]:
             print("     " + m)
@@ -371,7 +478,8 @@ def main():
         b.close()
 
     # A viewer on a phone: no publish button, and the API refuses anyway.
-    v = Browser(390, 844, mobile=True)
+    if v is None:
+        v = Browser(390, 844, mobile=True)
     try:
         login(v, "vera", "pass-vera-1234")
         v.wait(lambda d: d.find_element("id", "view-posts").is_displayed(), 10, "the posts view")
