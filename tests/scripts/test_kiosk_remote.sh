@@ -41,7 +41,8 @@ hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 (cd "$TMP/www" && exec python3 -m http.server "$hport" --bind 127.0.0.1 >/dev/null 2>&1) &
 hpid=$!
 on_exit "kill $hpid"
-sleep 0.5
+# the server is up before the post names it (python starts slowly on a loaded machine)
+for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$hport") 2>/dev/null && break; sleep 0.05; done
 pid3=$(ctl post --kiosk hall-1 --title "Open house" --image "http://127.0.0.1:$hport/hall.png" --priority 70)
 check "post with an image URL is shown at once" wait_for 15 "\"item_shown\",\"id\":\"$pid3\"" "$ev"
 check "its image is downloaded into the cache" wait_for 15 "image of post '$pid3' downloaded" "$TMP/crier.log"

@@ -10,7 +10,8 @@
 # CRIER_SANITIZE_BUILD=1 (scripts/test.sh --sanitize sets it), CRIER_SANITIZE=ON
 # in the build's CMakeCache.txt, libasan/libubsan in `ldd crier`, or sanitizer
 # runtime symbols in `nm crier` (clang links the runtime statically).
-# Takes about 10-15 s (valgrind slows the first frame to a few seconds).
+# Takes about 15-20 s (valgrind slows the first frame to a few seconds, more on a loaded
+# machine: --run-for 6 leaves it room).
 source "$(dirname "$0")/lib.sh"
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -38,7 +39,7 @@ rc=0
 env -u DISPLAY -u WAYLAND_DISPLAY \
   valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
   --error-exitcode=99 --num-callers=40 --track-fds=yes --log-file="$vlog" \
-  "$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --headless --size 1280x720 --run-for 3 \
+  "$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --headless --size 1280x720 --run-for 6 \
   --set "cache_dir=$TMP/cache" --set "state_dir=$TMP/state" --screenshot "$shot" >"$out" 2>&1 || rc=$?
 
 check "crier under valgrind exits 0 (99 = memcheck errors; got $rc)" test "$rc" -eq 0
