@@ -12,7 +12,8 @@ start_broker
 start_console --max-body 65536 --max-upload 200000
 ulimit -n 4096 2>/dev/null || true
 
-python3 - "$api" "$cdir" <<'PY'
+rc=0
+python3 - "$api" "$cdir" <<'PY' || rc=$?
 import base64, concurrent.futures, http.client, json, socket, sys, time, urllib.parse
 api, cdir = sys.argv[1], sys.argv[2]
 host, port = urllib.parse.urlparse(api).hostname, urllib.parse.urlparse(api).port
@@ -243,7 +244,6 @@ check("audit lines are JSON lines with the refusals in them",
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
 PY
-rc=$?
 if ! kill -0 "$cpid" 2>/dev/null; then
   fail "crier-console died"; cat "$cdir/err"
 else
