@@ -3,6 +3,7 @@
  * (posts.c).  docs/console.md is the reference. */
 #include "audit.h"
 #include "desk.h"
+#include "relay.h"
 #include "auth.h"
 #include "base/log.h"
 #include "base/timeutil.h"
@@ -476,6 +477,8 @@ void cn_api_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp)
         cn_desk_handle(ctx, req, resp, p + 11);
     else if (strncmp(p, "/api/alert-templates", 20) == 0 && (p[20] == '\0' || p[20] == '/'))
         cn_desk_templates_handle(ctx, req, resp, p + 20);
+    else if (strncmp(p, "/api/relay", 10) == 0 && (p[10] == '\0' || p[10] == '/'))
+        cn_relay_handle(ctx, req, resp, p + 10);
     else if (is(req, "POST", "/api/preview"))
         preview(ctx, req, resp);
     else if (is(req, "POST", "/api/schedule/describe"))

@@ -87,6 +87,7 @@ struct cn_db;
 struct cn_sse;
 struct cn_fleet;
 struct cn_rate;
+struct cn_relay;
 
 /* What handlers get: the long-lived modules (owned by main). */
 typedef struct cn_ctx {
@@ -95,6 +96,7 @@ typedef struct cn_ctx {
     struct cn_sse *sse;
     struct cn_fleet *fleet;
     struct cn_rate *rate;
+    struct cn_relay *relay;    /* the CAP relay (relay.h); NULL until started */
     crier_key key;             /* the desk key posts are signed with */
     int have_key;
     char origin[300];          /* unused when empty: Origin is checked against Host */

@@ -622,7 +622,8 @@ static char *build_wire(const row *r, int64_t sent_ms, int64_t seq, crier_alert 
     if (cJSON_GetArraySize(r->refs) > 0)
         cJSON_AddItemToObject(o, "references", cJSON_Duplicate(r->refs, 1));
     char note[CRIER_ALERT_MAX_SHORT + 1];
-    int n = snprintf(note, sizeof note, "Composed by %s", r->author);
+    int n = strncmp(r->author, "relay:", 6) == 0 ? snprintf(note, sizeof note, "Relayed from CAP source %s", r->author + 6)
+                                                 : snprintf(note, sizeof note, "Composed by %s", r->author);
     if (r->approver[0] && n > 0 && (size_t)n < sizeof note)
         n += snprintf(note + n, sizeof note - (size_t)n, ", approved by %s", r->approver);
     if (r->note[0] && n > 0 && (size_t)n < sizeof note)
@@ -1479,4 +1480,26 @@ crier_err cn_desk_relay(cn_ctx *ctx, const char *source, const cJSON *wire, cons
     }
     row_clear(&r);
     return e;
+}
+
+int cn_desk_state(cn_ctx *ctx, const char *did, char state[16])
+{
+    row r;
+    int found = row_load(ctx->db, did, &r) == CRIER_OK;
+    snprintf(state, 16, "%s", found ? r.state : "");
+    row_clear(&r);
+    return found;
+}
+
+void cn_desk_withdraw(cn_ctx *ctx, const char *did, const char *why)
+{
+    row r;
+    if (row_load(ctx->db, did, &r) == CRIER_OK && strcmp(r.state, "pending") == 0) {
+        snprintf(r.state, sizeof r.state, "rejected");
+        if (row_save(ctx->db, &r, "pending") == CRIER_OK) {
+            audit_row(ctx, r.author, "alert.reject", &r, "ok", why);
+            emit(ctx, &r);
+        }
+    }
+    row_clear(&r);
 }

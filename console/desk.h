@@ -50,4 +50,9 @@ crier_err cn_desk_relay(cn_ctx *ctx, const char *source, const cJSON *wire, cons
 /* The desk id of the row carrying sender+identifier; 0 when none. */
 int cn_desk_find(cn_ctx *ctx, const char *sender, const char *identifier, char did[CN_NAME_MAX + 1]);
 
+/* The state of row did ("pending", "sent", ...) into state; 0 when none. */
+int cn_desk_state(cn_ctx *ctx, const char *did, char state[16]);
+/* A pending row turned down by the relay (the source cancelled or replaced it). */
+void cn_desk_withdraw(cn_ctx *ctx, const char *did, const char *why);
+
 #endif

@@ -12,6 +12,7 @@
 #include "crier_version.h"
 #include "db.h"
 #include "desk.h"
+#include "relay.h"
 #include "fleet.h"
 #include "http.h"
 #include "posts.h"
@@ -319,6 +320,11 @@ int main(int argc, char **argv)
     }
     ctx.fleet = fleet;
     cn_desk_seed_templates(&ctx);
+    if (cn_relay_start(&ctx.relay, &ctx) != CRIER_OK) {
+        fprintf(stderr, "crier-console: cannot start the CAP relay\n");
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
     if (cn_http_start(&http, &ctx, err, sizeof err) != CRIER_OK) {
         fprintf(stderr, "crier-console: %s\n", err);
         rc = EXIT_RUNTIME;
@@ -357,6 +363,7 @@ int main(int argc, char **argv)
     rc = EXIT_OK;
 out:
     cn_http_stop(http);
+    cn_relay_stop(ctx.relay); /* before the fleet: it publishes through it */
     cn_fleet_stop(fleet);
     cn_rate_free(ctx.rate);
     cn_sse_free(ctx.sse);

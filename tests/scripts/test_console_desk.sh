@@ -173,5 +173,60 @@ rc=0
 CRIER_CONSOLE_TOKEN=$tok "$CRIER_BUILD/crierctl" approve --console "$api" "$pend_id" > "$TMP/ap2" 2>&1 || rc=$?
 check "crierctl approve of a sent alert fails (exit 7, says why)" bash -c "test $rc = 7 && grep -q 'not waiting' '$TMP/ap2'"
 
+# ---- the CAP relay, against a local HTTP server serving a CAP index and alerts ----
+capdir=$TMP/cap
+mkdir -p "$capdir"
+python3 "$CRIER_SOURCE/tests/console/cap_fixtures.py" "$capdir" start
+python3 -u "$CRIER_SOURCE/tests/console/cap_server.py" "$capdir" > "$TMP/capsrv.out" 2>&1 &
+cappid=$!
+on_exit "kill $cappid 2>/dev/null"
+check "the CAP server is up" wait_for 5 '^port ' "$TMP/capsrv.out"
+cport=$(sed -n 's/^port //p' "$TMP/capsrv.out")
+as bob POST /api/relay "{\"id\":\"civil\",\"url\":\"http://127.0.0.1:$cport/index.atom\"}" >/dev/null
+check "only an admin adds a CAP source (403)" test "$(status)" = 403
+as admin POST /api/relay '{"id":"x","url":"file:///etc/passwd"}' >/dev/null
+check "a source that is not http(s) is refused (400)" test "$(status)" = 400
+as admin POST /api/relay '{"id":"x","url":"http://a.example/","rules":{"min_severity":"Huge"}}' >/dev/null
+check "a bad rule is refused (400)" test "$(status)" = 400
+as admin POST /api/relay "{\"id\":\"civil\",\"url\":\"http://127.0.0.1:$cport/index.atom\",\"interval_s\":1,\"mode\":\"auto\",\"scope\":\"all\",\"rules\":{\"areas\":[\"town centre\"],\"min_severity\":\"Moderate\"}}" >/dev/null
+check "admin adds an automatic source (201)" test "$(status)" = 201
+check "new: a CAP alert for the town centre is relayed and shown on the kiosk" wait_for 15 '"alert_presented".*"identifier":"CP-0001"' "$ev"
+relay_ok() { as admin GET /api/relay > "$TMP/relay.json"; grep -q "$1" "$TMP/relay.json"; }
+wait_relay() { local t=100; while ((t-- > 0)); do relay_ok "$1" && return 0; sleep 0.1; done; return 1; }
+check "malformed XML: a warning of the source, nothing sent" wait_relay 'malformed.xml: not a usable CAP alert'
+check "oversized: refused before it is read" wait_relay 'big.xml: larger than'
+check "a DOCTYPE (entities) is refused" wait_relay 'doctype.xml: not a usable CAP alert'
+check "a missing document: a warning" wait_relay 'gone.xml: HTTP 404'
+check "the source itself is ok" wait_relay '"state":"ok"'
+al=$(as admin GET /api/alerts)
+check "wrong area: not relayed" bash -c "! grep -q '\"identifier\":\"CP-0002\"' <<<'$al'"
+check "expired: not relayed" bash -c "! grep -q '\"identifier\":\"CP-0003\"' <<<'$al'"
+check "the relayed alert names its source" grep -q '"identifier":"CP-0001","sender":"warnings@civil-protection.example","msgType":"Alert","status":"Actual","state":"sent","author":"relay:civil"' <<<"$al"
+sleep 2.5 # two more polls of the same index
+check "a duplicate is not relayed twice" test "$(as admin GET /api/alerts | grep -o '"identifier":"CP-0001"' | wc -l)" = 1
+python3 "$CRIER_SOURCE/tests/console/cap_fixtures.py" "$capdir" update
+check "Update from the source: followed and shown" wait_for 15 '"alert_presented".*"identifier":"CP-0001-U1"' "$ev"
+upd=$(as admin GET /api/alerts | python3 -c 'import json,sys; d=json.load(sys.stdin)["alerts"]; a={x["identifier"]:x for x in d}; print(a["CP-0001-U1"]["refers_to"] == a["CP-0001"]["id"], a["CP-0001"]["replaced_by"] == a["CP-0001-U1"]["id"])')
+check "the Update refers to the relayed alert, which is replaced" test "$upd" = "True True"
+python3 "$CRIER_SOURCE/tests/console/cap_fixtures.py" "$capdir" cancel
+check "Cancel from the source: followed, the kiosk takes it" wait_for 15 '"identifier":"CP-0001-C1"' "$ev"
+as admin POST /api/relay "{\"id\":\"storm\",\"url\":\"http://127.0.0.1:$cport/single.xml\",\"interval_s\":1,\"mode\":\"draft\",\"scope\":\"site:town-hall\",\"rules\":{\"events\":[\"storm\"]}}" >/dev/null
+pending_storm() { as admin GET '/api/alerts?state=pending' | grep -q '"identifier":"CP-0100".*"author":"relay:storm"'; }
+wait_pending() { local t=100; while ((t-- > 0)); do pending_storm && return 0; sleep 0.1; done; return 1; }
+check "a draft-mode source: the alert waits for an approver" wait_pending
+sid=$(as admin GET '/api/alerts?state=pending' | python3 -c 'import json,sys; print([a["id"] for a in json.load(sys.stdin)["alerts"] if a["identifier"]=="CP-0100"][0])')
+as bob POST "/api/alerts/$sid/approve" >/dev/null
+check "an approver sends the draft (200)" test "$(status)" = 200
+check "the kiosk shows it" wait_for 10 '"alert_presented".*"identifier":"CP-0100"' "$ev"
+n_before=$(as admin GET /api/alerts | grep -o '"id":"d-' | wc -l)
+kill "$cappid"
+wait "$cappid" 2>/dev/null || true
+as admin POST /api/relay/civil/poll >/dev/null
+check "source gone: the source is failing, with the reason" wait_relay '"state":"failing","error":"[^"]*[Cc]ouldn'"'"'t connect'
+check "the console warns (audit relay.error)" grep -q '"action":"relay.error","object":"civil","result":"failed"' <(as admin GET '/api/audit?format=jsonl')
+sleep 1.5
+check "the last state stays: nothing was withdrawn" test "$(as admin GET /api/alerts | grep -o '"id":"d-' | wc -l)" = "$n_before"
+check "the console is still running" kill -0 "$cpid"
+
 kill $spid 2>/dev/null
 summary
