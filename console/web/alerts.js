@@ -28,6 +28,7 @@ let previewSeq = 0;
 let previewAbort = null;
 let receiptsOf = null;      // id of the alert whose receipts are shown
 let receiptsTimer = 0;
+const sources = new Map(); // CAP relay sources (publishers and admins)
 
 function canCompose() { return roleAtLeast('editor'); }
 function isApprover() { return roleAtLeast('publisher'); }
@@ -50,6 +51,8 @@ function scopeWords(s) {
 
 export function init() {
   alerts.clear();
+  sources.clear();
+  renderRelay();
   mode = null;
   receiptsOf = null;
   $('receipts-card').hidden = true;
@@ -69,6 +72,7 @@ export function init() {
   $('approvals').addEventListener('click', onListClick);
   $('receipts-card').addEventListener('click', onListClick);
   $('receipts-close').addEventListener('click', () => { receiptsOf = null; $('receipts-card').hidden = true; });
+  $('relay-list').addEventListener('click', onRelayClick);
   onSitesChanged(fillScopeNames);
 }
 
@@ -76,7 +80,7 @@ export async function show() {
   $('alerts-layout').hidden = !canCompose();
   $('alerts-readonly').hidden = canCompose();
   fillScopeNames();
-  await Promise.all([loadTemplates(), load()]);
+  await Promise.all([loadTemplates(), load(), loadRelay()]);
   onChange();
 }
 
@@ -84,7 +88,70 @@ export function refresh() { load(); }
 
 // Called once after login for everybody: approvers must see requests in any view.
 export async function prefetchList() {
-  await load();
+  await Promise.all([load(), loadRelay()]);
+}
+
+// ---- CAP sources --------------------------------------------------------------------
+
+async function loadRelay() {
+  if (!isApprover()) return;
+  try {
+    const res = await api('GET', '/api/relay');
+    sources.clear();
+    for (const s of (res && res.sources) || []) sources.set(s.id, s);
+  } catch (e) { showError(e); return; }
+  renderRelay();
+}
+
+export function onRelay(st) {
+  if (!st || !st.id || !isApprover()) return;
+  const s = sources.get(st.id);
+  if (!s) { loadRelay(); return; }
+  s.status = st;
+  renderRelay();
+}
+
+function ruleWords(s) {
+  const r = s.rules || {};
+  const parts = [`every ${s.interval_s} s`, s.mode === 'auto' ? 'sent at once' : 'waits for an approver', scopeWords(s.scope)];
+  if (r.areas && r.areas.length) parts.push('areas: ' + r.areas.join(', '));
+  if (r.geocodes && r.geocodes.length) parts.push('geocodes: ' + r.geocodes.join(', '));
+  if (r.events && r.events.length) parts.push('events: ' + r.events.join(', '));
+  if (r.min_severity && r.min_severity !== 'Unknown') parts.push(r.min_severity + ' and above');
+  return parts.join(' · ');
+}
+
+function renderRelay() {
+  const list = [...sources.values()];
+  $('relay-card').hidden = !isApprover();
+  $('relay-empty').hidden = list.length > 0;
+  $('relay-list').replaceChildren(...list.map((s) => {
+    const st = s.status || {};
+    const word = st.state === 'failing' ? 'Failing' : st.state === 'ok' ? 'OK' : 'Not read yet';
+    const cls = st.state === 'failing' ? 'state-offline' : st.state === 'ok' ? 'state-online' : 'state-unknown';
+    const li = el('li', { class: 'post', dataset: { id: s.id } },
+      el('div', { class: 'post-head' }, el('h3', { class: 'post-title', text: s.id }), el('span', { class: 'count ' + cls, text: word })),
+      el('p', { class: 'post-meta muted break', text: s.url }),
+      el('p', { class: 'post-meta', text: ruleWords(s) }),
+      el('p', { class: 'post-meta muted', text: (st.last_poll ? 'read ' + fmtTime(st.last_poll) : 'not read yet')
+        + ` · ${st.forwarded || 0} relayed · ${st.skipped || 0} skipped` }));
+    if (st.state === 'failing') li.append(el('p', { class: 'bad', text: `Failing since ${fmtTime(st.since)}: ${st.error}. Its alerts stay as they were.` }));
+    if (st.warnings && st.warnings.length) li.append(el('ul', { class: 'warnings' }, ...st.warnings.map((w) => el('li', { class: 'break', text: '⚠︎ ' + w }))));
+    li.append(el('div', { class: 'post-actions' }, el('button', { type: 'button', class: 'btn btn-secondary', dataset: { act: 'poll', id: s.id }, text: 'Check now' })));
+    return li;
+  }));
+  const failing = list.filter((s) => s.status && s.status.state === 'failing');
+  const bar = $('relay-warn');
+  bar.hidden = failing.length === 0;
+  bar.replaceChildren(...failing.map((s) => el('p', { class: 'relay-warn-line',
+    text: `CAP source "${s.id}" is failing since ${fmtTime(s.status.since)}: ${s.status.error}. Its last alerts stay on the screens as they were.` })));
+}
+
+async function onRelayClick(ev) {
+  const btn = ev.target.closest('button[data-act="poll"]');
+  if (!btn) return;
+  const r = await act(btn, () => api('POST', `/api/relay/${encodeURIComponent(btn.dataset.id)}/poll`));
+  if (r) showNotice(`Reading "${btn.dataset.id}" now.`);
 }
 
 async function loadTemplates() {

@@ -86,6 +86,7 @@ function startEvents() {
   es.addEventListener('audit', handler((d) => audit.onEvent(d)));
   es.addEventListener('alert', handler((d) => alerts.onEvent(d)));
   es.addEventListener('receipt', handler((d) => alerts.onReceipt(d)));
+  es.addEventListener('relay', handler((d) => alerts.onRelay(d)));
   es.addEventListener('error', () => {
     if (events !== es) return;
     if (es.readyState === EventSource.CLOSED) {

@@ -246,8 +246,14 @@ def emergency_desk(b, v, admin):
               and "author eddie, approver pat" in x.get("detail", "") for x in lines))
     check("and the refused self-approval", any(x.get("action") == "alert.approve" and x.get("object") == aid
                                                 and x.get("result") == "refused" for x in lines))
+    # A CAP source that cannot be reached: the approver's page warns, whatever the view.
+    st, _ = admin.call("POST", "/api/relay", {"id": "national", "url": "http://127.0.0.1:9/warnings.atom", "interval_s": 60,
+                                              "mode": "draft", "rules": {"areas": ["Town"]}})
+    check(f"admin adds a CAP source (HTTP {st})", st == 201)
+    step("a failing CAP source raises a warning on the approver's page", v.text_in, "#relay-warn", 'CAP source "national" is failing', 10)
     v.click("#nav-alerts")
     step("the approver's phone lists it", v.visible, f'#alerts-list li[data-id="{aid}"]', 10)
+    step("the CAP sources are listed with their state", v.text_in, "#relay-list", "Failing", 10)
     shot(v, "phone-alerts", full=True)
     v.click("#logout")
     v.visible("#login-user")
