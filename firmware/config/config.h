@@ -42,6 +42,12 @@ typedef enum crier_ticker_motion { /* ticker_motion */
     CRIER_TICKER_STATIC, /* never moves (WCAG 2.2.2) */
 } crier_ticker_motion;
 
+typedef enum crier_present { /* present: how the window backend shows frames (screen/backend.c) */
+    CRIER_PRESENT_AUTO,     /* software when the display offers no accelerated GL, else gpu */
+    CRIER_PRESENT_GPU,      /* SDL's accelerated renderer (GL/GLES; KMSDRM page flips) */
+    CRIER_PRESENT_SOFTWARE, /* composed on the CPU into the window surface, damaged rectangles only */
+} crier_present;
+
 typedef enum crier_power_backend { /* display_power: device/display_power.h */
     CRIER_POWER_BACKEND_AUTO, /* cec if the device opens, else null */
     CRIER_POWER_BACKEND_CEC,
@@ -114,6 +120,7 @@ typedef struct crier_config {
     int headless;
     int headless_pace_hz; /* present on a vsync-like grid when headless (0 = at once) */
     int fullscreen;
+    crier_present present; /* window backend: auto, gpu or software */
     int rotation;      /* 0, 90, 180, 270 */
     int vsync;
     int display_open_timeout_s; /* keep trying to open the display this long at start */

@@ -12,6 +12,7 @@
 _Static_assert(sizeof(crier_log_level) == sizeof(int), "log_level");
 _Static_assert(sizeof(crier_transition) == sizeof(int), "transition");
 _Static_assert(sizeof(crier_ticker_motion) == sizeof(int), "ticker_motion");
+_Static_assert(sizeof(crier_present) == sizeof(int), "present");
 _Static_assert(sizeof(crier_power_backend) == sizeof(int), "display_power");
 _Static_assert(sizeof(crier_broker_protocol) == sizeof(int), "broker_protocol");
 _Static_assert(sizeof(crier_signed_posts) == sizeof(int), "require_signed_posts");
@@ -27,6 +28,8 @@ static const crier_config_choice transitions[] = {
     {"fade", CRIER_TRANSITION_FADE}, {"slide", CRIER_TRANSITION_SLIDE}, {"none", CRIER_TRANSITION_NONE}, {NULL, 0}};
 static const crier_config_choice ticker_motions[] = {
     {"scroll", CRIER_TICKER_SCROLL}, {"static", CRIER_TICKER_STATIC}, {NULL, 0}};
+static const crier_config_choice presents[] = {
+    {"auto", CRIER_PRESENT_AUTO}, {"gpu", CRIER_PRESENT_GPU}, {"software", CRIER_PRESENT_SOFTWARE}, {NULL, 0}};
 static const crier_config_choice power_backends[] = {
     {"auto", CRIER_POWER_BACKEND_AUTO}, {"cec", CRIER_POWER_BACKEND_CEC}, {"null", CRIER_POWER_BACKEND_NULL},
     {NULL, 0}};
@@ -84,6 +87,9 @@ const crier_config_key crier_config__keys[] = {
     {"headless_pace_hz", T_INT, OFF(headless_pace_hz), "0", 0, 240, NULL,
      "Headless only: present frames on a grid of this rate, as vsync would (0: at once)"},
     {"fullscreen", T_BOOL, OFF(fullscreen), "true", 0, 0, NULL, "Full screen on a desktop"},
+    {"present", T_ENUM, OFF(present), "auto", 0, 0, presents,
+     "Window backend: gpu (accelerated renderer), software (CPU, damaged rectangles only, no GL loaded) "
+     "or auto (software when the display has no accelerated GL)"},
     {"rotation", T_INT, OFF(rotation), "0", 0, 270, NULL, "Screen rotation: 0, 90, 180 or 270"},
     {"vsync", T_BOOL, OFF(vsync), "true", 0, 0, NULL, "Pace presentation to the display refresh"},
     {"display_open_timeout_s", T_INT, OFF(display_open_timeout_s), "10", 0, 300, NULL,

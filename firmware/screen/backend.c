@@ -1,12 +1,16 @@
 /* backend.c - display backends: a window (desktop or KMSDRM) and headless.
  *
- * See internal.h for why two ways of waiting exist.  The window backend retries
+ * See internal.h for the two ways of presenting (gpu, software) and of waiting.  The window backend retries
  * a display that cannot be opened yet for a bounded time (window_open). */
 #include "base/log.h"
 #include "base/timeutil.h"
 #include "screen/internal.h"
 
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,6 +54,9 @@ static void handle_sdl_event(crier_display *d, const SDL_Event *ev)
         LOG_ERROR("render", "the graphics device was reset; restarting the display");
         d->display_lost = 1;
         d->quit_requested = 1;
+    } else if (ev->type == SDL_WINDOWEVENT &&
+               (ev->window.event == SDL_WINDOWEVENT_EXPOSED || ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)) {
+        d->needs_full = 1; /* uncovered or resized: show the whole frame again */
     } else if (ev->type == SDL_QUIT)
         d->quit_requested = 1;
     else if (ev->type == SDL_KEYDOWN && (ev->key.keysym.sym == SDLK_ESCAPE || ev->key.keysym.sym == SDLK_q))
@@ -79,14 +86,148 @@ static void window_undo(crier_display *d)
         SDL_DestroyWindow(d->window);
     d->renderer = NULL;
     d->window = NULL;
+    d->software = 0;
+    d->keeps_frame = 0;
     if (d->video_up)
         SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
     d->video_up = 0;
 }
 
+/* ---- choosing how to present (present = auto) -----------------------------
+ * Software presentation wins wherever GL would be Mesa's software rasterizer
+ * (llvmpipe, softpipe, swrast): it composes only what changed and loads no GL.
+ * The question is answered without loading GL where possible:
+ *   - KMSDRM: gpu (SDL draws on KMSDRM only through GLES; vsync page flips);
+ *   - LIBGL_ALWAYS_SOFTWARE or GALLIUM_DRIVER=llvmpipe|softpipe: software;
+ *   - X11: the X server offers direct rendering (DRI3, DRI2, or NVIDIA's
+ *     NV-GLX) only with a GPU driver (Xvfb, Xvnc and a server on a VM's dumb
+ *     framebuffer offer none, and Xorg refuses glamor on llvmpipe), asked on a
+ *     short second connection through the libX11 SDL has already loaded;
+ *   - Wayland and others: gpu when a DRM render node exists, else software;
+ *   - then, in gpu, the GL_RENDERER string of the renderer just made: a
+ *     software rasterizer there means software after all (GL stays mapped in
+ *     that case; the log says so). */
+static int env_wants_software_gl(void)
+{
+    const char *s = getenv("LIBGL_ALWAYS_SOFTWARE");
+    if (s && s[0] && strcmp(s, "0") != 0 && strcmp(s, "false") != 0)
+        return 1;
+    const char *g = getenv("GALLIUM_DRIVER");
+    return g && (strcmp(g, "llvmpipe") == 0 || strcmp(g, "softpipe") == 0 || strcmp(g, "swr") == 0);
+}
+
+/* 1: the X server offers direct rendering; 0: it does not; -1: cannot tell. */
+static int x11_direct_rendering(char *which, size_t which_len)
+{
+    typedef void *(*open_fn)(const char *);
+    typedef int (*close_fn)(void *);
+    typedef int (*query_fn)(void *, const char *, int *, int *, int *);
+    void *lib = dlopen("libX11.so.6", RTLD_LAZY | RTLD_NOLOAD); /* SDL's copy, if loaded */
+    if (!lib)
+        return -1;
+    open_fn xopen = (open_fn)(uintptr_t)dlsym(lib, "XOpenDisplay");
+    close_fn xclose = (close_fn)(uintptr_t)dlsym(lib, "XCloseDisplay");
+    query_fn xquery = (query_fn)(uintptr_t)dlsym(lib, "XQueryExtension");
+    void *dpy = xopen && xclose && xquery ? xopen(NULL) : NULL;
+    int found = -1;
+    if (dpy) {
+        static const char *const exts[] = {"DRI3", "DRI2", "NV-GLX"};
+        found = 0;
+        for (size_t i = 0; i < sizeof exts / sizeof exts[0] && !found; i++) {
+            int op, ev, er;
+            if (xquery(dpy, exts[i], &op, &ev, &er)) {
+                found = 1;
+                snprintf(which, which_len, "%s", exts[i]);
+            }
+        }
+        xclose(dpy);
+    }
+    dlclose(lib);
+    return found;
+}
+
+static int have_render_node(void)
+{
+    DIR *dir = opendir("/dev/dri");
+    if (!dir)
+        return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(dir)))
+        found = strncmp(e->d_name, "renderD", 7) == 0;
+    closedir(dir);
+    return found;
+}
+
+/* The first guess for present = auto: 1 software, 0 gpu; why says why. */
+static int auto_wants_software(const char *driver, char *why, size_t why_len)
+{
+    if (driver && strcmp(driver, "kmsdrm") == 0) {
+        snprintf(why, why_len, "KMSDRM draws through GLES");
+        return 0;
+    }
+    if (env_wants_software_gl()) {
+        snprintf(why, why_len, "the environment asks for software GL");
+        return 1;
+    }
+    if (driver && strcmp(driver, "x11") == 0) {
+        char ext[16] = "";
+        int dri = x11_direct_rendering(ext, sizeof ext);
+        if (dri == 1) {
+            snprintf(why, why_len, "the X server offers %s", ext);
+            return 0;
+        }
+        if (dri == 0) {
+            snprintf(why, why_len, "the X server offers no direct rendering (no DRI3, DRI2 or NV-GLX)");
+            return 1;
+        }
+    }
+    if (have_render_node()) {
+        snprintf(why, why_len, "a GPU render node exists");
+        return 0;
+    }
+    snprintf(why, why_len, "no GPU render node in /dev/dri");
+    return 1;
+}
+
+/* The GL_RENDERER string of the current GL context ("" if unknown). */
+static const char *gl_renderer_name(void)
+{
+    typedef const unsigned char *(*get_string_fn)(unsigned);
+    get_string_fn get = (get_string_fn)(uintptr_t)SDL_GL_GetProcAddress("glGetString");
+    const unsigned char *s = get && SDL_GL_GetCurrentContext() ? get(0x1F01 /* GL_RENDERER */) : NULL;
+    return s ? (const char *)s : "";
+}
+
+static int is_software_rasterizer(const char *gl_renderer)
+{
+    return strstr(gl_renderer, "llvmpipe") || strstr(gl_renderer, "softpipe") || strstr(gl_renderer, "swrast") ||
+           strstr(gl_renderer, "Software Rasterizer");
+}
+
+/* Software presentation: SDL's software renderer on the window surface, with
+ * the window surface kept off the GPU (SDL would otherwise back it with a GL
+ * texture).  The renderer is asked for by name, over any SDL_RENDER_DRIVER. */
+static crier_err window_software_renderer(crier_display *d, char *why, size_t why_len)
+{
+    SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0", SDL_HINT_OVERRIDE);
+    SDL_SetHintWithPriority(SDL_HINT_RENDER_DRIVER, "software", SDL_HINT_OVERRIDE);
+    d->renderer = SDL_CreateRenderer(d->window, -1, SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE);
+    SDL_SetHintWithPriority(SDL_HINT_RENDER_DRIVER, NULL, SDL_HINT_OVERRIDE);
+    if (!d->renderer) {
+        crier_errf(why, why_len, "cannot create the software renderer: %s", SDL_GetError());
+        return CRIER_ERR_SDL;
+    }
+    d->software = 1;
+    d->keeps_frame = 1; /* the shared-memory image keeps its pixels between presents */
+    return CRIER_OK;
+}
+
 /* One attempt at the video subsystem, a window and a renderer; on failure
- * everything is undone and why says what failed. */
-static crier_err window_try(crier_display *d, const crier_config *cfg, char *why, size_t why_len)
+ * everything is undone and why says what failed.  choice says how the
+ * presentation was chosen (for the log). */
+static crier_err window_try(crier_display *d, const crier_config *cfg, char *why, size_t why_len, char *choice,
+                            size_t choice_len)
 {
     if (SDL_InitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         crier_errf(why, why_len, "cannot start video: %s", SDL_GetError());
@@ -94,9 +235,25 @@ static crier_err window_try(crier_display *d, const crier_config *cfg, char *why
     }
     d->video_up = 1;
     const char *driver = SDL_GetCurrentVideoDriver();
+    int kms = driver && strcmp(driver, "kmsdrm") == 0;
     d->use_sdl_wait = driver && (strcmp(driver, "x11") == 0 || strcmp(driver, "wayland") == 0 ||
                                  strcmp(driver, "cocoa") == 0 || strcmp(driver, "windows") == 0);
-    Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI;
+    int software;
+    char reason[160];
+    if (cfg->present == CRIER_PRESENT_AUTO) {
+        software = auto_wants_software(driver, reason, sizeof reason);
+        snprintf(choice, choice_len, "auto: %s", reason);
+    } else {
+        software = cfg->present == CRIER_PRESENT_SOFTWARE;
+        snprintf(choice, choice_len, "present = %s", software ? "software" : "gpu");
+        if (software && kms) {
+            software = 0; /* KMSDRM has no window surface without GLES */
+            snprintf(choice, choice_len, "present = software, but KMSDRM draws through GLES");
+        }
+    }
+    /* A GL window from the start: SDL would otherwise destroy and re-create
+     * the window for the GL renderer (a second map, a second fullscreen request). */
+    Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI | (software ? 0 : SDL_WINDOW_OPENGL);
     int w = cfg->width, h = cfg->height;
     if (cfg->fullscreen || w == 0) {
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
@@ -117,14 +274,39 @@ static crier_err window_try(crier_display *d, const crier_config *cfg, char *why
         window_undo(d);
         return CRIER_ERR_SDL;
     }
+    if (software) {
+        if (window_software_renderer(d, why, why_len) != CRIER_OK) {
+            window_undo(d);
+            return CRIER_ERR_SDL;
+        }
+        return CRIER_OK;
+    }
     Uint32 rflags = SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE;
     if (cfg->vsync)
         rflags |= SDL_RENDERER_PRESENTVSYNC;
     d->renderer = SDL_CreateRenderer(d->window, -1, rflags);
-    if (!d->renderer)
-        d->renderer = SDL_CreateRenderer(d->window, -1, SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE);
-    if (!d->renderer) {
+    const char *glr = d->renderer ? gl_renderer_name() : "";
+    if (d->renderer && cfg->present == CRIER_PRESENT_AUTO && !kms && is_software_rasterizer(glr)) {
+        size_t n = strlen(choice);
+        snprintf(choice + n, choice_len - n, ", but GL is %s: software (GL stays loaded)", glr);
+        SDL_DestroyRenderer(d->renderer);
+        d->renderer = NULL;
+    } else if (d->renderer) {
+        if (glr[0]) {
+            size_t n = strlen(choice);
+            snprintf(choice + n, choice_len - n, "; GL renderer %s", glr);
+        }
+        return CRIER_OK;
+    } else {
+        size_t n = strlen(choice);
+        snprintf(choice + n, choice_len - n, ", but no accelerated renderer (%s): software", SDL_GetError());
+    }
+    if (kms) {
         crier_errf(why, why_len, "cannot create a renderer: %s", SDL_GetError());
+        window_undo(d);
+        return CRIER_ERR_SDL;
+    }
+    if (window_software_renderer(d, why, why_len) != CRIER_OK) {
         window_undo(d);
         return CRIER_ERR_SDL;
     }
@@ -140,11 +322,11 @@ static crier_err window_try(crier_display *d, const crier_config *cfg, char *why
 static crier_err window_open(crier_display *d, const crier_config *cfg)
 {
     common_init(d);
-    char why[512] = "";
+    char why[512] = "", choice[384] = "";
     int64_t start = crier_mono_ms(), limit_ms = (int64_t)cfg->display_open_timeout_s * 1000;
     int attempts = 1;
     crier_err rc;
-    while ((rc = window_try(d, cfg, why, sizeof why)) != CRIER_OK) {
+    while ((rc = window_try(d, cfg, why, sizeof why, choice, sizeof choice)) != CRIER_OK) {
         int64_t waited = crier_mono_ms() - start;
         if (waited >= limit_ms) {
             if (attempts > 1)
@@ -168,8 +350,13 @@ static crier_err window_open(crier_display *d, const crier_config *cfg)
     SDL_GetRendererOutputSize(d->renderer, &d->width, &d->height);
     SDL_RendererInfo info;
     SDL_GetRendererInfo(d->renderer, &info);
-    LOG_INFO("render", "window %dx%d on %s with %s renderer%s", d->width, d->height, driver ? driver : "?",
-             info.name, (info.flags & SDL_RENDERER_PRESENTVSYNC) ? ", vsync" : "");
+    if (d->software)
+        LOG_INFO("render", "window %dx%d on %s, software presentation (window surface, damaged rectangles; %s)",
+                 d->width, d->height, driver ? driver : "?", choice);
+    else
+        LOG_INFO("render", "window %dx%d on %s with %s renderer%s, gpu presentation (%s)", d->width, d->height,
+                 driver ? driver : "?", info.name, (info.flags & SDL_RENDERER_PRESENTVSYNC) ? ", vsync" : "",
+                 choice);
     return CRIER_OK;
 }
 
@@ -190,9 +377,20 @@ static void window_wait(crier_display *d, int timeout_ms)
         handle_sdl_event(d, &ev);
 }
 
-static void window_present(crier_display *d)
+/* Software: only the damaged rectangles go to the display (SDL_RenderFlush
+ * first: SDL may batch drawing commands until a present).  A window resized
+ * behind our back gets a new surface from SDL's software renderer on the
+ * next draw; the loop then redraws and presents everything. */
+static void window_present(crier_display *d, const SDL_Rect *rects, int n)
 {
-    SDL_RenderPresent(d->renderer);
+    if (!d->software) {
+        SDL_RenderPresent(d->renderer);
+        return;
+    }
+    SDL_RenderFlush(d->renderer);
+    int rc = n > 0 ? SDL_UpdateWindowSurfaceRects(d->window, rects, n) : SDL_UpdateWindowSurface(d->window);
+    if (rc != 0)
+        d->needs_full = 1;
 }
 
 static void window_close(crier_display *d)
@@ -248,8 +446,10 @@ static void headless_wait(crier_display *d, int timeout_ms)
 
 /* With headless_pace_hz set, a present returns at the next tick of a fixed
  * grid, as a vsynced display would: benchmarks see real frame pacing. */
-static void headless_present(crier_display *d)
+static void headless_present(crier_display *d, const SDL_Rect *rects, int n)
 {
+    (void)rects;
+    (void)n;
     SDL_RenderPresent(d->renderer);
     if (d->pace_hz <= 0)
         return;

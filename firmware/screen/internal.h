@@ -14,7 +14,13 @@
 /* ---- display backends (backend.c) ---------------------------------------
  * A backend opens a renderer of a given size and knows how to sleep until a
  * deadline or a wake-up.  "window" (desktop, KMSDRM) and "headless" (software
- * renderer into a memory surface).  Waiting: where SDL can block on the OS
+ * renderer into a memory surface).  The window backend presents in one of two
+ * ways (`present`, chosen at open and logged): gpu, SDL's accelerated
+ * renderer (the frame is copied whole to the back buffer and swapped; KMSDRM
+ * page flips), or software, SDL's software renderer drawing straight into the
+ * window surface (an X shared-memory image that keeps its pixels), of which
+ * only the damaged rectangles are sent to the display; no GL library is
+ * loaded then.  Waiting: where SDL can block on the OS
  * event queue (x11, wayland) we use SDL_WaitEventTimeout and wake it with
  * SDL_PushEvent; elsewhere (headless, KMSDRM, whose SDL wait polls every
  * millisecond) we sleep on a condition variable that wake() signals, so a
@@ -30,7 +36,11 @@ typedef struct crier_display {
     int pace_hz;              /* headless: present on a vsync-like grid (0 = at once) */
     int64_t pace_origin_us;   /* start of that grid */
     int keeps_frame;          /* 1: the output keeps its pixels between presents
-                               * (headless), so only changed areas are copied */
+                               * (headless, window in software), so only changed
+                               * areas are drawn and presented */
+    int software;             /* window: software presentation (see above) */
+    int needs_full;           /* the display lost the frame (exposed, resized,
+                               * a failed present): the loop redraws it all */
     Uint32 wake_event;        /* SDL user event type for wake-ups */
     pthread_mutex_t lock;     /* guards woken */
     pthread_cond_t cond;
@@ -44,7 +54,9 @@ typedef struct crier_backend {
     crier_err (*open)(crier_display *d, const crier_config *cfg);
     /* Sleep until timeout_ms passes, wake() is called, or an SDL event arrives. */
     void (*wait)(crier_display *d, int timeout_ms);
-    void (*present)(crier_display *d);
+    /* Show the frame: n rectangles changed since the last present (n == 0:
+     * all of it).  Only an output that keeps its frame uses the rectangles. */
+    void (*present)(crier_display *d, const SDL_Rect *rects, int n);
     void (*close)(crier_display *d);
 } crier_backend;
 

@@ -95,6 +95,9 @@ typedef struct app {
     size_t glyphs_missing;   /* crier_fontchain_missing_count() last reported */
     int64_t turn_start_us;   /* start of this loop turn */
     int full_copy_needed;    /* the output has not received a whole frame yet */
+    SDL_Rect damage[4];      /* what the last draw() changed, for the present */
+    int n_damage;            /* 0: the whole frame */
+    int prewarmed;           /* the alert view's fonts are open (after the first frame) */
     int64_t events_minute;   /* wall minute the events zone was last drawn for */
     uint64_t frames;
     int64_t last_screenshot_mono;
@@ -474,6 +477,7 @@ static void draw(app *a, int64_t now_mono, int64_t now_wall)
         if (a->identify_until_mono)
             crier_draw_identify(r, a->texts, a->lw, a->lh, a->o->cfg->kiosk_id, a->o->cfg->site);
         copy_out(a, NULL, 0);
+        a->n_damage = 0;
         a->dirty = DIRTY_ALL; /* the normal screen is redrawn whole afterwards */
         return;
     }
@@ -507,10 +511,11 @@ static void draw(app *a, int64_t now_mono, int64_t now_wall)
     if (a->identify_until_mono)
         crier_draw_identify(r, a->texts, a->lw, a->lh, a->o->cfg->kiosk_id, a->o->cfg->site);
     note_missing_glyphs(a, NULL, NULL);
-    SDL_Rect changed[4];
-    int n_changed = a->full_copy_needed ? 0 : dirty_rects(a, changed);
+    a->n_damage = a->full_copy_needed ? 0 : dirty_rects(a, a->damage);
     a->full_copy_needed = 0;
-    copy_out(a, changed, n_changed);
+    copy_out(a, a->damage, a->n_damage);
+    if (a->rotation)
+        a->n_damage = 0; /* the turned frame is copied out whole */
 }
 
 static crier_err write_screenshot(app *a, const char *path)
@@ -594,6 +599,33 @@ static void prewarm_alert_view(app *a)
     crier_alert_free(al);
 }
 
+/* The first picture on a real screen: the layout's background and its zones'
+ * colours, before any font is opened or text drawn, so the screen is never
+ * blank while the first full frame (text, images) is composed.  Window only:
+ * nobody sees a headless frame.  Not counted as a frame (first_frame is still
+ * the first full one). */
+static void present_chrome(app *a)
+{
+    SDL_Renderer *r = a->d.renderer;
+    const crier_layout *l = a->o->layout;
+    SDL_SetRenderTarget(r, a->screen);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(r, l->background.r, l->background.g, l->background.b, 255);
+    SDL_RenderClear(r);
+    for (int i = 0; i < l->n_zones; i++) {
+        const crier_zone *z = &l->zones[i];
+        crier_rect c = crier_layout_zone_rect(z, a->lw, a->lh);
+        SDL_Rect zr = {c.x, c.y, c.w, c.h};
+        SDL_SetRenderDrawColor(r, z->background.r, z->background.g, z->background.b, z->background.a);
+        SDL_RenderFillRect(r, &zr);
+    }
+    copy_out(a, NULL, 0);
+    a->d.backend->present(&a->d, NULL, 0);
+    int64_t ms = crier_mono_ms() - a->o->start_mono_ms;
+    crier_eventlog_emit(a->o->events, "chrome_presented", "i:since_start_ms", ms, NULL);
+    LOG_INFO("render", "background and zones on screen after %lld ms", (long long)ms);
+}
+
 static crier_err app_open(app *a)
 {
     const crier_config *cfg = a->o->cfg;
@@ -601,16 +633,7 @@ static crier_err app_open(app *a)
     crier_err rc = a->d.backend->open(&a->d, cfg);
     if (rc != CRIER_OK)
         return rc;
-    if (TTF_Init() != 0) {
-        LOG_ERROR("render", "cannot start SDL_ttf: %s", TTF_GetError());
-        return CRIER_ERR_SDL;
-    }
-    IMG_Init(IMG_INIT_PNG | IMG_INIT_JPG | IMG_INIT_WEBP);
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
-    a->fonts = crier_fonts_open(a->o->fonts_dir);
-    if (!a->fonts)
-        return CRIER_ERR_NOTFOUND;
-    a->texts = crier_text_cache_new(a->d.renderer, a->fonts, 256);
     a->rotation = ((cfg->rotation % 360) + 360) % 360;
     if (a->rotation % 90 != 0) {
         LOG_WARN("render", "rotation %d is not 0, 90, 180 or 270; using 0", cfg->rotation);
@@ -618,17 +641,32 @@ static crier_err app_open(app *a)
     }
     a->lw = a->rotation % 180 ? a->d.height : a->d.width;
     a->lh = a->rotation % 180 ? a->d.width : a->d.height;
-    /* An output that keeps its pixels and needs no turn (headless) is the
-     * frame itself: no second 8 MB buffer, no copy. */
+    /* An output that keeps its pixels and needs no turn (headless, a window
+     * presented in software) is the frame itself: no second 8 MB buffer, no copy. */
     int direct = a->d.keeps_frame && a->rotation == 0;
     if (!direct)
         a->screen = SDL_CreateTexture(a->d.renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->lw, a->lh);
-    if (!a->texts || (!direct && !a->screen)) {
+    if (!direct && !a->screen) {
         LOG_ERROR("render", "cannot allocate the frame: %s", SDL_GetError());
         return CRIER_ERR_NOMEM;
     }
     if (a->screen)
         SDL_SetTextureBlendMode(a->screen, SDL_BLENDMODE_NONE); /* a plain copy out */
+    if (!cfg->headless)
+        present_chrome(a);
+    if (TTF_Init() != 0) {
+        LOG_ERROR("render", "cannot start SDL_ttf: %s", TTF_GetError());
+        return CRIER_ERR_SDL;
+    }
+    IMG_Init(IMG_INIT_PNG | IMG_INIT_JPG | IMG_INIT_WEBP);
+    a->fonts = crier_fonts_open(a->o->fonts_dir);
+    if (!a->fonts)
+        return CRIER_ERR_NOTFOUND;
+    a->texts = crier_text_cache_new(a->d.renderer, a->fonts, 256);
+    if (!a->texts) {
+        LOG_ERROR("render", "cannot allocate the text cache");
+        return CRIER_ERR_NOMEM;
+    }
     if (a->rotation)
         LOG_INFO("render", "rotation %d: composing %dx%d frames for a %dx%d output", a->rotation, a->lw, a->lh,
                  a->d.width, a->d.height);
@@ -642,7 +680,8 @@ static crier_err app_open(app *a)
                                   a->o->events};
     if (!(a->alerts = crier_alert_screen_new(&asc)))
         return CRIER_ERR_NOMEM;
-    prewarm_alert_view(a);
+    /* The alert view's fonts are opened after the first full frame
+     * (prewarm_alert_view): they are not needed to show the board. */
     crier_alertsound_cfg snd = {cfg->alert_tone, cfg->alert_speech, cfg->alert_volume, cfg->audio_device,
                                 a->o->events};
     char snd_err[200];
@@ -745,11 +784,16 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
         if (a->ticker_scrolls && !alerts_active(a))
             a->dirty |= DIRTY_TICKER; /* an alert covers the ticker: no frames for it */
 
+        if (a->d.needs_full) { /* exposed, resized or a failed present */
+            a->d.needs_full = 0;
+            a->dirty = DIRTY_ALL;
+            a->full_copy_needed = 1;
+        }
         if (a->dirty) {
             int in_transition = a->in_transition;
             int64_t draw_start_us = mono_us();
             draw(a, now_mono, now_wall);
-            a->d.backend->present(&a->d);
+            a->d.backend->present(&a->d, a->damage, a->n_damage);
             int64_t done_us = mono_us();
             alerts_report_presented(a, crier_wall_ms());
             a->frames++;
@@ -767,6 +811,15 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
                                 "i:glyphs_missing", (int64_t)a->glyphs_missing, NULL);
         }
         /* Work ahead after presenting, so no frame waits for it. */
+        if (a->frames >= 1 && !a->prewarmed) {
+            /* Open the alert view's fonts now that the board is up: the first
+             * alert is then as fast as the rest.  It draws a sample alert over
+             * the unpresented frame, so the next frame is drawn whole. */
+            prewarm_alert_view(a);
+            a->prewarmed = 1;
+            a->dirty = DIRTY_ALL;
+            a->full_copy_needed = 1;
+        }
         if (prebuild_due(a) && !alerts_active(a) && now_mono >= a->slot_end_mono - PREBUILD_MS)
             prebuild_next(a, now_mono, now_wall);
         if (o->screenshot_path && o->screenshot_every_ms > 0 &&
@@ -799,6 +852,8 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             deadline = min64(deadline, now_mono + (change - now_wall));
         if (o->screenshot_path && o->screenshot_every_ms > 0)
             deadline = min64(deadline, a->last_screenshot_mono + o->screenshot_every_ms);
+        if (a->dirty)
+            deadline = now_mono; /* something is still to be drawn (after the prewarm) */
         int64_t wait = deadline - crier_mono_ms();
         if (wait > 0)
             a->d.backend->wait(&a->d, (int)min64(wait, 60000));
