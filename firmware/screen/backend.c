@@ -88,6 +88,7 @@ static void window_undo(crier_display *d)
     d->window = NULL;
     d->software = 0;
     d->keeps_frame = 0;
+    d->no_wm = 0;
     if (d->video_up)
         SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
     d->video_up = 0;
@@ -102,7 +103,7 @@ static void window_undo(crier_display *d)
  *   - X11: the X server offers direct rendering (DRI3, DRI2, or NVIDIA's
  *     NV-GLX) only with a GPU driver (Xvfb, Xvnc and a server on a VM's dumb
  *     framebuffer offer none, and Xorg refuses glamor on llvmpipe), asked on a
- *     short second connection through the libX11 SDL has already loaded;
+ *     short second connection (x11_probe);
  *   - Wayland and others: gpu when a DRM render node exists, else software;
  *   - then, in gpu, the GL_RENDERER string of the renderer just made: a
  *     software rasterizer there means software after all (GL stays mapped in
@@ -116,34 +117,64 @@ static int env_wants_software_gl(void)
     return g && (strcmp(g, "llvmpipe") == 0 || strcmp(g, "softpipe") == 0 || strcmp(g, "swr") == 0);
 }
 
-/* 1: the X server offers direct rendering; 0: it does not; -1: cannot tell. */
-static int x11_direct_rendering(char *which, size_t which_len)
+/* What a short second X connection tells (through the libX11 SDL has already
+ * loaded: nothing new is mapped): whether the server offers direct rendering
+ * (dri: 1 yes, 0 no, -1 cannot tell; ext names the extension) and whether a
+ * window manager runs (wm: 1 yes, 0 no, -1 cannot tell). */
+typedef struct x11_facts {
+    int dri, wm;
+    char ext[16];
+} x11_facts;
+
+static x11_facts x11_probe(void)
 {
     typedef void *(*open_fn)(const char *);
     typedef int (*close_fn)(void *);
     typedef int (*query_fn)(void *, const char *, int *, int *, int *);
+    typedef unsigned long (*atom_fn)(void *, const char *, int);
+    typedef unsigned long (*root_fn)(void *);
+    typedef int (*prop_fn)(void *, unsigned long, unsigned long, long, long, int, unsigned long, unsigned long *,
+                           int *, unsigned long *, unsigned long *, unsigned char **);
+    typedef int (*free_fn)(void *);
+    x11_facts f = {-1, -1, ""};
     void *lib = dlopen("libX11.so.6", RTLD_LAZY | RTLD_NOLOAD); /* SDL's copy, if loaded */
     if (!lib)
-        return -1;
+        return f;
     open_fn xopen = (open_fn)(uintptr_t)dlsym(lib, "XOpenDisplay");
     close_fn xclose = (close_fn)(uintptr_t)dlsym(lib, "XCloseDisplay");
     query_fn xquery = (query_fn)(uintptr_t)dlsym(lib, "XQueryExtension");
-    void *dpy = xopen && xclose && xquery ? xopen(NULL) : NULL;
-    int found = -1;
+    atom_fn xatom = (atom_fn)(uintptr_t)dlsym(lib, "XInternAtom");
+    root_fn xroot = (root_fn)(uintptr_t)dlsym(lib, "XDefaultRootWindow");
+    prop_fn xprop = (prop_fn)(uintptr_t)dlsym(lib, "XGetWindowProperty");
+    free_fn xfree = (free_fn)(uintptr_t)dlsym(lib, "XFree");
+    void *dpy = xopen && xclose && xquery && xatom && xroot && xprop && xfree ? xopen(NULL) : NULL;
     if (dpy) {
         static const char *const exts[] = {"DRI3", "DRI2", "NV-GLX"};
-        found = 0;
-        for (size_t i = 0; i < sizeof exts / sizeof exts[0] && !found; i++) {
+        f.dri = 0;
+        for (size_t i = 0; i < sizeof exts / sizeof exts[0] && !f.dri; i++) {
             int op, ev, er;
             if (xquery(dpy, exts[i], &op, &ev, &er)) {
-                found = 1;
-                snprintf(which, which_len, "%s", exts[i]);
+                f.dri = 1;
+                snprintf(f.ext, sizeof f.ext, "%s", exts[i]);
             }
+        }
+        /* An EWMH window manager names its check window on the root. */
+        unsigned long check = xatom(dpy, "_NET_SUPPORTING_WM_CHECK", 1 /* only if it exists */);
+        f.wm = 0;
+        if (check) {
+            unsigned long type = 0, n = 0, after = 0;
+            int format = 0;
+            unsigned char *data = NULL;
+            if (xprop(dpy, xroot(dpy), check, 0, 1, 0, 33 /* XA_WINDOW */, &type, &format, &n, &after, &data) == 0 &&
+                n == 1)
+                f.wm = 1;
+            if (data)
+                xfree(data);
         }
         xclose(dpy);
     }
     dlclose(lib);
-    return found;
+    return f;
 }
 
 static int have_render_node(void)
@@ -160,7 +191,7 @@ static int have_render_node(void)
 }
 
 /* The first guess for present = auto: 1 software, 0 gpu; why says why. */
-static int auto_wants_software(const char *driver, char *why, size_t why_len)
+static int auto_wants_software(const char *driver, const x11_facts *x, char *why, size_t why_len)
 {
     if (driver && strcmp(driver, "kmsdrm") == 0) {
         snprintf(why, why_len, "KMSDRM draws through GLES");
@@ -170,14 +201,12 @@ static int auto_wants_software(const char *driver, char *why, size_t why_len)
         snprintf(why, why_len, "the environment asks for software GL");
         return 1;
     }
-    if (driver && strcmp(driver, "x11") == 0) {
-        char ext[16] = "";
-        int dri = x11_direct_rendering(ext, sizeof ext);
-        if (dri == 1) {
-            snprintf(why, why_len, "the X server offers %s", ext);
+    if (x) {
+        if (x->dri == 1) {
+            snprintf(why, why_len, "the X server offers %s", x->ext);
             return 0;
         }
-        if (dri == 0) {
+        if (x->dri == 0) {
             snprintf(why, why_len, "the X server offers no direct rendering (no DRI3, DRI2 or NV-GLX)");
             return 1;
         }
@@ -238,10 +267,14 @@ static crier_err window_try(crier_display *d, const crier_config *cfg, char *why
     int kms = driver && strcmp(driver, "kmsdrm") == 0;
     d->use_sdl_wait = driver && (strcmp(driver, "x11") == 0 || strcmp(driver, "wayland") == 0 ||
                                  strcmp(driver, "cocoa") == 0 || strcmp(driver, "windows") == 0);
+    x11_facts xf = {-1, -1, ""};
+    int x11 = driver && strcmp(driver, "x11") == 0;
+    if (x11 && (cfg->present == CRIER_PRESENT_AUTO || cfg->fullscreen || cfg->width == 0))
+        xf = x11_probe();
     int software;
     char reason[160];
     if (cfg->present == CRIER_PRESENT_AUTO) {
-        software = auto_wants_software(driver, reason, sizeof reason);
+        software = auto_wants_software(driver, x11 ? &xf : NULL, reason, sizeof reason);
         snprintf(choice, choice_len, "auto: %s", reason);
     } else {
         software = cfg->present == CRIER_PRESENT_SOFTWARE;
@@ -254,21 +287,27 @@ static crier_err window_try(crier_display *d, const crier_config *cfg, char *why
     /* A GL window from the start: SDL would otherwise destroy and re-create
      * the window for the GL renderer (a second map, a second fullscreen request). */
     Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI | (software ? 0 : SDL_WINDOW_OPENGL);
-    int w = cfg->width, h = cfg->height;
+    int w = cfg->width, h = cfg->height, x = SDL_WINDOWPOS_CENTERED, y = SDL_WINDOWPOS_CENTERED;
     if (cfg->fullscreen || w == 0) {
-        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+        SDL_Rect b = {0, 0, 1920, 1080};
+        SDL_GetDisplayBounds(0, &b);
         if (w == 0) {
-            SDL_DisplayMode mode;
-            if (SDL_GetDesktopDisplayMode(0, &mode) == 0) {
-                w = mode.w;
-                h = mode.h;
-            } else {
-                w = 1920;
-                h = 1080;
-            }
+            w = b.w;
+            h = b.h;
+        }
+        if (x11 && xf.wm == 0 && w == b.w && h == b.h) {
+            /* No window manager (a kiosk X server, Xvfb): a borderless window
+             * over the screen is full screen, and SDL's fullscreen request
+             * would only wait 100 ms for a window manager that never answers. */
+            flags |= SDL_WINDOW_BORDERLESS;
+            x = b.x;
+            y = b.y;
+            d->no_wm = 1;
+        } else {
+            flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
         }
     }
-    d->window = SDL_CreateWindow("Crier", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
+    d->window = SDL_CreateWindow("Crier", x, y, w, h, flags);
     if (!d->window) {
         crier_errf(why, why_len, "cannot open a window (%s): %s", driver ? driver : "?", SDL_GetError());
         window_undo(d);
@@ -350,6 +389,8 @@ static crier_err window_open(crier_display *d, const crier_config *cfg)
     SDL_GetRendererOutputSize(d->renderer, &d->width, &d->height);
     SDL_RendererInfo info;
     SDL_GetRendererInfo(d->renderer, &info);
+    if (d->no_wm)
+        LOG_INFO("render", "no window manager: a borderless window covers the screen (no fullscreen request)");
     if (d->software)
         LOG_INFO("render", "window %dx%d on %s, software presentation (window surface, damaged rectangles; %s)",
                  d->width, d->height, driver ? driver : "?", choice);

@@ -39,6 +39,7 @@ typedef struct crier_display {
                                * (headless, window in software), so only changed
                                * areas are drawn and presented */
     int software;             /* window: software presentation (see above) */
+    int no_wm;                /* window: full screen as a borderless window (X, no window manager) */
     int needs_full;           /* the display lost the frame (exposed, resized,
                                * a failed present): the loop redraws it all */
     Uint32 wake_event;        /* SDL user event type for wake-ups */
