@@ -97,7 +97,6 @@ typedef struct app {
     int full_copy_needed;    /* the output has not received a whole frame yet */
     SDL_Rect damage[4];      /* what the last draw() changed, for the present */
     int n_damage;            /* 0: the whole frame */
-    int prewarmed;           /* the alert view's fonts are open (after the first frame) */
     int64_t events_minute;   /* wall minute the events zone was last drawn for */
     uint64_t frames;
     int64_t last_screenshot_mono;
@@ -680,8 +679,7 @@ static crier_err app_open(app *a)
                                   a->o->events};
     if (!(a->alerts = crier_alert_screen_new(&asc)))
         return CRIER_ERR_NOMEM;
-    /* The alert view's fonts are opened after the first full frame
-     * (prewarm_alert_view): they are not needed to show the board. */
+    prewarm_alert_view(a); /* after the chrome is on screen; the first frame draws over it */
     crier_alertsound_cfg snd = {cfg->alert_tone, cfg->alert_speech, cfg->alert_volume, cfg->audio_device,
                                 a->o->events};
     char snd_err[200];
@@ -811,15 +809,6 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
                                 "i:glyphs_missing", (int64_t)a->glyphs_missing, NULL);
         }
         /* Work ahead after presenting, so no frame waits for it. */
-        if (a->frames >= 1 && !a->prewarmed) {
-            /* Open the alert view's fonts now that the board is up: the first
-             * alert is then as fast as the rest.  It draws a sample alert over
-             * the unpresented frame, so the next frame is drawn whole. */
-            prewarm_alert_view(a);
-            a->prewarmed = 1;
-            a->dirty = DIRTY_ALL;
-            a->full_copy_needed = 1;
-        }
         if (prebuild_due(a) && !alerts_active(a) && now_mono >= a->slot_end_mono - PREBUILD_MS)
             prebuild_next(a, now_mono, now_wall);
         if (o->screenshot_path && o->screenshot_every_ms > 0 &&
@@ -852,8 +841,6 @@ crier_err crier_render_run(const crier_render_opts *o, crier_mailbox *mb)
             deadline = min64(deadline, now_mono + (change - now_wall));
         if (o->screenshot_path && o->screenshot_every_ms > 0)
             deadline = min64(deadline, a->last_screenshot_mono + o->screenshot_every_ms);
-        if (a->dirty)
-            deadline = now_mono; /* something is still to be drawn (after the prewarm) */
         int64_t wait = deadline - crier_mono_ms();
         if (wait > 0)
             a->d.backend->wait(&a->d, (int)min64(wait, 60000));

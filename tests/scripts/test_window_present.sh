@@ -51,13 +51,12 @@ run_mode() { # run_mode MODE: crier in a window with present=MODE; X screen in $
     --set ticker_motion=static --set transition=none --set log_level=info --run-for 4 \
     --events "$ev" --screenshot "$TMP/shot-$mode.png" 2>"$TMP/crier-$mode.log" &
   local cpid=$!
-  # The frame after the first (the alert view's fonts are opened after the
-  # first frame, then the board is drawn whole again): the steady picture.
+  # The content is read, then a frame with it follows at once: the steady picture.
   for _ in $(seq 100); do
-    [[ $(grep -c '"event":"frame_presented"' "$ev" 2>/dev/null) -ge 2 ]] && break
+    grep -q '"event":"content_updated"' "$ev" 2>/dev/null && grep -q '"event":"first_frame"' "$ev" && break
     sleep 0.05
   done
-  sleep 0.3
+  sleep 0.6
   cp "/proc/$cpid/maps" "$TMP/maps-$mode" 2>/dev/null || true
   xwd -root -silent >"$TMP/x-$mode.xwd"
   local rc=0
