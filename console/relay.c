@@ -252,9 +252,16 @@ static size_t on_data(char *d, size_t sz, size_t nm, void *ud)
     return add;
 }
 
+/* Aborts a transfer when the relay is stopping (the flag is read without
+ * the lock: an atomic load). */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    return __atomic_load_n((const int *)ud, __ATOMIC_RELAXED) ? 1 : 0;
+}
+
 /* GET url (at most CN_RELAY_MAX_BYTES).  CRIER_OK with *out (malloc()ed,
- * NUL-terminated) or an error with err. */
-static crier_err fetch(const char *url, char **out, size_t *len, char *err, size_t err_len)
+ * NUL-terminated) or an error with err.  *stop set: the transfer ends. */
+static crier_err fetch(const int *stop, const char *url, char **out, size_t *len, char *err, size_t err_len)
 {
     *out = NULL;
     *len = 0;
@@ -275,6 +282,9 @@ static crier_err fetch(const char *url, char **out, size_t *len, char *err, size
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CN_RELAY_MAX_BYTES);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "crier-console CAP relay");
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -692,7 +702,7 @@ static void poll_source(cn_relay *r, const cJSON *src)
     char *body = NULL;
     size_t len = 0;
     int ok = 0, items = 0;
-    crier_err e = fetch(url, &body, &len, err, sizeof err);
+    crier_err e = fetch(&r->stop, url, &body, &len, err, sizeof err);
     xml_scan x;
     memset(&x, 0, sizeof x);
     if (e == CRIER_OK && scan(body, len, &x, err, sizeof err) == CRIER_OK) {
@@ -702,7 +712,7 @@ static void poll_source(cn_relay *r, const cJSON *src)
             items = 1;
         } else if (strcmp(x.root, "feed") == 0 || strcmp(x.root, "rss") == 0 || strcmp(x.root, "RDF") == 0) {
             ok = 1;
-            for (size_t i = 0; i < x.nlinks; i++) {
+            for (size_t i = 0; i < x.nlinks && !__atomic_load_n(&r->stop, __ATOMIC_RELAXED); i++) {
                 char *abs = resolve(url, x.links[i]);
                 char *doc = NULL, ierr[300];
                 size_t dl = 0;
@@ -717,7 +727,7 @@ static void poll_source(cn_relay *r, const cJSON *src)
                     free(abs);
                     continue;
                 }
-                crier_err fe = fetch(abs, &doc, &dl, ierr, sizeof ierr);
+                crier_err fe = fetch(&r->stop, abs, &doc, &dl, ierr, sizeof ierr);
                 if (fe == CRIER_OK) {
                     one_alert(r, src, abs, doc, dl);
                     mark_seen(r->ctx->db, sid, key, "");
@@ -870,7 +880,7 @@ void cn_relay_stop(cn_relay *r)
     if (!r)
         return;
     pthread_mutex_lock(&r->lock);
-    r->stop = 1;
+    __atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED); /* also read by on_progress without the lock */
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
     if (r->started)

@@ -156,6 +156,18 @@ check "approving an unknown alert is 404" test "$(status)" = 404
 big=$(python3 -c 'print("{\"info\":[" + ",".join(["{\"event\":\"x\",\"severity\":\"Minor\",\"urgency\":\"Past\",\"certainty\":\"Observed\"}"]*17) + "],\"scope\":\"all\"}")')
 as ed POST /api/alerts "$big" >/dev/null
 check "17 language blocks are refused (400)" test "$(status)" = 400
+for bad in '{"info":"x","scope":"all"}' '{"info":[1],"scope":"all"}' '{"info":[{"event":5}],"scope":"all"}' \
+           '{"template":5,"scope":"all"}' '{"template":"evacuation","values":[1],"scope":"all"}' \
+           '{"template":"evacuation","values":{"zone":7,"route":"r"},"scope":"all"}' '{"template":"../x","scope":"all"}' \
+           '{"info":[{"event":"x"}],"scope":"all","expires_minutes":-5}' '{"info":[{"event":"x"}],"scope":"all","status":"Draft"}' \
+           "{\"info\":[{\"event\":\"x\"}],\"scope\":\"all\",\"note\":\"$(head -c 600 /dev/zero | tr '\0' n)\"}" \
+           '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]' '"just a string"'; do
+  as ed POST /api/alerts "$bad" > "$TMP/o"
+  [[ $(status) == 400 ]] || { fail "hostile body answered $(status): $bad"; }
+done
+check "hostile bodies get 400 with a message" grep -q '"error":' "$TMP/o"
+as ed POST /api/alerts/preview '{"template":"evacuation","values":{"zone":"B","route":"r"},"scope":"all","block":7}' >/dev/null
+check "a preview of a block that does not exist is refused (400)" test "$(status)" = 400
 curl -s -b "$TMP/jar.ed" -X POST -H 'Content-Type: application/json' -d '{}' -o /dev/null -w '%{http_code}' "$api/api/alerts/$id/cancel" > "$TMP/st"
 check "no CSRF token: 403" test "$(cat "$TMP/st")" = 403
 check "the console is still running" kill -0 "$cpid"
@@ -229,4 +241,8 @@ check "the last state stays: nothing was withdrawn" test "$(as admin GET /api/al
 check "the console is still running" kill -0 "$cpid"
 
 kill $spid 2>/dev/null
+kill -TERM "$cpid"
+crc=0
+wait "$cpid" || crc=$?
+check "the console stops cleanly on SIGTERM (no sanitizer report: exit $crc)" test "$crc" = 0
 summary
