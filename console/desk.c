@@ -1119,7 +1119,7 @@ static cJSON *detail_json(cn_ctx *ctx, const cn_user *u, const row *r)
     cn_db_unlock(ctx->db);
     int n_screens = cJSON_GetArraySize(screens) + cJSON_GetArraySize(got);
     int64_t *lat = calloc((size_t)n_screens + 1, sizeof *lat);
-    int nlat = 0, waiting = 0, rejected = 0, presented = 0, answered = 0, expected = 0;
+    int nlat = 0, waiting = 0, offline = 0, rejected = 0, presented = 0, answered = 0, expected = 0;
     cJSON *sites = cJSON_CreateObject();
     const cJSON *sc;
     int cancel = strcmp(r->kind, "Cancel") == 0;
@@ -1137,8 +1137,8 @@ static cJSON *detail_json(cn_ctx *ctx, const cn_user *u, const row *r)
         cJSON *ps = cJSON_GetObjectItemCaseSensitive(sites, site);
         if (!ps) {
             ps = cJSON_AddObjectToObject(sites, site);
-            static const char *const keys[] = {"screens", "answered", "presented", "rejected", "waiting"};
-            for (int i = 0; i < 5; i++)
+            static const char *const keys[] = {"screens", "answered", "presented", "rejected", "waiting", "offline"};
+            for (int i = 0; i < 6; i++)
                 cJSON_AddNumberToObject(ps, keys[i], 0);
         }
         expected++;
@@ -1160,7 +1160,10 @@ static cJSON *detail_json(cn_ctx *ctx, const cn_user *u, const row *r)
         }
         int done = v && (strcmp(v, "rejected") == 0 || cJSON_IsNumber(pr) || cancel || strcmp(v, "ignored") == 0);
         cJSON_AddBoolToObject(line, "waiting", !done);
-        if (!done) {
+        if (!done && state && strcmp(state, "offline") == 0) {
+            offline++; /* not answered, but nobody expects it to: it does not hold up "last screen" */
+            cJSON_GetObjectItemCaseSensitive(ps, "offline")->valuedouble++;
+        } else if (!done) {
             waiting++;
             cJSON_GetObjectItemCaseSensitive(ps, "waiting")->valuedouble++;
         }
@@ -1181,6 +1184,7 @@ static cJSON *detail_json(cn_ctx *ctx, const cn_user *u, const row *r)
     cJSON_AddNumberToObject(sum, "presented", presented);
     cJSON_AddNumberToObject(sum, "rejected", rejected);
     cJSON_AddNumberToObject(sum, "waiting", waiting);
+    cJSON_AddNumberToObject(sum, "offline", offline);
     qsort(lat, (size_t)nlat, sizeof *lat, cmp_i64);
     if (nlat) {
         cJSON_AddNumberToObject(sum, "p50_ms", (double)lat[(nlat - 1) / 2]);
@@ -1189,7 +1193,7 @@ static cJSON *detail_json(cn_ctx *ctx, const cn_user *u, const row *r)
         cJSON_AddNullToObject(sum, "p50_ms");
         cJSON_AddNullToObject(sum, "max_ms");
     }
-    /* send to the last screen: known once nobody is waiting */
+    /* send to the last screen: known once no screen that is online or stale is waiting */
     if (!waiting && nlat && r->sent_ms)
         cJSON_AddNumberToObject(sum, "last_screen_ms", (double)lat[nlat - 1]);
     else

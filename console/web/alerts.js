@@ -73,10 +73,12 @@ export function init() {
   $('receipts-card').addEventListener('click', onListClick);
   $('receipts-close').addEventListener('click', () => { receiptsOf = null; $('receipts-card').hidden = true; });
   $('relay-list').addEventListener('click', onRelayClick);
+  $('tpl-save').addEventListener('click', saveTemplate);
   onSitesChanged(fillScopeNames);
 }
 
 export async function show() {
+  $('tpl-admin').hidden = !roleAtLeast('admin');
   $('alerts-layout').hidden = !canCompose();
   $('alerts-readonly').hidden = canCompose();
   fillScopeNames();
@@ -248,6 +250,8 @@ function currentTemplate() {
 
 function applyTemplate() {
   const t = currentTemplate();
+  $('tpl-name').value = t ? t.name : '';
+  $('tpl-pre').checked = !!(t && t.preapproved);
   const box = $('alert-values');
   const old = readValues();
   box.replaceChildren();
@@ -425,6 +429,26 @@ function figure(pv, lang) {
   if (warnings.length) fig.append(el('ul', { class: 'warnings' }, ...warnings.map((w) => el('li', { text: '⚠︎ ' + w }))));
   else fig.append(el('p', { class: 'fits', text: '✓︎ Everything fits.' }));
   return fig;
+}
+
+// An admin saves the form's text (blanks kept) as a template.
+async function saveTemplate() {
+  const name = $('tpl-name').value.trim();
+  if (!name) { showError('Give the template a name.'); $('tpl-name').focus(); return; }
+  const cur = currentTemplate();
+  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'template';
+  const id = cur && cur.name === name ? cur.id : slug;
+  const t = {
+    id, name, preapproved: $('tpl-pre').checked,
+    msgType: mode && mode.kind === 'allclear' ? 'Update' : (cur ? cur.msgType : 'Alert'),
+    expires_minutes: Number($('alert-expires').value),
+    info: readBlocks(false),
+  };
+  const r = await act($('tpl-save'), () => api('POST', '/api/alert-templates', t));
+  if (!r) return;
+  showNotice(`Template "${r.name}" saved${r.preapproved ? ' (pre-approved)' : ''}.`);
+  await loadTemplates();
+  $('alert-template').value = r.id;
 }
 
 // ---- sending ----------------------------------------------------------------------
@@ -624,14 +648,16 @@ async function loadReceipts() {
   $('receipts-summary').replaceChildren(...[
     el('span', { class: 'count state-online', text: `${cancel ? s.answered : s.presented} of ${s.screens} ${doneWord}` }),
     s.waiting ? el('span', { class: 'count state-stale', text: `${s.waiting} not answered` }) : null,
+    s.offline ? el('span', { class: 'count state-offline', text: `${s.offline} offline, not answered` }) : null,
     s.rejected ? el('span', { class: 'count state-offline', text: `${s.rejected} rejected` }) : null,
     el('span', { class: 'muted', text: s.last_screen_ms !== null && s.last_screen_ms !== undefined
       ? `send to last screen ${secs(s.last_screen_ms)} · p50 ${ms(s.p50_ms)}`
       : (s.p50_ms !== null && s.p50_ms !== undefined ? `p50 ${ms(s.p50_ms)} so far` : 'waiting for the screens…') })].filter(Boolean));
-  $('receipts-sites').replaceChildren(...(s.sites || []).map((x) => el('tr', { class: x.waiting ? 'row-waiting' : '' },
+  $('receipts-sites').replaceChildren(...(s.sites || []).map((x) => el('tr', { class: x.waiting + x.offline ? 'row-waiting' : '' },
     el('td', { text: x.site || '(no site)' }), el('td', { text: String(x.screens) }),
     el('td', { text: String(x.answered) }), el('td', { text: String(x.presented) }),
-    el('td', { text: String(x.rejected) }), el('td', { class: x.waiting ? 'hot' : '', text: String(x.waiting) }))));
+    el('td', { text: String(x.rejected) }),
+    el('td', { class: x.waiting + x.offline ? 'hot' : '', text: String(x.waiting + x.offline) + (x.offline ? ` (${x.offline} offline)` : '') }))));
   const lines = (d.receipts || []).slice().sort((x, y) => (y.waiting - x.waiting) || String(x.kiosk).localeCompare(String(y.kiosk)));
   $('receipts-body').replaceChildren(...lines.map((r) => el('tr', { class: r.waiting ? 'row-waiting' : (r.verdict === 'rejected' ? 'row-failed' : '') },
     el('td', { text: r.kiosk }), el('td', { text: r.site || '' }),
@@ -642,5 +668,5 @@ async function loadReceipts() {
   const acts = itemActions(d).filter((b) => b.dataset.act !== 'receipts');
   $('receipts-actions').replaceChildren(...acts);
   // Until every screen answered: poll gently as well (a screen may go offline).
-  if (s.waiting) receiptsTimer = setTimeout(loadReceipts, 3000);
+  if (s.waiting || s.offline) receiptsTimer = setTimeout(loadReceipts, 3000);
 }

@@ -176,6 +176,17 @@ def emergency_desk(b, v, admin):
     """An editor composes an evacuation on a desktop (b), an approver approves
     it on a phone (v, logged in), the kiosk shows it, receipts fill in, cancel
     from the receipt view; one person cannot approve their own alert."""
+    # An admin saves a pre-approved template from the form.
+    b.click("#nav-alerts")
+    b.wait(lambda d: d.find_elements("css selector", '#alert-template option[value="shelter"]'), 10, "templates")
+    Select(b.find("#alert-template")).select_by_value("shelter")
+    b.type("#tpl-name", "Shelter in place (drill)")
+    b.js("document.getElementById('tpl-pre').click()")
+    b.click("#tpl-save")
+    step("an admin saves a pre-approved template from the form", b.text_in, "#notice", "saved (pre-approved)", 10)
+    st, tl = admin.call("GET", "/api/alert-templates")
+    t = [x for x in tl.get("templates", []) if x.get("name") == "Shelter in place (drill)"] if isinstance(tl, dict) else []
+    check("it keeps its blanks and is pre-approved", bool(t) and t[0]["preapproved"] and "area" in t[0]["placeholders"])
     b.click("#logout")
     b.visible("#login-user")
     login(b, "eddie", "pass-eddie-1234")

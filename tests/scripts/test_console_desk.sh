@@ -126,6 +126,13 @@ check "the kiosk presents the All-clear" wait_for 10 "\"alert_presented\".*\"ide
 ed_ac=$(as ed POST "/api/alerts/$ac_id/allclear" '{"values":{"area":"Zones B and C"},"info":[{"event":"All clear","severity":"Minor","urgency":"Past","certainty":"Observed","headline":"Edited text"}]}')
 check "an edited pre-approved template needs approval again (202)" test "$(status)" = 202
 
+# an admin's own pre-approved template: one person sends it unchanged
+as admin POST /api/alert-templates '{"id":"drill","name":"Fire drill","preapproved":true,"expires_minutes":15,"info":[{"language":"en","event":"Fire drill","severity":"Minor","urgency":"Expected","certainty":"Observed","headline":"Fire drill in {building} at {time}"}]}' >/dev/null
+check "an admin adds a pre-approved template (201)" test "$(status)" = 201
+dr=$(as ed POST /api/alerts '{"template":"drill","values":{"building":"the town hall","time":"10:00"},"scope":"kiosk:hall-1"}')
+check "an Actual alert from it, unchanged, is sent by one person (201)" bash -c "test $(status) = 201 && grep -q 'Fire drill in the town hall at 10:00' <<<'$dr'"
+as ed POST "/api/alerts/$(j 'd["id"]' <<<"$dr")/cancel" '{}' >/dev/null
+
 # Cancel
 cn=$(as ed POST "/api/alerts/$ac_id/cancel" '{}')
 cn_id=$(j 'd["id"]' <<<"$cn")
