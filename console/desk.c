@@ -1,6 +1,7 @@
 /* desk.c - the emergency desk (desk.h): templates, composing, the two-person
  * rule, sending signed alerts, Update / Cancel / All-clear, receipts. */
 #include "desk.h"
+#include "desk_text.h"
 
 #include "alerts/alert.h"
 #include "audit.h"
@@ -21,7 +22,6 @@
 #define PUBACK_MS 5000
 #define DEFAULT_TTL_MS (24LL * 3600 * 1000)
 #define RETAIN_GRACE_S 3600
-#define VALUE_MAX 200        /* one placeholder value */
 #define DEFAULT_EXPIRES_MIN 120
 #define LIST_MAX 500
 
@@ -303,115 +303,6 @@ static const char *const default_templates[] = {
     "\"instruction\":\"The danger has passed. You may resume normal activities.\",\"areaDesc\":\"{area}\"}]}",
 };
 
-/* Adds every {name} of s to the array names (once each). */
-static void scan_placeholders(const char *s, cJSON *names)
-{
-    for (const char *p = strchr(s, '{'); p; p = strchr(p + 1, '{')) {
-        const char *q = p + 1;
-        while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_')
-            q++;
-        if (*q != '}' || q == p + 1 || q - p > 33)
-            continue;
-        char name[40];
-        snprintf(name, sizeof name, "%.*s", (int)(q - p - 1), p + 1);
-        int dup = 0;
-        const cJSON *e;
-        cJSON_ArrayForEach(e, names) dup |= strcmp(e->valuestring, name) == 0;
-        if (!dup)
-            cJSON_AddItemToArray(names, cJSON_CreateString(name));
-    }
-}
-
-static cJSON *placeholders_of(const cJSON *info)
-{
-    cJSON *names = cJSON_CreateArray();
-    const cJSON *b, *f;
-    cJSON_ArrayForEach(b, info) cJSON_ArrayForEach(f, b) if (cJSON_IsString(f)) scan_placeholders(f->valuestring, names);
-    return names;
-}
-
-/* Copy of s with every {name} replaced by values[name]; NULL and err when a
- * placeholder has no value. */
-static char *fill_text(const char *s, const cJSON *values, char *err, size_t err_len)
-{
-    size_t cap = strlen(s) + 1, n = 0;
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    for (const char *p = s; *p;) {
-        const char *q = p + 1;
-        if (*p == '{') {
-            while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_')
-                q++;
-        }
-        if (*p == '{' && *q == '}' && q > p + 1 && q - p <= 33) {
-            char name[40];
-            snprintf(name, sizeof name, "%.*s", (int)(q - p - 1), p + 1);
-            const char *v = cn_jstr(values, name);
-            if (!v || !v[0]) {
-                crier_errf(err, err_len, "fill in {%s}", name);
-                free(out);
-                return NULL;
-            }
-            size_t vl = strlen(v);
-            if (n + vl + strlen(q + 1) + 1 > cap) {
-                cap = n + vl + strlen(q + 1) + 1;
-                char *no = realloc(out, cap);
-                if (!no) {
-                    free(out);
-                    return NULL;
-                }
-                out = no;
-            }
-            memcpy(out + n, v, vl);
-            n += vl;
-            p = q + 1;
-        } else {
-            if (n + 2 > cap) {
-                char *no = realloc(out, cap *= 2);
-                if (!no) {
-                    free(out);
-                    return NULL;
-                }
-                out = no;
-            }
-            out[n++] = *p++;
-        }
-    }
-    out[n] = '\0';
-    return out;
-}
-
-/* The template's info with values filled in (a new array) or NULL + err. */
-static cJSON *fill_info(const cJSON *info, const cJSON *values, char *err, size_t err_len)
-{
-    const cJSON *v;
-    cJSON_ArrayForEach(v, values)
-    {
-        if (!cJSON_IsString(v) || strlen(v->valuestring) > VALUE_MAX ||
-            !crier_alert_text_ok(v->valuestring, VALUE_MAX, 0) || strpbrk(v->valuestring, "{}")) {
-            crier_errf(err, err_len, "value of {%.40s}: text of at most %d bytes, no braces or control characters",
-                       v->string ? v->string : "?", VALUE_MAX);
-            return NULL;
-        }
-    }
-    cJSON *out = cJSON_Duplicate(info, 1);
-    cJSON *b, *f;
-    cJSON_ArrayForEach(b, out) cJSON_ArrayForEach(f, b)
-    {
-        if (!cJSON_IsString(f))
-            continue;
-        char *t = fill_text(f->valuestring, values, err, err_len);
-        if (!t) {
-            cJSON_Delete(out);
-            return NULL;
-        }
-        cJSON_SetValuestring(f, t);
-        free(t);
-    }
-    return out;
-}
-
 static cJSON *template_load(cn_db *db, const char *id)
 {
     cJSON *t = NULL;
@@ -515,7 +406,7 @@ static cJSON *templates_json(cn_db *db)
             cJSON *t = cJSON_Parse(col(st, 0));
             if (!t)
                 continue;
-            cJSON_AddItemToObject(t, "placeholders", placeholders_of(cJSON_GetObjectItemCaseSensitive(t, "info")));
+            cJSON_AddItemToObject(t, "placeholders", cn_desk_placeholders(cJSON_GetObjectItemCaseSensitive(t, "info")));
             cJSON_AddStringToObject(t, "by", col(st, 1));
             add_time(t, "updated", sqlite3_column_int64(st, 2));
             cJSON_AddItemToArray(arr, t);
@@ -571,7 +462,7 @@ void cn_desk_templates_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp, const cha
         } else {
             cn_audit(ctx->db, ctx->sse, req->user.name, "template.put", id, "ok",
                      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "preapproved")) ? "pre-approved" : NULL);
-            cJSON_AddItemToObject(t, "placeholders", placeholders_of(info));
+            cJSON_AddItemToObject(t, "placeholders", cn_desk_placeholders(info));
             cn_resp_json(resp, 201, t);
             t = NULL;
         }
@@ -860,7 +751,7 @@ static int compose(cn_ctx *ctx, cn_req *req, cn_resp *resp, const cJSON *in, row
             goto out;
         }
         snprintf(r->tmpl, sizeof r->tmpl, "%s", tid);
-        if (!(filled = fill_info(cJSON_GetObjectItemCaseSensitive(tmpl, "info"), values, err, sizeof err))) {
+        if (!(filled = cn_desk_fill(cJSON_GetObjectItemCaseSensitive(tmpl, "info"), values, err, sizeof err))) {
             cn_resp_error(resp, 400, "%s", err);
             goto out;
         }
