@@ -68,8 +68,12 @@ else()
       "libc6 (>= 2.36), libsdl2-2.0-0 (>= 2.26), libsdl2-ttf-2.0-0 (>= 2.20), \
 libsdl2-image-2.0-0 (>= 2.6), libcurl4 (>= 7.88), libcjson1 (>= 1.7.15), libmosquitto1 (>= 2.0), \
 libexpat1 (>= 2.5), libical3 (>= 3.0.16), libsodium23 (>= 1.0.18), libqrencode4 (>= 4.1), libfribidi0 (>= 1.0.8), \
-libsystemd0, libespeak-ng1 (>= 1.51), adduser")
+libfontconfig1 (>= 2.14), libsystemd0, libespeak-ng1 (>= 1.51), adduser")
 endif()
+# The system fonts the font chain falls back to (firmware/screen/fontsys.c): every script
+# docs/configuration.md promises, Chinese, Japanese and Korean with their regional forms and
+# bold cuts.  The bundled fonts (assets/fonts) still draw the common scripts without them.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${CPACK_DEBIAN_PACKAGE_DEPENDS}, fonts-noto-cjk, fonts-noto-core")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "v4l-utils")
 # /etc/crier/crier.conf is a conffile: an upgrade never overwrites the
 # kiosk's own configuration.

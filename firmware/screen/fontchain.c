@@ -90,10 +90,28 @@ void crier_fontchain_missing_reset(void)
 
 /* Scripts we tag runs with; index 0 is "common". */
 enum { SC_COMMON = 0, SC_INHERITED, SC_LATN, SC_GREK, SC_CYRL, SC_ARAB, SC_HEBR, SC_DEVA,
-       SC_THAI, SC_HANG, SC_HANI, SC_KANA, SC_HIRA, SC__COUNT };
-static const char *const script_tag[SC__COUNT] = {"Zyyy", "Zinh", "Latn", "Grek", "Cyrl",
-                                                  "Arab", "Hebr", "Deva", "Thai", "Hang",
-                                                  "Hani", "Kana", "Hira"};
+       SC_THAI, SC_HANG, SC_HANI, SC_KANA, SC_HIRA, SC_ARMN, SC_BENG, SC_GURU, SC_GUJR, SC_ORYA,
+       SC_TAML, SC_TELU, SC_KNDA, SC_MLYM, SC_SINH, SC_LAOO, SC_TIBT, SC_MYMR, SC_GEOR, SC_ETHI,
+       SC_KHMR, SC__COUNT };
+static const char *const script_tag[SC__COUNT] = {
+    "Zyyy", "Zinh", "Latn", "Grek", "Cyrl", "Arab", "Hebr", "Deva", "Thai", "Hang",
+    "Hani", "Kana", "Hira", "Armn", "Beng", "Guru", "Gujr", "Orya", "Taml", "Telu",
+    "Knda", "Mlym", "Sinh", "Laoo", "Tibt", "Mymr", "Geor", "Ethi", "Khmr"};
+
+/* Scripts in blocks of their own (shaped by HarfBuzz with their script tag). */
+static const struct {
+    uint32_t lo, hi;
+    int sc;
+} script_blocks[] = {
+    {0x0530, 0x058F, SC_ARMN}, {0x0980, 0x09FF, SC_BENG}, {0x0A00, 0x0A7F, SC_GURU},
+    {0x0A80, 0x0AFF, SC_GUJR}, {0x0B00, 0x0B7F, SC_ORYA}, {0x0B80, 0x0BFF, SC_TAML},
+    {0x0C00, 0x0C7F, SC_TELU}, {0x0C80, 0x0CFF, SC_KNDA}, {0x0D00, 0x0D7F, SC_MLYM},
+    {0x0D80, 0x0DFF, SC_SINH}, {0x0E80, 0x0EFF, SC_LAOO}, {0x0F00, 0x0FFF, SC_TIBT},
+    {0x1000, 0x109F, SC_MYMR}, {0x10A0, 0x10FF, SC_GEOR}, {0x1200, 0x139F, SC_ETHI},
+    {0x1780, 0x17FF, SC_KHMR}, {0x19E0, 0x19FF, SC_KHMR}, {0x1C90, 0x1CBF, SC_GEOR},
+    {0x2D00, 0x2D2F, SC_GEOR}, {0x2D80, 0x2DDF, SC_ETHI}, {0xA9E0, 0xA9FF, SC_MYMR},
+    {0xAA60, 0xAA7F, SC_MYMR}, {0xAB00, 0xAB2F, SC_ETHI}, {0xFB13, 0xFB17, SC_ARMN},
+};
 
 static int is_variation_selector(uint32_t cp)
 {
@@ -157,6 +175,9 @@ static int script_of_cp(uint32_t cp, FriBidiCharType t)
         return SC_DEVA;
     if (cp >= 0xE00 && cp <= 0xE7F)
         return SC_THAI;
+    for (size_t i = 0; i < sizeof script_blocks / sizeof script_blocks[0]; i++)
+        if (cp >= script_blocks[i].lo && cp <= script_blocks[i].hi)
+            return script_blocks[i].sc;
     if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F) ||
         (cp >= 0xA960 && cp <= 0xA97F) || (cp >= 0xAC00 && cp <= 0xD7FF) ||
         (cp >= 0xFFA0 && cp <= 0xFFDC))
@@ -180,13 +201,35 @@ static int script_group(int sc)
     return (sc == SC_KANA || sc == SC_HIRA) ? SC_HANI : sc;
 }
 
+int crier_fontchain__is_han_cp(uint32_t cp)
+{
+    if (cp < 0x1100)
+        return 0;
+    int sc = script_of_cp(cp, FRIBIDI_TYPE_LTR);
+    return sc == SC_HANI || sc == SC_KANA || sc == SC_HIRA || sc == SC_HANG ||
+           (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0x3200 && cp <= 0x33FF) ||
+           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFFEF) || cp == 0x30FC ||
+           cp == 0x30FB;
+}
+
 static int provides(const crier_fontchain *fc, int i, uint32_t cp)
 {
     return !fc->fonts[i].failed && TTF_GlyphIsProvided32(fc->fonts[i].file->probe, cp) != 0;
 }
 
+/* Font i may draw cp in this chain's Han class: a system face found for
+ * another language does not draw Han (its forms are that region's), nor, when
+ * skip_cjk, the bundled (Japanese) one. */
+static int han_ok(const crier_fontchain *fc, int i, uint32_t cp, int skip_cjk)
+{
+    const chain_font *cf = &fc->fonts[i];
+    if ((cf->sys_han < 0 || cf->sys_han == fc->han) && !(skip_cjk && cf->cjk))
+        return 1;
+    return !crier_fontchain__is_han_cp(cp);
+}
+
 /* First font providing cp; emoji presentation selects or skips bitmap fonts. */
-static int pick_font(const crier_fontchain *fc, uint32_t cp, uint32_t next)
+static int pick_font_in(const crier_fontchain *fc, uint32_t cp, uint32_t next, int skip_cjk)
 {
     int want_color = next == 0xFE0F, want_text = next == 0xFE0E;
     if (want_color)
@@ -196,12 +239,68 @@ static int pick_font(const crier_fontchain *fc, uint32_t cp, uint32_t next)
     for (size_t i = 0; i < fc->nfonts; i++) {
         if (want_text && fc->fonts[i].file->bitmap)
             continue;
-        if (provides(fc, (int)i, cp))
+        if (han_ok(fc, (int)i, cp, skip_cjk) && provides(fc, (int)i, cp))
             return (int)i;
     }
     if (want_text)
-        return pick_font(fc, cp, 0);
+        return pick_font_in(fc, cp, 0, skip_cjk);
     return -1;
+}
+
+/* The chain's index of system face ff (appended on first use); -1 when the
+ * chain is full or the face failed to open here. */
+static int chain_add(crier_fontchain *fc, font_file *ff, int han)
+{
+    for (size_t i = fc->nbundled; i < fc->nfonts; i++)
+        if (fc->fonts[i].file == ff && fc->fonts[i].sys_han == han)
+            return fc->fonts[i].failed ? -1 : (int)i;
+    if (fc->nfonts == CHAIN_MAX_FONTS)
+        return -1;
+    crier_fontfile_addref(ff);
+    chain_font *cf = &fc->fonts[fc->nfonts];
+    memset(cf, 0, sizeof *cf);
+    cf->file = ff;
+    cf->sys_han = han;
+    cf->real_bold = ff->weight >= FONTSYS_WEIGHT_BOLD;
+    cf->scale = 1.0;
+    return (int)fc->nfonts++;
+}
+
+/* A system face for cp in the chain (see fontsys.c); -1 if none. */
+static int sys_font(crier_fontchain *fc, uint32_t cp, int han, int bold)
+{
+    font_file *ff = crier_fontsys_find(cp, han, bold);
+    return ff ? chain_add(fc, ff, han) : -1;
+}
+
+/* The font for a letter, digit or pictograph: the bundled files in order, then
+ * the system's.  Han in a language with its own forms asks the system first;
+ * a bold chain prefers a system bold cut over emboldening a regular face. */
+static int pick_font(crier_fontchain *fc, uint32_t cp, uint32_t next)
+{
+    if (is_ignorable(cp))
+        return pick_font_in(fc, cp, next, 0); /* drawn as nothing: never worth a lookup */
+    int han = crier_fontchain__is_han_cp(cp) ? fc->han : CRIER_HAN_AUTO;
+    int regional = han != CRIER_HAN_AUTO && han != CRIER_HAN_JA;
+    if (regional || (han == CRIER_HAN_JA && fc->bold)) {
+        int f = sys_font(fc, cp, han, fc->bold);
+        if (f >= 0 && (!fc->bold || fc->fonts[f].real_bold || regional))
+            return f;
+    }
+    int f = pick_font_in(fc, cp, next, regional);
+    if (f < 0 && regional)
+        f = pick_font_in(fc, cp, next, 0); /* no regional face installed: the bundled one */
+    if (f >= 0 && fc->bold && !fc->fonts[f].real_bold && !fc->fonts[f].file->bitmap &&
+        !fc->fonts[f].no_bold_up) {
+        int bhan = han == CRIER_HAN_AUTO && fc->fonts[f].cjk ? CRIER_HAN_JA : han;
+        int g = sys_font(fc, cp, bhan, 1);
+        if (g >= 0 && fc->fonts[g].real_bold)
+            return g;
+        fc->fonts[f].no_bold_up = 1; /* this face's script has no bold cut installed */
+    }
+    if (f < 0)
+        f = sys_font(fc, cp, han, fc->bold);
+    return f;
 }
 
 static crier_err reserve(crier_fontchain *fc, size_t n)
@@ -280,7 +379,7 @@ static int note_missing(uint32_t cp, int *missing)
 }
 
 /* First font providing cp, text (outline) fonts first; -1 if none. */
-static int pick_text_font(const crier_fontchain *fc, uint32_t cp)
+static int pick_text_font(crier_fontchain *fc, uint32_t cp)
 {
     return pick_font(fc, cp, 0xFE0E);
 }
@@ -426,21 +525,33 @@ static int face_open(crier_fontchain *fc, size_t i)
     if (cf->failed)
         return 0;
     font_file *ff = cf->file;
-    TTF_Font *font = crier_fontfile_open_face(ff, ff->bitmap ? 0 : fc->px);
+    int ptsize = ff->bitmap ? 0 : fc->px;
+    /* the primary font is the chain's own (line metrics, most text); the
+     * fallbacks are shared with the other sizes */
+    TTF_Font *font = i == 0 ? crier_fontfile_open_face(ff, ptsize) : crier_fontfile_face_acquire(ff, ptsize);
     if (!font) {
         LOG_WARN(COMP, "font %s at %dpx skipped: %s", ff->path, fc->px, TTF_GetError());
         cf->failed = 1;
         return 0;
     }
     cf->font = font;
+    cf->shared = i != 0;
     cf->scale = 1.0;
+    cf->style = TTF_STYLE_NORMAL;
+    if (!ff->bitmap && fc->bold && !cf->real_bold) {
+        cf->style = TTF_STYLE_BOLD; /* synthetic emboldening: the last resort */
+        if (!ff->synth_logged++)
+            LOG_INFO(COMP, "no bold cut of %s installed: bold is synthesised", ff->path);
+    }
+    if (cf->shared)
+        crier_fontfile_face_select(ff, ptsize, cf->style);
+    else
+        TTF_SetFontStyle(font, cf->style);
     if (ff->bitmap) {
         double target = fc->px * BITMAP_HEIGHT_PER_EM;
         cf->scale = target / TTF_FontHeight(font);
         if (cf->scale > 1.0)
             cf->scale = 1.0; /* never upscale a bitmap: blurry; rare at kiosk sizes */
-    } else if (fc->bold && !cf->real_bold) {
-        TTF_SetFontStyle(font, TTF_STYLE_BOLD); /* synthetic emboldening */
     }
     cf->ascent = scaled(TTF_FontAscent(font), cf->scale);
     cf->descent = scaled(-TTF_FontDescent(font), cf->scale);
@@ -517,7 +628,10 @@ crier_err crier_fontchain__run_utf8(crier_fontchain *fc, const run *r)
 
 void crier_fontchain__run_prepare(crier_fontchain *fc, const run *r)
 {
-    TTF_Font *f = fc->fonts[r->font].font;
+    const chain_font *cf = &fc->fonts[r->font];
+    if (cf->shared)
+        crier_fontfile_face_select(cf->file, cf->file->bitmap ? 0 : fc->px, cf->style);
+    TTF_Font *f = cf->font;
     TTF_SetFontDirection(f, (r->level & 1) ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
     TTF_SetFontScriptName(f, script_tag[r->script]);
 }
@@ -645,6 +759,7 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
     crier_fontchain *fc = calloc(1, sizeof *fc);
     if (!fc)
         return CRIER_ERR_NOMEM;
+    crier_fontsys_acquire(); /* released by crier_fontchain_free */
     fc->px = px;
     fc->bold = bold ? 1 : 0;
     crier_err err = CRIER_OK;
@@ -658,7 +773,7 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
             goto fail;
         }
         font_file *ff = NULL;
-        crier_err ferr = crier_fontfile_ref(path, &ff);
+        crier_err ferr = crier_fontfile_ref(path, 0, &ff);
         if (ferr == CRIER_ERR_NOMEM) {
             free(path);
             err = ferr;
@@ -673,6 +788,8 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
         chain_font *cf = &fc->fonts[fc->nfonts];
         cf->file = ff;
         cf->real_bold = real_bold;
+        cf->sys_han = -1;
+        cf->cjk = strstr(files[i], "CJK") != NULL;
         cf->scale = 1.0;
         if (fc->nfonts == 0 && !face_open(fc, 0)) { /* the primary font: always open */
             crier_fontfile_unref(ff);
@@ -681,6 +798,7 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
         }
         fc->nfonts++;
     }
+    fc->nbundled = fc->nfonts;
     if (fc->nfonts == 0) {
         LOG_ERROR(COMP, "no usable font in %s", dir);
         err = CRIER_ERR_NOTFOUND;
@@ -700,7 +818,9 @@ void crier_fontchain_free(crier_fontchain *fc)
     if (!fc)
         return;
     for (size_t i = 0; i < fc->nfonts; i++) {
-        if (fc->fonts[i].font)
+        if (fc->fonts[i].font && fc->fonts[i].shared)
+            crier_fontfile_face_release(fc->fonts[i].file);
+        else if (fc->fonts[i].font)
             TTF_CloseFont(fc->fonts[i].font);
         crier_fontfile_unref(fc->fonts[i].file);
     }
@@ -714,6 +834,70 @@ void crier_fontchain_free(crier_fontchain *fc)
     free(fc->order);
     free(fc->utf8);
     free(fc);
+    crier_fontsys_release();
+}
+
+void crier_fontchain_trim(void)
+{
+    crier_fontfile_trim();
+}
+
+void crier_fontchain_set_han(crier_fontchain *fc, crier_han han)
+{
+    if (fc)
+        fc->han = han >= CRIER_HAN_AUTO && han <= CRIER_HAN_KO ? (int)han : CRIER_HAN_AUTO;
+}
+
+/* Subtag k (0-based) of a BCP 47 tag, lower-cased into buf; 0 if none. */
+static int subtag(const char *tag, int k, char *buf, size_t len)
+{
+    const char *p = tag;
+    for (int i = 0; i < k; i++) {
+        p = strpbrk(p, "-_");
+        if (!p)
+            return 0;
+        p++;
+    }
+    size_t n = strcspn(p, "-_");
+    if (n == 0 || n >= len)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+    buf[n] = '\0';
+    return 1;
+}
+
+crier_han crier_fontchain_han_for_lang(const char *lang)
+{
+    char t[16];
+    if (!lang || !subtag(lang, 0, t, sizeof t))
+        return CRIER_HAN_AUTO;
+    if (strcmp(t, "ja") == 0 || strcmp(t, "jpn") == 0)
+        return CRIER_HAN_JA;
+    if (strcmp(t, "ko") == 0 || strcmp(t, "kor") == 0)
+        return CRIER_HAN_KO;
+    if (strcmp(t, "yue") == 0)
+        return CRIER_HAN_HK;
+    if (strcmp(t, "zh") != 0 && strcmp(t, "zho") != 0 && strcmp(t, "cmn") != 0)
+        return CRIER_HAN_AUTO;
+    crier_han h = CRIER_HAN_SC, script = CRIER_HAN_AUTO;
+    for (int k = 1; subtag(lang, k, t, sizeof t); k++) {
+        if (strcmp(t, "hans") == 0)
+            script = CRIER_HAN_SC;
+        else if (strcmp(t, "hant") == 0)
+            script = CRIER_HAN_TC;
+        else if (strcmp(t, "tw") == 0)
+            h = CRIER_HAN_TC;
+        else if (strcmp(t, "hk") == 0 || strcmp(t, "mo") == 0)
+            h = CRIER_HAN_HK;
+        else if (strcmp(t, "cn") == 0 || strcmp(t, "sg") == 0 || strcmp(t, "my") == 0)
+            h = CRIER_HAN_SC;
+    }
+    if (script == CRIER_HAN_SC)
+        return CRIER_HAN_SC;
+    if (script == CRIER_HAN_TC)
+        return h == CRIER_HAN_HK ? CRIER_HAN_HK : CRIER_HAN_TC;
+    return h;
 }
 
 int crier_fontchain_px(const crier_fontchain *fc)

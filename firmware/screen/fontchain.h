@@ -27,7 +27,14 @@
  * Text is one line (the wrapper splits paragraphs): '\n', '\t' and other control
  * characters are drawn as spaces; invalid UTF-8 is drawn as U+FFFD.  Missing
  * glyphs (a code point no font of the chain provides, which would draw as the
- * .notdef "tofu" box) are counted and logged once per code point. */
+ * .notdef "tofu" box) are counted and logged once per code point.
+ *
+ * After the bundled files, code points they lack (and Han in a language with
+ * its own glyph forms, and bold text whose bundled face has no bold cut) are
+ * looked up in the system's fonts with fontconfig (fontsys.c): found faces are
+ * appended to the chain and opened, like the others, when a line first needs
+ * them.  CRIER_SYSTEM_FONTS=0 in the environment turns that off (tests of a
+ * bare board). */
 #ifndef CRIER_RENDER_FONTCHAIN_H
 #define CRIER_RENDER_FONTCHAIN_H
 
@@ -56,6 +63,23 @@
 
 typedef struct crier_fontchain crier_fontchain;
 
+/* Which regional glyph forms Han characters (and kana, Hangul, CJK
+ * punctuation) take: the language of the text.  AUTO: by script, the bundled
+ * (Japanese) face first, then the system's default.  Regional forms come from
+ * the system's CJK faces (fonts-noto-cjk); without them the bundled face draws. */
+typedef enum crier_han {
+    CRIER_HAN_AUTO = 0,
+    CRIER_HAN_JA, /* ja */
+    CRIER_HAN_SC, /* zh, zh-Hans, zh-CN, zh-SG, zh-MY */
+    CRIER_HAN_TC, /* zh-Hant, zh-TW */
+    CRIER_HAN_HK, /* zh-HK, zh-MO, yue */
+    CRIER_HAN_KO, /* ko */
+} crier_han;
+
+/* The Han class of a BCP 47 language tag (case-insensitive; NULL or unknown:
+ * CRIER_HAN_AUTO). */
+crier_han crier_fontchain_han_for_lang(const char *lang);
+
 typedef enum crier_text_dir {
     CRIER_DIR_AUTO = 0, /* first strong character decides (UAX #9 P2/P3); LTR if none */
     CRIER_DIR_LTR,
@@ -80,6 +104,10 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
                                int px, int bold, crier_fontchain **out);
 void crier_fontchain_free(crier_fontchain *fc); /* NULL-safe */
 
+/* The Han class of the lines measured and rendered from now on (the chain is
+ * shared by texts of every language: set it before each text). */
+void crier_fontchain_set_han(crier_fontchain *fc, crier_han han);
+
 int crier_fontchain_px(const crier_fontchain *fc);
 int crier_fontchain_bold(const crier_fontchain *fc);
 /* Recommended distance between baselines (the first font's line skip) and the
@@ -87,7 +115,8 @@ int crier_fontchain_bold(const crier_fontchain *fc);
  * when a line's surface is taller (Devanagari, Arabic, emoji). */
 int crier_fontchain_line_height(const crier_fontchain *fc);
 int crier_fontchain_ascent(const crier_fontchain *fc);
-/* Number of fonts actually opened. */
+/* Number of fonts in the chain: the bundled files that opened, and the system
+ * faces lines needed so far. */
 size_t crier_fontchain_font_count(const crier_fontchain *fc);
 /* Faces opened at the chain's size so far: the primary font, then one per
  * fallback font a rendered or measured line needed. */
@@ -115,6 +144,11 @@ int crier_fontchain_width(const char *text, size_t len, void *ud);
 crier_err crier_fontchain_render(crier_fontchain *fc, const char *text, size_t len,
                                  crier_text_dir dir, SDL_Color color, SDL_Surface **out,
                                  crier_text_metrics *m);
+
+/* Drops the font files' pages from the resident set (see fontfile.c); the
+ * text layer calls it after composing a text block.  Cheap (one madvise per
+ * file); the next line faults in what it needs from the page cache. */
+void crier_fontchain_trim(void);
 
 /* Test hooks: distinct code points found missing (no font provides them) since
  * start or the last reset, by every chain of the process. */

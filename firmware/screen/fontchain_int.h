@@ -21,27 +21,78 @@
 
 typedef struct font_file {
     char *path;
+    long index;     /* face in a collection (.ttc); 0 for a single font */
     void *map;
     size_t size;
     int refs;
     int bitmap;     /* fixed-strike (colour bitmap) font */
     TTF_Font *probe; /* one small face per file: which code points it has (the
                       * cmap does not depend on the size) */
+    struct font_file *map_owner; /* another face of the same file whose mapping
+                                  * this one uses (a reference), or NULL */
+    int weight;     /* fontconfig weight (FC_WEIGHT_*) of a system face, 0 for bundled */
+    int synth_logged; /* "synthetic bold" logged for this file */
+    /* The probe doubles as the face every chain that uses this file as a
+     * fallback draws with: sized (TTF_SetFontSize) and styled for the chain
+     * that draws next, so a fallback costs one FreeType face and one HarfBuzz
+     * font however many sizes are open (a CJK face's tables are megabytes). */
+    int shared_users, shared_px, shared_style;
     struct font_file *next;
 } font_file;
 
-/* The file at path, mapped and probed on first use; a reference either way.
- * CRIER_ERR_NOTFOUND, CRIER_ERR_IO, CRIER_ERR_PARSE (not a font), CRIER_ERR_NOMEM. */
-crier_err crier_fontfile_ref(const char *path, font_file **out);
+/* Face index of the file at path, mapped and probed on first use; a reference
+ * either way.  CRIER_ERR_INVAL, CRIER_ERR_NOTFOUND, CRIER_ERR_IO, CRIER_ERR_PARSE
+ * (not a font), CRIER_ERR_NOMEM. */
+crier_err crier_fontfile_ref(const char *path, long index, font_file **out);
+/* One more reference to f. */
+void crier_fontfile_addref(font_file *f);
+/* Drops the pages of every mapped font file from this process's resident set
+ * (MADV_DONTNEED on a clean read-only mapping: they stay in the page cache and
+ * come back on the next access, a minor fault).  FreeType reads the tables it
+ * parses once at open and HarfBuzz copies the ones it shapes with, so most
+ * resident pages of a 20 MB CJK collection are cold after a text is drawn. */
+void crier_fontfile_trim(void);
 /* Drops a reference; the last one unmaps the file.  NULL-safe. */
 void crier_fontfile_unref(font_file *f);
 /* A new face of the file at ptsize (0: a strike font's own size); NULL on failure. */
 TTF_Font *crier_fontfile_open_face(font_file *f, int ptsize);
+/* The file's shared face (its probe) at ptsize, one more user.  Select
+ * before every use; release once per acquire. */
+TTF_Font *crier_fontfile_face_acquire(font_file *f, int ptsize);
+void crier_fontfile_face_select(font_file *f, int ptsize, int style);
+void crier_fontfile_face_release(font_file *f);
 
 /* ---- chains (fontchain.c) ---- */
 
+/* System faces of at least this fontconfig weight (FC_WEIGHT_DEMIBOLD) are
+ * bold cuts. */
+#define FONTSYS_WEIGHT_BOLD 180
+
+/* ---- system fonts (fontsys.c): fontconfig, after the bundled faces ---- */
+
+/* Reference-counted by the chains: the registry lives while a chain does. */
+void crier_fontsys_acquire(void);
+void crier_fontsys_release(void);
+/* An installed face that has cp, chosen for the Han class han (crier_han; its
+ * language only matters for Han, kana, Hangul and CJK punctuation) and the
+ * weight; NULL if none (or CRIER_SYSTEM_FONTS=0).  Borrowed: the registry
+ * holds a reference until the last release; a chain that keeps it takes its
+ * own (crier_fontfile_addref). */
+font_file *crier_fontsys_find(uint32_t cp, int han, int bold);
+/* Han, kana, Hangul, CJK punctuation and full-width forms: the code points whose
+ * glyph forms differ by region. */
+int crier_fontchain__is_han_cp(uint32_t cp);
+
+/* Room for the bundled files and the system faces a chain adds. */
+#define CHAIN_MAX_FONTS 32
+
 typedef struct chain_font {
     font_file *file;
+    int cjk;        /* a bundled CJK face (Japanese forms) */
+    int sys_han;    /* a system face: the Han class it was found for; -1 bundled */
+    int no_bold_up; /* no system bold cut found for a code point of this face */
+    int shared;     /* font is the file's shared face (fallbacks: every font but the first) */
+    int style;      /* TTF style this chain draws it with */
     TTF_Font *font; /* opened at the chain's size on first use (NULL before) */
     int failed;     /* could not be opened at this size: runs use font 0 */
     int real_bold;  /* the file is a bold cut (else bold is synthesised) */
@@ -59,9 +110,11 @@ typedef struct run {
 } run;
 
 struct crier_fontchain {
-    chain_font fonts[CRIER_FONTCHAIN_MAX_FONTS];
+    chain_font fonts[CHAIN_MAX_FONTS];
     size_t nfonts;
+    size_t nbundled; /* fonts[0..nbundled) are the bundled files */
     int px, bold;
+    int han;         /* crier_han of the lines measured and drawn now */
     /* scratch, grown on demand */
     size_t cap;
     uint32_t *cps;

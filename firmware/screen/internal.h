@@ -78,6 +78,8 @@ typedef struct crier_text_style {
     int max_lines;   /* ellipsis past this */
     int align;       /* 0 left, 1 centre, 2 right */
     double line_gap; /* extra line spacing as a fraction of px */
+    int han;         /* crier_han (screen/fontchain.h) of the text's language:
+                      * regional Han forms; 0 = by script */
 } crier_text_style;
 
 typedef struct crier_text {

@@ -37,6 +37,7 @@ struct crier_fonts {
 };
 
 static atomic_uint_fast64_t text_render_count;
+static crier_fontchain *fonts_chain(crier_fonts *f, int px, int bold);
 
 uint64_t crier_text_renders(void)
 {
@@ -70,6 +71,13 @@ void crier_fonts_close(crier_fonts *f)
 }
 
 crier_fontchain *crier_fonts_chain(crier_fonts *f, int px, int bold)
+{
+    crier_fontchain *fc = fonts_chain(f, px, bold);
+    crier_fontchain_set_han(fc, CRIER_HAN_AUTO); /* the caller sets the text's language */
+    return fc;
+}
+
+static crier_fontchain *fonts_chain(crier_fonts *f, int px, int bold)
 {
     static const char *const files[] = CRIER_FONTCHAIN_DEFAULT_FILES;
     if (px < 4)
@@ -288,7 +296,7 @@ static int style_eq(const crier_text_style *a, const crier_text_style *b)
 {
     return a->px == b->px && a->bold == b->bold && a->color.r == b->color.r && a->color.g == b->color.g &&
            a->color.b == b->color.b && a->color.a == b->color.a && a->max_width == b->max_width &&
-           a->max_lines == b->max_lines && a->align == b->align && a->line_gap == b->line_gap;
+           a->max_lines == b->max_lines && a->align == b->align && a->line_gap == b->line_gap && a->han == b->han;
 }
 
 /* Lays out s and either composes it into one texture (direct = 0: out->tex)
@@ -305,6 +313,7 @@ static crier_err render_block(crier_text_cache *c, const char *s, const crier_te
     crier_fontchain *fc = crier_fonts_chain(c->fonts, st->px, st->bold);
     if (!fc)
         return CRIER_ERR_SDL;
+    crier_fontchain_set_han(fc, (crier_han)st->han);
     int max_w = st->max_width > 0 ? st->max_width : 1 << 20;
     rc = crier_wrap(s, max_w, st->max_lines > 0 ? st->max_lines : 1000, crier_fontchain_width, fc, &wr);
     if (rc != CRIER_OK)
@@ -413,6 +422,7 @@ static crier_err render_block(crier_text_cache *c, const char *s, const crier_te
     out->n_lines = wr.n_lines;
     out->truncated = wr.truncated;
     atomic_fetch_add(&text_render_count, 1);
+    crier_fontchain_trim(); /* the font pages this block touched leave the resident set */
 cleanup:
     free(dirs);
     SDL_FreeSurface(surf);

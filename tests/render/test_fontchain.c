@@ -13,6 +13,7 @@
  * Environment: CRIER_SOURCE (fonts in $CRIER_SOURCE/assets/fonts), CRIER_BUILD
  * (PNGs go to $CRIER_BUILD/render-out/fontchain/).  argv[1], argv[2] override. */
 #include "screen/fontchain.h"
+#include "screen/fontchain_int.h" /* white-box: which face drew a run */
 
 #include "base/log.h"
 #include "screen/wrap.h"
@@ -51,6 +52,14 @@ static const struct sample {
     {"mixed_ltr", "Welcome — مرحبا بكم — to the town hall 2024", 0},
     {"mixed_rtl", "مرحبا بكم في Crier 2.0 اليوم", 1},
     {"invalid_utf8", "bad \xFF\xC0 bytes \xE2\x82 end", 0},
+    /* from the system's fonts (fontconfig: fonts-noto-core, fonts-noto-cjk) */
+    {"chinese", "图书馆开放时间 圖書館開放時間", 0},
+    {"bengali", "বাংলা: গ্রন্থাগার খোলা", 0},
+    {"tamil", "தமிழ்: நூலகம் திறந்துள்ளது", 0},
+    {"khmer", "ខ្មែរ: បណ្ណាល័យបើក", 0},
+    {"ethiopic", "አማርኛ: ቤተ መጻሕፍት ክፍት ነው", 0},
+    {"armenian", "Հայերեն: Գրադարանը բաց է", 0},
+    {"georgian", "ქართული: ბიბლიოთეკა ღიაა", 0},
 };
 
 static void out_path(char *buf, size_t size, const char *name, const char *suffix)
@@ -290,14 +299,16 @@ TEST(missing_glyph_is_counted_once)
 {
     crier_fontchain_missing_reset();
     crier_text_metrics m;
-    /* U+13000 EGYPTIAN HIEROGLYPH A001: in no bundled font */
-    CHECK_INT_EQ(crier_fontchain_measure(g_fc, "x \xF0\x93\x80\x80 y \xF0\x93\x80\x80",
+    /* U+F0000, a private-use code point of plane 15: in no bundled font, and
+     * in no font of a Debian system (U+13000, used before, is in
+     * fonts-noto-core, which the system font fallback finds) */
+    CHECK_INT_EQ(crier_fontchain_measure(g_fc, "x \xF3\xB0\x80\x80 y \xF3\xB0\x80\x80",
                                          SIZE_MAX, CRIER_DIR_AUTO, &m),
                  CRIER_OK);
     CHECK_INT_EQ(m.missing, 2);
     CHECK_INT_EQ(crier_fontchain_missing_count(), 1);
     SDL_Surface *s = NULL;
-    CHECK_INT_EQ(crier_fontchain_render(g_fc, "\xF0\x93\x80\x80", SIZE_MAX, CRIER_DIR_AUTO,
+    CHECK_INT_EQ(crier_fontchain_render(g_fc, "\xF3\xB0\x80\x80", SIZE_MAX, CRIER_DIR_AUTO,
                                         white, &s, &m),
                  CRIER_OK);
     CHECK(s && ink_pixels(s) > 0); /* the .notdef box is drawn */
@@ -445,6 +456,118 @@ TEST(peak_rss_all_fonts_three_sizes)
         crier_fontchain_free(chains[i]);
 }
 
+/* The file and face index that drew the first Han run of text. */
+static const font_file *han_face(crier_fontchain *fc, const char *text)
+{
+    crier_text_metrics m;
+    if (crier_fontchain_measure(fc, text, SIZE_MAX, CRIER_DIR_LTR, &m) != CRIER_OK || m.missing)
+        return NULL;
+    for (size_t k = 0; k < fc->nruns; k++)
+        if (crier_fontchain__is_han_cp(fc->cps[fc->runs[k].start]))
+            return fc->fonts[fc->runs[k].font].file;
+    return NULL;
+}
+
+TEST(han_forms_follow_the_language)
+{
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-Hans"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-CN"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-SG"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-Hant"), CRIER_HAN_TC);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh_TW"), CRIER_HAN_TC);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-HK"), CRIER_HAN_HK);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-Hant-HK"), CRIER_HAN_HK);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-Hans-HK"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("JA-jp"), CRIER_HAN_JA);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("ko-KR"), CRIER_HAN_KO);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("en"), CRIER_HAN_AUTO);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang(""), CRIER_HAN_AUTO);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang(NULL), CRIER_HAN_AUTO);
+    CHECK_INT_EQ(crier_fontchain_han_for_lang("zhx"), CRIER_HAN_AUTO);
+
+    /* 直 and 骨 differ between the regions' forms */
+    const char *text = "\xE7\x9B\xB4\xE9\xAA\xA8";
+    crier_fontchain_set_han(g_fc, CRIER_HAN_AUTO);
+    const font_file *aut = han_face(g_fc, text);
+    CHECK(aut && strstr(aut->path, "Subset")); /* the bundled (Japanese) face first */
+    crier_fontchain_set_han(g_fc, CRIER_HAN_SC);
+    const font_file *sc = han_face(g_fc, text);
+    if (!sc || !strstr(sc->path, "NotoSansCJK")) {
+        fprintf(stderr, "  no system Noto Sans CJK (fonts-noto-cjk): regional forms not checked\n");
+        crier_fontchain_set_han(g_fc, CRIER_HAN_AUTO);
+        return;
+    }
+    crier_fontchain_set_han(g_fc, CRIER_HAN_TC);
+    const font_file *tc = han_face(g_fc, text);
+    crier_fontchain_set_han(g_fc, CRIER_HAN_HK);
+    const font_file *hk = han_face(g_fc, text);
+    crier_fontchain_set_han(g_fc, CRIER_HAN_KO);
+    const font_file *ko = han_face(g_fc, text);
+    crier_fontchain_set_han(g_fc, CRIER_HAN_JA);
+    const font_file *ja = han_face(g_fc, text);
+    /* Noto Sans CJK's collection: JP 0, KR 1, SC 2, TC 3, HK 4 */
+    CHECK(sc && sc->index == 2);
+    CHECK(tc && tc->index == 3 && strstr(tc->path, "NotoSansCJK"));
+    CHECK(hk && hk->index == 4);
+    CHECK(ko && ko->index == 1);
+    CHECK(ja == aut);
+    /* and the pixels differ: side by side in one PNG for a human */
+    SDL_Surface *a = NULL, *b = NULL;
+    crier_text_metrics m;
+    crier_fontchain_set_han(g_fc, CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_fontchain_render(g_fc, text, SIZE_MAX, CRIER_DIR_LTR, ink, &a, &m), CRIER_OK);
+    crier_fontchain_set_han(g_fc, CRIER_HAN_TC);
+    CHECK_INT_EQ(crier_fontchain_render(g_fc, text, SIZE_MAX, CRIER_DIR_LTR, ink, &b, &m), CRIER_OK);
+    crier_fontchain_set_han(g_fc, CRIER_HAN_AUTO);
+    if (a && b && a->w == b->w && a->h == b->h) {
+        long diff = 0;
+        for (int y = 0; y < a->h; y++)
+            for (int x = 0; x < a->w; x++) {
+                Uint32 pa = ((Uint32 *)((Uint8 *)a->pixels + y * a->pitch))[x];
+                Uint32 pb = ((Uint32 *)((Uint8 *)b->pixels + y * b->pitch))[x];
+                diff += (pa >> 24) != (pb >> 24);
+            }
+        fprintf(stderr, "  zh-Hans vs zh-Hant: %ld pixels differ\n", diff);
+        CHECK(diff > 50);
+    }
+    SDL_FreeSurface(a);
+    SDL_FreeSurface(b);
+    static const struct {
+        crier_han han;
+        const char *name;
+    } langs[] = {{CRIER_HAN_SC, "han_zh-Hans"}, {CRIER_HAN_TC, "han_zh-Hant"}, {CRIER_HAN_HK, "han_zh-HK"},
+                 {CRIER_HAN_JA, "han_ja"}, {CRIER_HAN_KO, "han_ko"}};
+    for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+        crier_fontchain_set_han(g_fc, langs[i].han);
+        CHECK(save_sample(g_fc, langs[i].name, "", "\xE7\x9B\xB4\xE9\xAA\xA8\xE8\xA7\x92\xE9\x82\x8A"
+                                                   "\xE8\x8D\x89\xE4\xBB\xA4",
+                          &m));
+    }
+    crier_fontchain_set_han(g_fc, CRIER_HAN_AUTO);
+}
+
+TEST(cjk_bold_is_a_real_bold_cut)
+{
+    /* a Japanese headline: Noto Sans CJK JP Bold from the system, not the
+     * bundled Regular emboldened */
+    crier_fontchain_set_han(g_bold, CRIER_HAN_JA);
+    const font_file *f = han_face(g_bold, "\xE5\xB8\x82\xE5\xBD\xB9\xE6\x89\x80"); /* 市役所 */
+    crier_fontchain_set_han(g_bold, CRIER_HAN_AUTO);
+    const font_file *g = han_face(g_bold, "\xE5\xB8\x82\xE5\xBD\xB9\xE6\x89\x80");
+    if (!f || !strstr(f->path, "NotoSansCJK")) {
+        fprintf(stderr, "  no system Noto Sans CJK Bold (fonts-noto-cjk): synthetic bold\n");
+        return;
+    }
+    CHECK(strstr(f->path, "Bold") && f->index == 0 && f->weight >= FONTSYS_WEIGHT_BOLD);
+    CHECK(g == f); /* untagged kanji in a bold chain: the Japanese bold cut too */
+    crier_text_metrics m;
+    CHECK(save_sample(g_bold, "japanese_bold", "", "\xE5\xB8\x82\xE5\xBD\xB9\xE6\x89\x80\xE3\x81\x8B"
+                                                   "\xE3\x82\x89\xE3\x81\xAE\xE3\x81\x8A\xE7\x9F\xA5"
+                                                   "\xE3\x82\x89\xE3\x81\x9B",
+                      &m));
+}
+
 /* mkdir -p */
 static void make_dirs(const char *path)
 {
@@ -485,6 +608,8 @@ int main(int argc, char **argv)
         return 1;
     }
     RUN(every_script_renders_without_tofu);
+    RUN(han_forms_follow_the_language);
+    RUN(cjk_bold_is_a_real_bold_cut);
     RUN(surface_has_ink_and_format);
     RUN(fallback_faces_open_on_demand);
     RUN(arabic_is_shaped_and_rtl);
