@@ -1,11 +1,14 @@
 /* alertview.c - drawing the full-screen alert. */
 #include "alerts/alertview.h"
+#include "alerts/alert_layout.h"
 #include "alerts/alert_style.h"
 #include "base/log.h"
 #include "screen/qr.h"
 #include "screen/wrap.h"
+#include "screen/datefmt.h"
 #include "screen/fontchain.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,26 +34,6 @@ static int blit(SDL_Renderer *r, const crier_text *t, int x, int y)
     return t->h;
 }
 
-/* The first of the candidate sizes (largest first) at which text fits w x
- * max_lines; the last one otherwise (then cut with an ellipsis).  A few
- * fixed sizes keep the fonts an alert needs few and open: an alert must not
- * wait for fonts to load. */
-static int fit(crier_fonts *fonts, const char *text, int w, int max_lines, const int *sizes, int n, int bold)
-{
-    for (int i = 0; i < n - 1; i++) {
-        int p = sizes[i];
-        crier_fontchain *fc = crier_fonts_chain(fonts, p, bold);
-        crier_wrapped wr;
-        if (!fc || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
-            continue;
-        int ok = !wr.truncated;
-        crier_wrapped_free(&wr);
-        if (ok)
-            return p;
-    }
-    return sizes[n - 1];
-}
-
 static void draw_qr(SDL_Renderer *r, const char *link, int x, int y, int side)
 {
     crier_qr q;
@@ -58,7 +41,10 @@ static void draw_qr(SDL_Renderer *r, const char *link, int x, int y, int side)
         return;
     int mod = side / (q.size + 8);
     if (mod >= 2) {
-        SDL_Rect bg = {x, y, mod * (q.size + 8), mod * (q.size + 8)};
+        int used = mod * (q.size + 8); /* bottom-right in its square */
+        x += side - used;
+        y += side - used;
+        SDL_Rect bg = {x, y, used, used};
         fill(r, &bg, (crier_rgba){255, 255, 255, 255});
         SDL_SetRenderDrawColor(r, 0, 0, 0, 255);
         for (int my = 0; my < q.size; my++)
@@ -71,42 +57,72 @@ static void draw_qr(SDL_Renderer *r, const char *link, int x, int y, int side)
     crier_qr_free(&q);
 }
 
-/* The alert's five text sizes: they follow the shorter side of the screen. */
-typedef struct sizes {
-    int unit, mid, small;
-    int head[3];  /* headline candidates, largest first */
-    int instr[2]; /* instruction candidates */
-} sizes;
+/* The renderer's measurer for the pure layout (alerts/alert_layout.c): the
+ * font chains at the alert's sizes, in the language of the info block. */
+typedef struct measure_ctx {
+    crier_fonts *fonts;
+    crier_han han;
+} measure_ctx;
 
-static sizes sizes_for(int w, int h)
+static crier_fontchain *chain(measure_ctx *c, int px, int bold)
 {
-    sizes z;
-    z.unit = h < w ? h : w * 9 / 16;
-    z.mid = z.unit / 18;
-    z.small = z.unit / 28;
-    z.head[0] = z.unit / 9;
-    z.head[1] = z.unit / 11;
-    z.head[2] = z.unit / 14;
-    z.instr[0] = z.unit / 14;
-    z.instr[1] = z.mid;
-    return z;
+    crier_fontchain *fc = crier_fonts_chain(c->fonts, px, bold);
+    crier_fontchain_set_han(fc, c->han);
+    return fc;
+}
+
+static int m_lines(void *ud, const char *text, int px, int bold, int w, int max_lines, int *cut)
+{
+    crier_fontchain *fc = chain(ud, px, bold);
+    crier_wrapped wr;
+    *cut = 0;
+    if (!fc || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
+        return 1;
+    int n = wr.n_lines;
+    *cut = wr.truncated;
+    crier_wrapped_free(&wr);
+    return n;
+}
+
+static int m_line_height(void *ud, int px, int bold)
+{
+    crier_fontchain *fc = chain(ud, px, bold);
+    return fc ? crier_fontchain_line_height(fc) : 0;
+}
+
+static int m_width(void *ud, const char *text, int px, int bold)
+{
+    crier_fontchain *fc = chain(ud, px, bold);
+    return fc ? crier_fontchain_width(text, SIZE_MAX, fc) : 0;
 }
 
 void crier_alertview_pin_fonts(crier_fonts *fonts, int w, int h)
 {
-    sizes z = sizes_for(w, h);
-    const int bold[] = {z.small, z.mid, z.head[0], z.head[1], z.head[2], z.instr[0]};
-    crier_fonts_pin(fonts, z.small, 0);
-    for (size_t i = 0; i < sizeof bold / sizeof bold[0]; i++)
-        crier_fonts_pin(fonts, bold[i], 1);
+    int px[8], bold[8];
+    int n = crier_alert_layout_sizes(w, h, px, bold, 8);
+    for (int i = 0; i < n; i++)
+        crier_fonts_pin(fonts, px[i], bold[i]);
 }
 
-static void fmt_time(int64_t ms, char *buf, size_t len)
+/* The validity line's date in the info block's language, else the kiosk's
+ * (LC_TIME, set from the locale setting). */
+static void fmt_time(int64_t ms, const char *lang, char *buf, size_t len)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     localtime_r(&t, &tm);
-    strftime(buf, len, "%a %-d %b %H:%M", &tm);
+    crier_datefmt(&tm, lang, setlocale(LC_TIME, NULL), buf, len);
+}
+
+/* Text of a block in its rectangle (the layout made it fit). */
+static void draw_block(SDL_Renderer *r, crier_text_cache *texts, const crier_alert_block *b, const char *text,
+                       crier_rgba color, int align, crier_han han)
+{
+    if (!b->shown || !text)
+        return;
+    crier_text_style st = {.px = b->px, .bold = b->bold, .color = sdl(color), .max_width = b->r.w,
+                           .max_lines = b->lines, .align = align, .han = han};
+    blit(r, crier_text_get(texts, text, &st), b->r.x, b->r.y);
 }
 
 void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts *fonts, int w, int h,
@@ -118,31 +134,11 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
     size_t n_info = al->info_count;
     const crier_alert_info *in = &al->info[lang_turn % n_info];
     crier_alert_palette pal = crier_alert_palette_for(in->severity);
+    crier_han han = crier_fontchain_han_for_lang(in->language);
     SDL_Rect all = {0, 0, w, h};
     fill(r, &all, pal.background);
-    const sizes z = sizes_for(w, h);
-    const int unit = z.unit, mid = z.mid, small = z.small;
-    const int *head_sizes = z.head, *instr_sizes = z.instr;
-    int pad = unit / 24, y = 0;
-    int text_w = w - 2 * pad;
 
-    const char *band = crier_alert_band_label(al->status);
-    if (band) {
-        crier_text_style bs = {.px = small, .bold = 1, .color = sdl(pal.band_text), .max_width = text_w,
-                               .max_lines = 1, .align = 1};
-        const crier_text *bt = crier_text_get(texts, band, &bs);
-        int bh = (bt ? bt->h : small) + pad / 2;
-        SDL_Rect top = {0, 0, w, bh}, bottom = {0, h - bh, w, bh};
-        fill(r, &top, pal.band);
-        fill(r, &bottom, pal.band);
-        blit(r, bt, (w - (bt ? bt->w : 0)) / 2, pad / 4);
-        blit(r, bt, (w - (bt ? bt->w : 0)) / 2, h - bh + pad / 4);
-        y = bh;
-        h -= bh; /* keep clear of the bottom band */
-    }
-    y += pad;
-
-    /* Top line: SEVERITY · event, and the language turn when there are several. */
+    /* The texts of the blocks. */
     char top[512];
     snprintf(top, sizeof top, "\xE2\x9A\xA0 %s \xC2\xB7 %s", crier_alert_severity_label(in->severity),
              in->event ? in->event : "");
@@ -150,70 +146,13 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
     if (n_info > 1)
         snprintf(langs, sizeof langs, "%s  %zu/%zu", in->language ? in->language : "", lang_turn % n_info + 1,
                  n_info);
-    crier_text_style ls = {.px = small, .color = sdl(pal.text), .max_lines = 1};
-    const crier_text *lt = langs[0] ? crier_text_get(texts, langs, &ls) : NULL;
-    crier_text_style ts = {.px = mid, .bold = 1, .color = sdl(pal.text),
-                           .max_width = text_w - (lt ? lt->w + pad : 0), .max_lines = 1};
-    const crier_text *tt = crier_text_get(texts, top, &ts);
-    if (lt)
-        blit(r, lt, w - pad - lt->w, y + ((tt ? tt->h : 0) - lt->h) / 2);
-    y += blit(r, tt, pad, y) + pad / 2;
-    SDL_Rect rule = {pad, y, text_w, SDL_max(2, unit / 200)};
-    fill(r, &rule, pal.text);
-    y += rule.h + pad / 2;
-
-    /* QR code for the web link, bottom right; text stays left of it there. */
-    int qr_side = in->web && in->web[0] ? unit / 4 : 0;
-    int footer_h = unit / 14; /* area, times, other alerts */
-
-    const char *headline = in->headline && in->headline[0] ? in->headline : in->event;
-    if (headline) {
-        int px = fit(fonts, headline, text_w, 2, head_sizes, 3, 1);
-        crier_text_style hs = {.px = px, .bold = 1, .color = sdl(pal.text), .max_width = text_w, .max_lines = 2};
-        y += blit(r, crier_text_get(texts, headline, &hs), pad, y) + pad / 2;
-    }
-    if (in->instruction && in->instruction[0]) {
-        int box_w = text_w - (qr_side ? qr_side + pad : 0);
-        int px = fit(fonts, in->instruction, box_w - 2 * pad, 4, instr_sizes, 2, 1);
-        crier_text_style is = {.px = px, .bold = 1, .color = sdl(pal.background), .max_width = box_w - 2 * pad,
-                               .max_lines = 4};
-        crier_text body;
-        if (crier_text_render(texts, in->instruction, &is, &body) == CRIER_OK && body.tex) {
-            SDL_Rect box = {pad, y, box_w, body.h + pad};
-            fill(r, &box, pal.text); /* inverted: it must stand out */
-            blit(r, &body, pad + pad, y + pad / 2);
-            y += box.h + pad / 2;
-            SDL_DestroyTexture(body.tex);
-        }
-    }
-    int bottom = h - pad - footer_h;
-    if (in->description && in->description[0] && bottom - y > unit / 20) {
-        int dw = text_w - (qr_side ? qr_side + pad : 0);
-        int px = small;
-        crier_fontchain *fc = crier_fonts_chain(fonts, px, 0);
-        int lines = fc ? (bottom - y) / crier_fontchain_line_height(fc) : 1;
-        crier_text_style ds = {.px = px, .color = sdl(pal.text), .max_width = dw, .max_lines = SDL_max(1, lines)};
-        crier_text body;
-        if (lines > 0 && crier_text_render(texts, in->description, &ds, &body) == CRIER_OK && body.tex) {
-            blit(r, &body, pad, y);
-            SDL_DestroyTexture(body.tex);
-        }
-    }
-    if (qr_side)
-        draw_qr(r, in->web, w - pad - qr_side, bottom - qr_side, qr_side);
-
-    /* Footer: area and validity; other active alerts. */
-    char foot[768], until[64] = "", from[64] = "";
+    char times[256], until[96] = "", from[96] = "";
     if (in->expires_ms)
-        fmt_time(in->expires_ms, until, sizeof until);
-    fmt_time(in->onset_ms ? in->onset_ms : al->sent_ms, from, sizeof from);
-    snprintf(foot, sizeof foot, "%s%s%s%s%s", in->area_desc ? in->area_desc : "", in->area_desc ? "  \xC2\xB7  " : "",
-             from, until[0] ? " \xE2\x80\x93 " : "", until);
-    crier_text_style fs = {.px = small, .bold = 1, .color = sdl(pal.text), .max_width = text_w, .max_lines = 1};
-    int fy = h - pad - footer_h;
-    blit(r, crier_text_get(texts, foot, &fs), pad, fy);
+        fmt_time(in->expires_ms, in->language, until, sizeof until);
+    fmt_time(in->onset_ms ? in->onset_ms : al->sent_ms, in->language, from, sizeof from);
+    snprintf(times, sizeof times, "%s%s%s", from, until[0] ? " \xE2\x80\x93 " : "", until);
+    char more[1024] = "";
     if (alerts->count > 1) {
-        char more[1024];
         size_t used = (size_t)snprintf(more, sizeof more, "Also active: ");
         for (size_t i = 1; i < alerts->count && used < sizeof more - 64; i++) {
             const crier_alert *o = alerts->items[i];
@@ -222,7 +161,63 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
             used += (size_t)snprintf(more + used, sizeof more - used, "%s%s (%s)", i > 1 ? "  \xC2\xB7  " : "",
                                      name ? name : "", oi ? crier_alert_severity_label(oi->severity) : "");
         }
-        crier_text_style ms = {.px = small, .color = sdl(pal.text), .max_width = text_w, .max_lines = 1};
-        blit(r, crier_text_get(texts, more, &ms), pad, fy + footer_h / 2 + pad / 4);
     }
+    const char *headline = in->headline && in->headline[0] ? in->headline : in->event;
+    crier_alert_layout_in li = {.w = w, .h = h, .band = crier_alert_band_label(al->status), .top = top,
+                                .lang = langs, .headline = headline, .instruction = in->instruction,
+                                .description = in->description, .has_qr = in->web && in->web[0],
+                                .area = in->area_desc, .times = times, .more = more};
+    measure_ctx mc = {fonts, han};
+    crier_measurer m = {&mc, m_lines, m_line_height, m_width, NULL};
+    crier_alert_layout L;
+    crier_alert_layout_compute(&li, &m, &L);
+    const crier_alert_block *B = L.b;
+
+    if (B[CRIER_AB_BAND_TOP].shown) {
+        fill(r, &(SDL_Rect){B[CRIER_AB_BAND_TOP].r.x, B[CRIER_AB_BAND_TOP].r.y, B[CRIER_AB_BAND_TOP].r.w,
+                            B[CRIER_AB_BAND_TOP].r.h}, pal.band);
+        fill(r, &(SDL_Rect){B[CRIER_AB_BAND_BOTTOM].r.x, B[CRIER_AB_BAND_BOTTOM].r.y,
+                            B[CRIER_AB_BAND_BOTTOM].r.w, B[CRIER_AB_BAND_BOTTOM].r.h}, pal.band);
+        for (int k = CRIER_AB_BAND_TOP; k <= CRIER_AB_BAND_BOTTOM; k++) {
+            crier_alert_block b = B[k];
+            b.r.y += L.pad / 4;
+            b.r.h -= L.pad / 4;
+            draw_block(r, texts, &b, li.band, pal.band_text, 1, CRIER_HAN_AUTO);
+        }
+    }
+    draw_block(r, texts, &B[CRIER_AB_TOP], top, pal.text, 0, han);
+    draw_block(r, texts, &B[CRIER_AB_LANG], langs, pal.text, 2, CRIER_HAN_AUTO);
+    if (B[CRIER_AB_RULE].shown)
+        fill(r, &(SDL_Rect){B[CRIER_AB_RULE].r.x, B[CRIER_AB_RULE].r.y, B[CRIER_AB_RULE].r.w, B[CRIER_AB_RULE].r.h},
+             pal.text);
+    draw_block(r, texts, &B[CRIER_AB_HEADLINE], headline, pal.text, 0, han);
+    if (B[CRIER_AB_INSTRUCTION].shown) {
+        const crier_alert_block *ib = &B[CRIER_AB_INSTRUCTION];
+        fill(r, &(SDL_Rect){ib->r.x, ib->r.y, ib->r.w, ib->r.h}, pal.text); /* inverted: it must stand out */
+        crier_alert_block inner = *ib;
+        inner.r = L.inner;
+        /* rendered once per frame it is needed, not cached: a big block */
+        crier_text_style is = {.px = inner.px, .bold = 1, .color = sdl(pal.background), .max_width = inner.r.w,
+                               .max_lines = inner.lines, .han = han};
+        crier_text body;
+        if (crier_text_render(texts, in->instruction, &is, &body) == CRIER_OK && body.tex) {
+            blit(r, &body, inner.r.x, inner.r.y);
+            SDL_DestroyTexture(body.tex);
+        }
+    }
+    if (B[CRIER_AB_DESCRIPTION].shown) {
+        const crier_alert_block *db = &B[CRIER_AB_DESCRIPTION];
+        crier_text_style ds = {.px = db->px, .color = sdl(pal.text), .max_width = db->r.w, .max_lines = db->lines,
+                               .han = han};
+        crier_text body;
+        if (crier_text_render(texts, in->description, &ds, &body) == CRIER_OK && body.tex) {
+            blit(r, &body, db->r.x, db->r.y);
+            SDL_DestroyTexture(body.tex);
+        }
+    }
+    if (B[CRIER_AB_QR].shown)
+        draw_qr(r, in->web, B[CRIER_AB_QR].r.x, B[CRIER_AB_QR].r.y, B[CRIER_AB_QR].r.w);
+    draw_block(r, texts, &B[CRIER_AB_AREA], in->area_desc, pal.text, 0, han);
+    draw_block(r, texts, &B[CRIER_AB_TIMES], times, pal.text, 0, han);
+    draw_block(r, texts, &B[CRIER_AB_MORE], more, pal.text, 0, CRIER_HAN_AUTO);
 }
