@@ -6,7 +6,9 @@
  * a texture and reused for every frame of their rotation slot. */
 #include "screen/scene.h"
 #include "base/log.h"
+#include "screen/datefmt.h"
 #include "screen/qr.h"
+#include "screen/slide_layout.h"
 #include "screen/wrap.h"
 #include "screen/fontchain.h"
 
@@ -159,13 +161,14 @@ static int fits_at(scaled_measure *sm, const char *text, int chain_px, int chain
  * (the caller then cuts it with "…").  Sizes are estimated with the max_px
  * chain scaled (opening a chain per candidate size would cost a megabyte and
  * milliseconds each) and the answer is confirmed with its own chain. */
-static int fit_px(crier_scene *s, const char *text, int bold, int w, int h, int max_px, int min_px)
+static int fit_px(crier_scene *s, const char *text, int bold, int han, int w, int h, int max_px, int min_px)
 {
     if (min_px > max_px)
         min_px = max_px;
     crier_fontchain *fc = crier_fonts_chain(s->fonts, max_px, bold);
     if (!fc)
         return min_px;
+    crier_fontchain_set_han(fc, (crier_han)han);
     scaled_measure sm = {fc, 1.0};
     int chain_px = max_px, chain_skip = crier_fontchain_line_height(fc);
     for (int p = max_px;;) {
@@ -176,6 +179,7 @@ static int fit_px(crier_scene *s, const char *text, int bold, int w, int h, int 
             crier_fontchain *real = crier_fonts_chain(s->fonts, p, bold);
             if (!real)
                 return p;
+            crier_fontchain_set_han(real, (crier_han)han);
             sm.fc = real;
             chain_px = p;
             chain_skip = crier_fontchain_line_height(real);
@@ -189,7 +193,8 @@ static int fit_px(crier_scene *s, const char *text, int bold, int w, int h, int 
     }
 }
 
-static SDL_Texture *load_image(crier_scene *s, const char *path, int box_w, int box_h, SDL_Rect *out)
+/* The image at path, decoded, within the size limits; NULL (logged) if not. */
+static SDL_Surface *load_image(const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -212,16 +217,23 @@ static SDL_Texture *load_image(crier_scene *s, const char *path, int box_w, int 
         SDL_FreeSurface(img);
         return NULL;
     }
-    double scale = SDL_min((double)box_w / img->w, (double)box_h / img->h);
-    out->w = (int)(img->w * scale);
-    out->h = (int)(img->h * scale);
-    out->x = (box_w - out->w) / 2;
-    out->y = (box_h - out->h) / 2;
+    return img;
+}
+
+/* img drawn into box, aspect kept: centred, or top-aligned (top = 1). */
+static void draw_image(crier_scene *s, SDL_Surface *img, crier_rect box, int top, const char *path)
+{
+    double scale = SDL_min((double)box.w / img->w, (double)box.h / img->h);
+    SDL_Rect dst = {0, 0, (int)(img->w * scale), (int)(img->h * scale)};
+    dst.x = box.x + (box.w - dst.w) / 2;
+    dst.y = box.y + (top ? 0 : (box.h - dst.h) / 2);
     SDL_Texture *tex = SDL_CreateTextureFromSurface(s->renderer, img);
-    SDL_FreeSurface(img);
-    if (!tex)
+    if (!tex) {
         LOG_WARN("image", "cannot upload image '%s': %s", path, SDL_GetError());
-    return tex;
+        return;
+    }
+    SDL_RenderCopy(s->renderer, tex, NULL, &dst);
+    SDL_DestroyTexture(tex);
 }
 
 static SDL_Texture *new_zone_target(crier_scene *s, const crier_zone *z, SDL_Rect *r)
@@ -251,6 +263,63 @@ static SDL_Texture *new_slide(crier_scene *s, const crier_zone **z, SDL_Rect *r,
     return new_zone_target(s, *z, r);
 }
 
+/* The renderer's measurer for the slide layout (screen/slide_layout.c). */
+typedef struct slide_measure {
+    crier_scene *s;
+    int han;
+} slide_measure;
+
+static crier_fontchain *sm_chain(slide_measure *m, int px, int bold)
+{
+    crier_fontchain *fc = crier_fonts_chain(m->s->fonts, px, bold);
+    crier_fontchain_set_han(fc, (crier_han)m->han);
+    return fc;
+}
+
+static int sm_lines(void *ud, const char *text, int px, int bold, int w, int max_lines, int *cut)
+{
+    crier_fontchain *fc = sm_chain(ud, px, bold);
+    crier_wrapped wr;
+    *cut = 0;
+    if (!fc || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
+        return 1;
+    int n = wr.n_lines;
+    *cut = wr.truncated;
+    crier_wrapped_free(&wr);
+    return n;
+}
+
+static int sm_line_height(void *ud, int px, int bold)
+{
+    crier_fontchain *fc = sm_chain(ud, px, bold);
+    return fc ? crier_fontchain_line_height(fc) : 0;
+}
+
+static int sm_width(void *ud, const char *text, int px, int bold)
+{
+    crier_fontchain *fc = sm_chain(ud, px, bold);
+    return fc ? crier_fontchain_width(text, SIZE_MAX, fc) : 0;
+}
+
+static int sm_fit(void *ud, const char *text, int bold, int w, int h, int max_px, int min_px)
+{
+    slide_measure *m = ud;
+    return fit_px(m->s, text, bold, m->han, w, h, max_px, min_px);
+}
+
+static void draw_slide_text(crier_scene *s, const crier_slide_block *b, const char *text, SDL_Color color, int han,
+                            crier_text *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!b->shown)
+        return;
+    crier_text_style st = {.px = b->px, .bold = b->bold, .color = color, .max_width = b->r.w,
+                           .max_lines = b->lines, .align = b->align, .han = han};
+    /* Drawn straight into the slide, not cached: it is composed once, and a
+     * block texture of a title can take a megabyte. */
+    crier_text_draw(s->texts, text, &st, b->r.x, b->r.y, out);
+}
+
 SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
 {
     const crier_zone *z;
@@ -259,100 +328,46 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
     SDL_Texture *slide = new_slide(s, &z, &r, &prev_target);
     if (!slide)
         return NULL;
-    int pad = px(s, z->padding_px);
-    int text_w = r.w - 2 * pad;
-    int bottom = r.h; /* text stays above this */
-    int portrait = r.h > r.w;
-    int has_link = post->link && post->link[0];
-    /* Landscape: text on the left; image and QR code share a right-hand column
-     * (the column is just the QR's width when there is no image).  Portrait:
-     * text on top, image below, QR code in a strip at the bottom.  The link's
-     * address is printed beside the code for residents without a phone. */
-    int qr_side = SDL_min(r.h * 26 / 100, r.w * 22 / 100);
-    if (portrait)
-        qr_side = SDL_min(r.h * 16 / 100, r.w * 30 / 100);
-    int col_x = post->image ? r.w * 55 / 100 : r.w - pad - qr_side;
-    int col_w = r.w - pad - col_x;
-    int img_bottom = r.h - pad; /* the image stays above this */
-    if (has_link) {
-        int used = draw_qr(s, post->link, r.w - pad - qr_side, r.h - pad - qr_side, qr_side);
-        if (used > 0) {
-            int qx = r.w - pad - used, qy = r.h - pad - used;
-            const char *shown = post->link;
-            if (strncmp(shown, "https://", 8) == 0)
-                shown += 8;
-            else if (strncmp(shown, "http://", 7) == 0)
-                shown += 7;
-            int beside = portrait || post->image; /* caption left of the code, else above it */
-            int cap_w = beside ? qx - pad - (portrait ? pad : col_x) : used;
-            crier_text_style cs = {.px = px(s, z->min_px), .color = col(z->color), .max_width = cap_w,
-                                   .max_lines = 2, .align = beside ? 2 : 0};
-            crier_text_style hs = cs;
-            hs.bold = 1;
-            hs.color = col(z->accent);
-            const crier_text *hint = cap_w > 0 ? crier_text_get(s->texts, "Scan for details", &hs) : NULL;
-            const crier_text *addr = cap_w > 0 ? crier_text_get(s->texts, shown, &cs) : NULL;
-            int th = (hint ? hint->h : 0) + (addr ? addr->h : 0);
-            int tx = beside ? qx - pad : qx, ty = beside ? qy + (used - th) / 2 : qy - pad / 2 - th;
-            if (hint) {
-                blit(s, hint, beside ? tx - hint->w : tx, ty);
-                ty += hint->h;
-            }
-            if (addr)
-                blit(s, addr, beside ? tx - addr->w : tx, ty);
-            img_bottom = beside ? qy - pad : qy - pad - th;
-            if (portrait)
-                bottom = img_bottom;
-            if (!post->image && !portrait)
-                text_w = col_x - 2 * pad;
-        }
+    int han = crier_fontchain_han_for_lang(post->lang);
+    /* The link's address is printed beside the code for residents without a
+     * phone; a link that cannot be encoded gets neither. */
+    const char *shown = NULL;
+    crier_qr q;
+    if (post->link && post->link[0] && crier_qr_encode(post->link, &q) == CRIER_OK) {
+        crier_qr_free(&q);
+        shown = post->link;
+        if (strncmp(shown, "https://", 8) == 0)
+            shown += 8;
+        else if (strncmp(shown, "http://", 7) == 0)
+            shown += 7;
     }
-    if (post->image) {
-        SDL_Rect box = portrait ? (SDL_Rect){pad, r.h / 2, r.w - 2 * pad, img_bottom - r.h / 2}
-                                : (SDL_Rect){col_x, pad, col_w, img_bottom - pad};
-        SDL_Rect fitted;
-        SDL_Texture *img = box.w > 0 && box.h > 0 ? load_image(s, post->image, box.w, box.h, &fitted) : NULL;
-        if (img) {
-            fitted.x += box.x;
-            fitted.y = box.y + (portrait ? (box.h - fitted.h) / 2 : 0); /* landscape: top-aligned */
-            SDL_RenderCopy(s->renderer, img, NULL, &fitted);
-            SDL_DestroyTexture(img);
-            if (portrait)
-                bottom = r.h / 2; /* text gets the upper half */
-            else
-                text_w = col_x - 2 * pad;
-        }
-    }
-    int y = pad;
-    /* The title shrinks like the body (never below min_px) to fit at most
-     * three lines of its full size; past that it is cut with "…". */
-    const char *title_text = post->title ? post->title : "";
-    int title_max = px(s, z->title_px), title_min = SDL_min(px(s, z->min_px), title_max);
-    int title_box = 3 * crier_fonts_line_height(s->fonts, title_max, 1);
-    int tp = title_text[0] ? fit_px(s, title_text, 1, text_w, title_box, title_max, title_min) : title_max;
-    int tskip = crier_fonts_line_height(s->fonts, tp, 1);
-    crier_text_style ts = {.px = tp, .bold = 1, .color = col(z->accent), .max_width = text_w,
-                           .max_lines = tskip > 0 ? SDL_max(1, title_box / tskip) : 3};
-    /* Drawn straight into the slide, not cached: it is composed once, and a
-     * block texture of a title can take a megabyte. */
-    crier_text title;
-    if (crier_text_draw(s->texts, title_text, &ts, pad, y, &title) == CRIER_OK)
-        y += title.h + pad / 2;
-    /* Accent rule under the title. */
-    SDL_Rect rule = {pad, y, SDL_min(text_w, px(s, 160)), SDL_max(2, px(s, 6))};
-    fill(s, &rule, z->accent);
-    y += rule.h + pad;
-    if (post->body && post->body[0]) {
-        int avail_h = bottom - y - pad;
-        int max_px = px(s, z->body_px), min_px = px(s, z->min_px);
-        int p = fit_px(s, post->body, 0, text_w, avail_h, max_px, min_px);
-        int skip = crier_fonts_line_height(s->fonts, p, 0);
-        crier_text_style bs = {.px = p, .color = col(z->color), .max_width = text_w,
-                               .max_lines = skip > 0 ? SDL_max(1, avail_h / skip) : 1};
-        crier_text body;
-        if (crier_text_draw(s->texts, post->body, &bs, pad, y, &body) == CRIER_OK && body.truncated)
-            LOG_INFO("render", "post '%s' body shortened with an ellipsis to fit its zone", post->id);
-    }
+    SDL_Surface *img = post->image ? load_image(post->image) : NULL;
+    crier_slide_layout_in li = {.w = r.w, .h = r.h, .pad = px(s, z->padding_px), .title = post->title,
+                                .body = post->body, .title_px = px(s, z->title_px), .body_px = px(s, z->body_px),
+                                .min_px = px(s, z->min_px), .has_image = img != NULL, .link = shown,
+                                .hint = "Scan for details", .rule_w = px(s, 160), .rule_h = SDL_max(2, px(s, 6))};
+    slide_measure sm = {s, han};
+    crier_measurer m = {&sm, sm_lines, sm_line_height, sm_width, sm_fit};
+    crier_slide_layout L;
+    crier_slide_layout_compute(&li, &m, &L);
+    const crier_slide_block *B = L.b;
+    if (B[CRIER_SB_QR].shown)
+        draw_qr(s, post->link, B[CRIER_SB_QR].r.x, B[CRIER_SB_QR].r.y, B[CRIER_SB_QR].r.w);
+    crier_text t;
+    draw_slide_text(s, &B[CRIER_SB_HINT], li.hint, col(z->accent), CRIER_HAN_AUTO, &t);
+    draw_slide_text(s, &B[CRIER_SB_ADDR], shown, col(z->color), CRIER_HAN_AUTO, &t);
+    if (img && B[CRIER_SB_IMAGE].shown)
+        draw_image(s, img, B[CRIER_SB_IMAGE].r, r.h <= r.w, post->image);
+    SDL_FreeSurface(img);
+    draw_slide_text(s, &B[CRIER_SB_TITLE], post->title, col(z->accent), han, &t);
+    if (B[CRIER_SB_RULE].shown)
+        fill(s, &(SDL_Rect){B[CRIER_SB_RULE].r.x, B[CRIER_SB_RULE].r.y, B[CRIER_SB_RULE].r.w, B[CRIER_SB_RULE].r.h},
+             z->accent);
+    draw_slide_text(s, &B[CRIER_SB_BODY], post->body, col(z->color), han, &t);
+    if (B[CRIER_SB_BODY].shown && B[CRIER_SB_BODY].cut)
+        LOG_INFO("render", "post '%s' body shortened with an ellipsis to fit its zone", post->id);
+    if (B[CRIER_SB_TITLE].shown && B[CRIER_SB_TITLE].cut)
+        LOG_INFO("render", "post '%s' title shortened with an ellipsis to fit its zone", post->id);
     SDL_SetRenderTarget(s->renderer, prev_target);
     return slide;
 }
@@ -442,8 +457,12 @@ void crier_scene_draw_events(crier_scene *s, const crier_playlist *pl, int64_t n
         localtime_r(&t, &tm);
         if (evs[i]->starts_ms <= now_wall_ms)
             snprintf(when, sizeof when, "Now");
-        else
+        else if (crier_datefmt_known(evs[i]->lang)) /* in the event's language */
+            crier_datefmt(&tm, evs[i]->lang, NULL, when, sizeof when);
+        else /* in the kiosk's (LC_TIME) */
             strftime(when, sizeof when, "%a %-d %b \xC2\xB7 %H:%M", &tm);
+        int han = crier_fontchain_han_for_lang(evs[i]->lang);
+        when_s.han = title_s.han = loc_s.han = han;
         const crier_text *a = crier_text_get(s->texts, when, &when_s);
         const crier_text *b = crier_text_get(s->texts, evs[i]->title ? evs[i]->title : "", &title_s);
         const crier_text *c = evs[i]->location ? crier_text_get(s->texts, evs[i]->location, &loc_s) : NULL;
@@ -459,6 +478,7 @@ void crier_scene_draw_events(crier_scene *s, const crier_playlist *pl, int64_t n
     }
     if (n == 0) {
         crier_text_style ns = loc_s;
+        ns.han = CRIER_HAN_AUTO;
         const crier_text *none = crier_text_get(s->texts, "No upcoming events", &ns);
         blit(s, none, r.x + pad, y);
     }
