@@ -129,7 +129,8 @@ def bench_render_all_fonts(build, quick):
     """Every script, colour emoji, an image and QR codes on screen in turn."""
     fix = ROOT / "tests/fixtures/render"
     posts = []
-    for name in ("scripts", "mixed", "japanese", "emoji", "image_qr", "overlong"):
+    for name in ("scripts", "more_scripts", "zh_hans", "zh_hant", "mixed", "japanese", "emoji", "image_qr",
+                 "overlong"):
         for p in json.loads((fix / f"{name}.json").read_text(encoding="utf-8"))["posts"]:
             q = dict(p, duration_s=1)
             if "image" in q:
@@ -143,7 +144,7 @@ def bench_render_all_fonts(build, quick):
         for _ in range(2 if quick else 5):
             ev = d / "ev.jsonl"
             t0 = time.time() * 1000
-            p = subprocess.Popen(_cmd(build, d / "k.conf", "--run-for", "9", "--events", str(ev)))
+            p = subprocess.Popen(_cmd(build, d / "k.conf", "--run-for", str(len(posts) + 1), "--events", str(ev)))
             peak = 0
             while p.poll() is None:
                 try:
