@@ -53,7 +53,7 @@ void crier_feed_opts_init(crier_feed_opts *opts)
         .max_instances = 100,
         .max_recur_steps = 20000,
         .max_recur_total = CRIER_FEED_DEFAULT_RECUR_TOTAL,
-        .include_boosts = 1,
+        .include_boosts = 0, /* as the source settings boosts and replies */
         .include_replies = 0,
     };
 }

@@ -6,7 +6,8 @@
  * tree survives the cJSON_Delete().  Every string goes through html_text
  * (content_html, summary as HTML) or crier_html_clean_text (everything else), which
  * replaces invalid UTF-8 and caps sizes.
- * Field mapping: id (string or number) -> id; title; content_text, else
+ * Field mapping: id (string or number) -> id; title (else the feed's title:
+ * a title-less item is a status update, and the feed names who posted it); content_text, else
  * content_html as text, else summary -> body; url (else external_url) -> link;
  * image (else banner_image, else the first image attachment) -> image;
  * date_published (else date_modified) -> published; language (item, else feed). */
@@ -27,7 +28,8 @@ static char *clean(const char *s, size_t cap)
     return s ? crier_html_clean_text(s, strlen(s), cap, 1, NULL) : NULL;
 }
 
-static crier_err item_from_json(const cJSON *ji, const char *feed_lang, const crier_feed_opts *o, crier_item *it)
+static crier_err item_from_json(const cJSON *ji, const char *feed_lang, const char *feed_title,
+                                const crier_feed_opts *o, crier_item *it)
 {
     *it = (crier_item){.kind = CRIER_ITEM_POST, .weight = 1};
     const cJSON *jid = cJSON_GetObjectItemCaseSensitive(ji, "id");
@@ -48,7 +50,10 @@ static crier_err item_from_json(const cJSON *ji, const char *feed_lang, const cr
         id = url;
     it->id = clean(id, 512);
     it->link = clean(url, 2048);
-    it->title = clean(crier_feed_json_str(ji, "title"), o->max_title);
+    const char *title = crier_feed_json_str(ji, "title");
+    if (!title || !*title)
+        title = feed_title;
+    it->title = clean(title, o->max_title);
     unsigned hf = o->link_urls ? CRIER_HTML_LINK_URLS : 0;
     const char *text = crier_feed_json_str(ji, "content_text");
     const char *html = crier_feed_json_str(ji, "content_html");
@@ -101,6 +106,7 @@ static crier_err fill_items(const cJSON *root, const crier_feed_opts *opts, crie
         return CRIER_ERR_PARSE;
     }
     const char *feed_lang = crier_feed_json_str(root, "language");
+    const char *feed_title = crier_feed_json_str(root, "title");
     size_t skipped = 0;
     const cJSON *ji;
     cJSON_ArrayForEach(ji, items)
@@ -112,7 +118,7 @@ static crier_err fill_items(const cJSON *root, const crier_feed_opts *opts, crie
             continue;
         }
         crier_item it;
-        rc = item_from_json(ji, feed_lang, opts, &it);
+        rc = item_from_json(ji, feed_lang, feed_title, opts, &it);
         if (rc == CRIER_OK)
             rc = crier_item_list_take(list, &it);
         crier_item_clear(&it);

@@ -8,6 +8,9 @@
  *     opts->include_replies;
  *   - private and direct statuses are always skipped (they should never be in a
  *     public timeline, but a token with more rights could return them);
+ *   - custom emoji (":shortcode:" listed in the status's or the account's
+ *     "emojis") are removed from the display name, the content and the content
+ *     warning: a kiosk never shows the raw shortcode;
  *   - title = the account's display name (else @acct), body = content HTML as
  *     text (html_text: paragraphs, <br>, links, entities; capped at max_text, so
  *     10 MB of HTML costs one bounded pass), or the content warning
@@ -30,6 +33,44 @@
 static char *clean(const char *s, size_t cap)
 {
     return s ? crier_html_clean_text(s, strlen(s), cap, 0, NULL) : NULL;
+}
+
+/* Removes every ":shortcode:" of the custom emoji listed in emojis (an array
+ * of {"shortcode": ...}) from s, in place; then the spaces that stood around
+ * one collapse to one and the ends are trimmed.  A shortcode is letters,
+ * digits and '_' (Mastodon's rule); anything else in the list is ignored. */
+static void strip_custom_emoji(char *s, const cJSON *emojis)
+{
+    if (!s || !cJSON_IsArray(emojis))
+        return;
+    int removed = 0, n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, emojis)
+    {
+        if (++n > 256)
+            break; /* a bounded pass over hostile input */
+        const char *code = crier_feed_json_str(e, "shortcode");
+        size_t len = code ? strlen(code) : 0;
+        if (len == 0 || len > 64 || strspn(code, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len)
+            continue;
+        char pat[68];
+        snprintf(pat, sizeof pat, ":%s:", code);
+        for (char *p = strstr(s, pat); p; p = strstr(p, pat)) {
+            memmove(p, p + len + 2, strlen(p + len + 2) + 1);
+            removed = 1;
+        }
+    }
+    if (!removed)
+        return;
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r == ' ' && (w == s || w[-1] == ' ' || w[-1] == '\n' || r[1] == '\n' || r[1] == '\0'))
+            continue;
+        *w++ = *r;
+    }
+    while (w > s && w[-1] == ' ')
+        w--;
+    *w = '\0';
 }
 
 /* 0 keep, 1 skip (filtered), -1 malformed. */
@@ -55,15 +96,17 @@ static int status_to_item(const cJSON *js, const crier_feed_opts *o, crier_item 
         return 1;
 
     const cJSON *acct = cJSON_GetObjectItemCaseSensitive(st, "account");
-    const char *name = crier_feed_json_str(acct, "display_name");
-    char handle[256];
-    if (!name || !*name) {
+    const cJSON *emojis = cJSON_GetObjectItemCaseSensitive(st, "emojis");
+    it->id = crier_strdup(id);
+    it->title = clean(crier_feed_json_str(acct, "display_name"), o->max_title);
+    strip_custom_emoji(it->title, cJSON_GetObjectItemCaseSensitive(acct, "emojis"));
+    if (!it->title || !*it->title) { /* no name, or only emoji */
+        char handle[256];
         const char *a = crier_feed_json_str(acct, "acct");
         snprintf(handle, sizeof handle, "@%s", a ? a : "mastodon");
-        name = handle;
+        free(it->title);
+        it->title = clean(handle, o->max_title);
     }
-    it->id = crier_strdup(id);
-    it->title = clean(name, o->max_title);
     const char *spoiler = crier_feed_json_str(st, "spoiler_text");
     const char *content = crier_feed_json_str(st, "content");
     if (spoiler && *spoiler)
@@ -71,6 +114,7 @@ static int status_to_item(const cJSON *js, const crier_feed_opts *o, crier_item 
     else if (content)
         it->body = crier_html_to_text(content, strlen(content), o->max_text,
                                       o->link_urls ? CRIER_HTML_LINK_URLS : 0, NULL);
+    strip_custom_emoji(it->body, emojis);
     const char *url = crier_feed_json_str(st, "url");
     if (!crier_feed_is_http_url(url))
         url = crier_feed_is_http_url(crier_feed_json_str(st, "uri")) ? crier_feed_json_str(st, "uri") : NULL;

@@ -53,7 +53,8 @@ TEST(jsonfeed)
         CHECK_INT_EQ(b->published_ms, 1795503600000LL);
     }
     const crier_item *c = find_item(&l, "https://valfiore.example/news/no-id");
-    CHECK(c && !strcmp(c->body, "Only a summary & a URL") && c->title && !strcmp(c->title, ""));
+    /* no title: the feed's */
+    CHECK(c && !strcmp(c->body, "Only a summary & a URL") && c->title && !strcmp(c->title, "Comune di Valfiore"));
     crier_item_list_clear(&l);
 }
 
@@ -82,12 +83,16 @@ TEST(jsonfeed_bad)
 TEST(mastodon)
 {
     crier_feed_opts o = opts();
+    CHECK_INT_EQ(o.include_boosts, 0); /* the default of the source setting `boosts` */
     o.link_urls = 1;
+    o.include_boosts = 1;
     crier_item_list l;
     crier_item_list_init(&l);
     char err[256] = "";
     CHECK_INT_EQ(parse_fixture("mastodon.json", CRIER_FEED_MASTODON, &o, &l, err, sizeof err), CRIER_OK);
-    /* 1001 kept, 1002 reply dropped, 1003 boost kept (default), 1004 direct dropped */
+    /* 1001 kept, 1002 reply dropped, 1003 boost kept, 1004 direct dropped; the
+     * custom emoji :cityflag: (display name) and :snowplow: (content) are gone,
+     * the times' colons stay */
     CHECK_INT_EQ(l.count, 2);
     const crier_item *a = find_item(&l, "1001");
     CHECK(a != NULL);
@@ -115,6 +120,26 @@ TEST(mastodon)
     CHECK_INT_EQ(parse_fixture("mastodon.json", CRIER_FEED_MASTODON, &o, &l, err, sizeof err), CRIER_OK);
     CHECK_INT_EQ(l.count, 2);
     CHECK(find_item(&l, "1002") != NULL && find_item(&l, "1003") == NULL && find_item(&l, "1004") == NULL);
+    crier_item_list_clear(&l);
+}
+
+TEST(mastodon_custom_emoji)
+{
+    crier_feed_opts o = opts();
+    crier_item_list l;
+    crier_item_list_init(&l);
+    char err[256] = "";
+    const char *js =
+        "[{\"id\":\"1\",\"visibility\":\"public\",\"content\":\"<p>:wave: Hi :wave::wave: at 10:30 :unknown:</p>\","
+        "\"emojis\":[{\"shortcode\":\"wave\"}],"
+        "\"account\":{\"acct\":\"town@x.example\",\"display_name\":\":flag_a: :flag_b:\","
+        "\"emojis\":[{\"shortcode\":\"flag_a\"},{\"shortcode\":\"flag_b\"}]}}]";
+    CHECK_INT_EQ(crier_feed_parse_mastodon(js, strlen(js), &o, &l, err, sizeof err), CRIER_OK);
+    CHECK_INT_EQ(l.count, 1);
+    if (l.count == 1) {
+        CHECK_STR_EQ(l.items[0].title, "@town@x.example"); /* only emoji: the handle */
+        CHECK_STR_EQ(l.items[0].body, "Hi at 10:30 :unknown:"); /* listed shortcodes only */
+    }
     crier_item_list_clear(&l);
 }
 
@@ -178,6 +203,7 @@ int main(void)
     RUN(jsonfeed);
     RUN(jsonfeed_bad);
     RUN(mastodon);
+    RUN(mastodon_custom_emoji);
     RUN(mastodon_bad);
     RUN(mastodon_10mb_html);
     return check_summary();
