@@ -12,7 +12,7 @@ typedef struct sizes {
 static sizes sizes_for(int w, int h)
 {
     sizes z;
-    z.unit = h < w ? h : w * 9 / 16;
+    z.unit = h < w ? h : w; /* the shorter side: portrait text as large as landscape's */
     if (z.unit < 56)
         z.unit = 56;
     z.mid = z.unit / 18;
@@ -128,7 +128,7 @@ void crier_alert_layout_compute(const crier_alert_layout_in *in, const crier_mea
     B[CRIER_AB_RULE] = (crier_alert_block){1, {X, y, W, rule_h}, 0, 0, 0, 0};
     y += rule_h + pad / 2;
 
-    /* Footer, bottom up: other alerts, times, area (two lines at most). */
+    /* Footer, bottom up: other alerts, times, area (three lines at most). */
     int yb = y_bot - pad;
     int before = yb;
     yb = place_up(m, &B[CRIER_AB_MORE], in->more, small, 0, X, yb, W, 1);
@@ -138,15 +138,15 @@ void crier_alert_layout_compute(const crier_alert_layout_in *in, const crier_mea
     yb = place_up(m, &B[CRIER_AB_TIMES], in->times, small, 1, X, yb, W, 2);
     if (yb != before)
         yb -= pad / 4;
-    yb = place_up(m, &B[CRIER_AB_AREA], in->area, small, 1, X, yb, W, 2);
+    yb = place_up(m, &B[CRIER_AB_AREA], in->area, small, 1, X, yb, W, 3);
     yb -= pad / 2;
 
     /* Middle: headline, instruction box, description; the QR code beside them
      * (landscape) or under them (portrait). */
     int Wt = W, Ht = yb - y;
     if (in->has_qr) {
-        int q = z.unit / 4;
         int portrait = in->h > in->w;
+        int q = portrait ? W / 3 : z.unit / 4;
         if (q > W / 3)
             q = W / 3;
         if (q > Ht / (portrait ? 3 : 1))

@@ -125,52 +125,77 @@ static void draw_block(SDL_Renderer *r, crier_text_cache *texts, const crier_ale
     blit(r, crier_text_get(texts, text, &st), b->r.x, b->r.y);
 }
 
+/* The texts of the blocks of info block `in` of the alert list, and where
+ * they go. */
+typedef struct view_texts {
+    char top[512], langs[64], times[256], more[1024];
+    const char *headline;
+} view_texts;
+
+static void view_layout(crier_fonts *fonts, int w, int h, const crier_alert_list *alerts, size_t lang_turn,
+                        view_texts *t, crier_alert_layout *L)
+{
+    const crier_alert *al = alerts->items[0];
+    size_t n_info = al->info_count;
+    const crier_alert_info *in = &al->info[lang_turn % n_info];
+    snprintf(t->top, sizeof t->top, "\xE2\x9A\xA0 %s \xC2\xB7 %s", crier_alert_severity_label(in->severity),
+             in->event ? in->event : "");
+    t->langs[0] = '\0';
+    if (n_info > 1)
+        snprintf(t->langs, sizeof t->langs, "%s  %zu/%zu", in->language ? in->language : "", lang_turn % n_info + 1,
+                 n_info);
+    char until[96] = "", from[96] = "";
+    if (in->expires_ms)
+        fmt_time(in->expires_ms, in->language, until, sizeof until);
+    fmt_time(in->onset_ms ? in->onset_ms : al->sent_ms, in->language, from, sizeof from);
+    snprintf(t->times, sizeof t->times, "%s%s%s", from, until[0] ? " \xE2\x80\x93 " : "", until);
+    t->more[0] = '\0';
+    if (alerts->count > 1) {
+        size_t used = (size_t)snprintf(t->more, sizeof t->more, "Also active: ");
+        for (size_t i = 1; i < alerts->count && used < sizeof t->more - 64; i++) {
+            const crier_alert *o = alerts->items[i];
+            const crier_alert_info *oi = o->info_count ? &o->info[0] : NULL;
+            const char *name = oi ? (oi->headline && oi->headline[0] ? oi->headline : oi->event) : o->identifier;
+            used += (size_t)snprintf(t->more + used, sizeof t->more - used, "%s%s (%s)", i > 1 ? "  \xC2\xB7  " : "",
+                                     name ? name : "", oi ? crier_alert_severity_label(oi->severity) : "");
+        }
+    }
+    t->headline = in->headline && in->headline[0] ? in->headline : in->event;
+    crier_alert_layout_in li = {.w = w, .h = h, .band = crier_alert_band_label(al->status), .top = t->top,
+                                .lang = t->langs, .headline = t->headline, .instruction = in->instruction,
+                                .description = in->description, .has_qr = in->web && in->web[0],
+                                .area = in->area_desc, .times = t->times, .more = t->more};
+    measure_ctx mc = {fonts, crier_fontchain_han_for_lang(in->language)};
+    crier_measurer m = {&mc, m_lines, m_line_height, m_width, NULL};
+    crier_alert_layout_compute(&li, &m, L);
+}
+
+int crier_alertview_layout(crier_fonts *fonts, int w, int h, const crier_alert_list *alerts, size_t lang_turn,
+                           crier_alert_layout *out)
+{
+    if (!alerts || alerts->count == 0 || alerts->items[0]->info_count == 0)
+        return -1;
+    view_texts t;
+    view_layout(fonts, w, h, alerts, lang_turn, &t, out);
+    return 0;
+}
+
 void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts *fonts, int w, int h,
                           const crier_alert_list *alerts, size_t lang_turn)
 {
     if (!alerts || alerts->count == 0 || alerts->items[0]->info_count == 0)
         return;
     const crier_alert *al = alerts->items[0];
-    size_t n_info = al->info_count;
-    const crier_alert_info *in = &al->info[lang_turn % n_info];
+    const crier_alert_info *in = &al->info[lang_turn % al->info_count];
     crier_alert_palette pal = crier_alert_palette_for(in->severity);
     crier_han han = crier_fontchain_han_for_lang(in->language);
     SDL_Rect all = {0, 0, w, h};
     fill(r, &all, pal.background);
-
-    /* The texts of the blocks. */
-    char top[512];
-    snprintf(top, sizeof top, "\xE2\x9A\xA0 %s \xC2\xB7 %s", crier_alert_severity_label(in->severity),
-             in->event ? in->event : "");
-    char langs[64] = "";
-    if (n_info > 1)
-        snprintf(langs, sizeof langs, "%s  %zu/%zu", in->language ? in->language : "", lang_turn % n_info + 1,
-                 n_info);
-    char times[256], until[96] = "", from[96] = "";
-    if (in->expires_ms)
-        fmt_time(in->expires_ms, in->language, until, sizeof until);
-    fmt_time(in->onset_ms ? in->onset_ms : al->sent_ms, in->language, from, sizeof from);
-    snprintf(times, sizeof times, "%s%s%s", from, until[0] ? " \xE2\x80\x93 " : "", until);
-    char more[1024] = "";
-    if (alerts->count > 1) {
-        size_t used = (size_t)snprintf(more, sizeof more, "Also active: ");
-        for (size_t i = 1; i < alerts->count && used < sizeof more - 64; i++) {
-            const crier_alert *o = alerts->items[i];
-            const crier_alert_info *oi = o->info_count ? &o->info[0] : NULL;
-            const char *name = oi ? (oi->headline && oi->headline[0] ? oi->headline : oi->event) : o->identifier;
-            used += (size_t)snprintf(more + used, sizeof more - used, "%s%s (%s)", i > 1 ? "  \xC2\xB7  " : "",
-                                     name ? name : "", oi ? crier_alert_severity_label(oi->severity) : "");
-        }
-    }
-    const char *headline = in->headline && in->headline[0] ? in->headline : in->event;
-    crier_alert_layout_in li = {.w = w, .h = h, .band = crier_alert_band_label(al->status), .top = top,
-                                .lang = langs, .headline = headline, .instruction = in->instruction,
-                                .description = in->description, .has_qr = in->web && in->web[0],
-                                .area = in->area_desc, .times = times, .more = more};
-    measure_ctx mc = {fonts, han};
-    crier_measurer m = {&mc, m_lines, m_line_height, m_width, NULL};
+    view_texts vt;
     crier_alert_layout L;
-    crier_alert_layout_compute(&li, &m, &L);
+    view_layout(fonts, w, h, alerts, lang_turn, &vt, &L);
+    const char *top = vt.top, *langs = vt.langs, *times = vt.times, *more = vt.more, *headline = vt.headline;
+    const char *band = crier_alert_band_label(al->status);
     const crier_alert_block *B = L.b;
 
     if (B[CRIER_AB_BAND_TOP].shown) {
@@ -182,7 +207,7 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
             crier_alert_block b = B[k];
             b.r.y += L.pad / 4;
             b.r.h -= L.pad / 4;
-            draw_block(r, texts, &b, li.band, pal.band_text, 1, CRIER_HAN_AUTO);
+            draw_block(r, texts, &b, band, pal.band_text, 1, CRIER_HAN_AUTO);
         }
     }
     draw_block(r, texts, &B[CRIER_AB_TOP], top, pal.text, 0, han);

@@ -1,10 +1,13 @@
 /* The full-screen alert: drawn headless for each severity, with a TEST band
- * and several languages; checks colours where they must be and writes PNGs
- * to look at (CRIER_BUILD/render-out/alerts/). */
+ * and several languages; checks colours where they must be; long alerts in
+ * English, Spanish, Japanese and Arabic, with and without a web link, in
+ * landscape and portrait, laid out with the real fonts: every block drawn, no
+ * two intersecting; writes PNGs to look at (CRIER_BUILD/render-out/alerts/). */
 #include "../unit/check.h"
 #include "alerts/alert_style.h"
 #include "content/content.h"
 #include "alerts/alertview.h"
+#include "screen/measure.h"
 #include "screen/fontchain.h"
 
 #include <SDL_image.h>
@@ -103,6 +106,120 @@ TEST(test_band_and_languages)
     CHECK_INT_EQ(crier_fontchain_missing_count(), 0); /* every glyph of every language there */
 }
 
+static const char *const long_texts[][5] = {
+    {"en", "Flood warning: evacuate the river district now",
+     "Leave the area of Riverside, Mill Street and the old harbour immediately. Go to the sports hall on Hill "
+     "Road or to the school on Church Lane; buses wait at the Town Hall. Take medicines, documents and warm "
+     "clothes. Do not use cars in the flooded streets, do not walk through water, and help neighbours who need "
+     "it. Keep the radio on and follow the instructions of the police and fire brigade.",
+     "The river has risen above the dykes at two places and will flood the lower town within hours.",
+     "Riverside, Mill Street, Old Harbour, Station Road (south of the railway), Church Lane and the allotments"},
+    {"es", "Aviso de inundaci\xC3\xB3n: eval\xC3\xBA""en el barrio del r\xC3\xADo ahora mismo",
+     "Abandonen inmediatamente la zona de Riverside, la calle del Molino y el puerto viejo. Dir\xC3\xADjanse al "
+     "polideportivo de Hill Road o a la escuela de Church Lane; hay autobuses esperando en el Ayuntamiento. "
+     "Lleven medicinas, documentos y ropa de abrigo. No usen el coche en las calles inundadas.",
+     "El r\xC3\xADo ha superado los diques en dos lugares.", "Riverside, calle del Molino, puerto viejo"},
+    {"ja", "\xE6\xB4\xAA\xE6\xB0\xB4\xE8\xAD\xA6\xE5\xA0\xB1\xEF\xBC\x9A\xE7\x9B\xB4\xE3\x81\xA1\xE3\x81\xAB"
+     "\xE9\x81\xBF\xE9\x9B\xA3\xE3\x81\x97\xE3\x81\xA6\xE3\x81\x8F\xE3\x81\xA0\xE3\x81\x95\xE3\x81\x84",
+     "\xE5\xB7\x9D\xE6\xB2\xBF\xE3\x81\x84\xE3\x81\xAE\xE5\x9C\xB0\xE5\x8C\xBA\xE3\x81\x8B\xE3\x82\x89"
+     "\xE7\x9B\xB4\xE3\x81\xA1\xE3\x81\xAB\xE9\x81\xBF\xE9\x9B\xA3\xE3\x81\x97\xE3\x81\xA6\xE3\x81\x8F"
+     "\xE3\x81\xA0\xE3\x81\x95\xE3\x81\x84\xE3\x80\x82\xE4\xBD\x93\xE8\x82\xB2\xE9\xA4\xA8\xE3\x81\xBE"
+     "\xE3\x81\x9F\xE3\x81\xAF\xE5\xAD\xA6\xE6\xA0\xA1\xE3\x81\xB8\xE5\x90\x91\xE3\x81\x8B\xE3\x81\xA3"
+     "\xE3\x81\xA6\xE3\x81\x8F\xE3\x81\xA0\xE3\x81\x95\xE3\x81\x84\xE3\x80\x82\xE8\x96\xAC\xE3\x80\x81"
+     "\xE8\xBA\xAB\xE5\x88\x86\xE8\xA8\xBC\xE6\x98\x8E\xE6\x9B\xB8\xE3\x80\x81\xE6\x9A\x96\xE3\x81\x8B"
+     "\xE3\x81\x84\xE6\x9C\x8D\xE3\x82\x92\xE6\x8C\x81\xE3\x81\xA3\xE3\x81\xA6\xE8\xA1\x8C\xE3\x81\xA3"
+     "\xE3\x81\xA6\xE3\x81\x8F\xE3\x81\xA0\xE3\x81\x95\xE3\x81\x84\xE3\x80\x82",
+     NULL, "\xE5\xB7\x9D\xE6\xB2\xBF\xE3\x81\x84\xE3\x81\xAE\xE5\x9C\xB0\xE5\x8C\xBA"},
+    {"ar", "\xD8\xAA\xD8\xAD\xD8\xB0\xD9\x8A\xD8\xB1 \xD9\x85\xD9\x86 \xD8\xA7\xD9\x84\xD9\x81\xD9\x8A\xD8\xB6\xD8\xA7\xD9\x86",
+     "\xD8\xA7\xD8\xAE\xD8\xB1\xD8\xAC\xD9\x88\xD8\xA7 \xD9\x85\xD9\x86 \xD8\xAD\xD9\x8A \xD8\xA7\xD9\x84\xD9\x86\xD9\x87\xD8\xB1 "
+     "\xD8\xA7\xD9\x84\xD8\xA2\xD9\x86 \xD9\x88\xD8\xA7\xD8\xB0\xD9\x87\xD8\xA8\xD9\x88\xD8\xA7 \xD8\xA5\xD9\x84\xD9\x89 "
+     "\xD8\xA7\xD9\x84\xD9\x82\xD8\xA7\xD8\xB9\xD8\xA9 \xD8\xA7\xD9\x84\xD8\xB1\xD9\x8A\xD8\xA7\xD8\xB6\xD9\x8A\xD8\xA9.",
+     NULL, "\xD8\xAD\xD9\x8A \xD8\xA7\xD9\x84\xD9\x86\xD9\x87\xD8\xB1"},
+};
+
+/* Every block the alert has is drawn, inside the screen, none intersecting. */
+static int check_layout(const crier_alert_layout *L, const crier_alert_info *in, int w, int h, int more,
+                        const char *what)
+{
+    const crier_alert_block *B = L->b;
+    int ok = 1;
+    const int want[CRIER_AB__COUNT] = {
+        [CRIER_AB_TOP] = 1, [CRIER_AB_RULE] = 1, [CRIER_AB_LANG] = 1, [CRIER_AB_HEADLINE] = 1,
+        [CRIER_AB_INSTRUCTION] = 1, [CRIER_AB_DESCRIPTION] = in->description != NULL,
+        [CRIER_AB_QR] = in->web != NULL, [CRIER_AB_AREA] = 1, [CRIER_AB_TIMES] = 1, [CRIER_AB_MORE] = more};
+    crier_rect screen = {0, 0, w, h};
+    for (int i = 0; i < CRIER_AB__COUNT; i++) {
+        if (i > CRIER_AB_BAND_BOTTOM && B[i].shown != want[i]) {
+            fprintf(stderr, "  %s: block %d shown %d, want %d\n", what, i, B[i].shown, want[i]);
+            ok = 0;
+        }
+        if (B[i].shown && !crier_rect_inside(B[i].r, screen))
+            ok = 0;
+        for (int j = i + 1; j < CRIER_AB__COUNT; j++)
+            if (B[i].shown && B[j].shown && crier_rect_overlap(B[i].r, B[j].r)) {
+                fprintf(stderr, "  %s: blocks %d and %d overlap\n", what, i, j);
+                ok = 0;
+            }
+    }
+    return ok;
+}
+
+TEST(long_alerts_every_block_drawn_none_overlapping)
+{
+    static const int sizes[][2] = {{1920, 1080}, {1080, 1920}};
+    crier_alert *al = crier_alert_new();
+    al->identifier = dup("flood-2");
+    al->sender = dup("civil-protection@riverton.example");
+    al->sent_ms = 1795687200000LL;
+    for (size_t i = 0; i < sizeof long_texts / sizeof long_texts[0]; i++) {
+        crier_alert_info *in = crier_alert_add_info(al);
+        in->language = dup(long_texts[i][0]);
+        in->event = dup("Flood");
+        in->headline = dup(long_texts[i][1]);
+        in->instruction = dup(long_texts[i][2]);
+        in->description = long_texts[i][3] ? dup(long_texts[i][3]) : NULL;
+        in->area_desc = dup(long_texts[i][4]);
+        in->severity = CRIER_SEVERITY_EXTREME;
+        in->urgency = CRIER_URGENCY_IMMEDIATE;
+        in->expires_ms = al->sent_ms + 6 * 3600 * 1000LL;
+    }
+    crier_alert *other = make_alert(CRIER_SEVERITY_MINOR, CRIER_ALERT_ACTUAL, 1);
+    crier_alert *items[] = {al, other};
+    for (size_t s = 0; s < 2; s++) {
+        int w = sizes[s][0], h = sizes[s][1];
+        SDL_Surface *big = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+        SDL_Renderer *r = big ? SDL_CreateSoftwareRenderer(big) : NULL;
+        crier_text_cache *tc = r ? crier_text_cache_new(r, fonts, 64) : NULL;
+        CHECK(tc != NULL);
+        for (int web = 0; tc && web <= 1; web++)
+            for (size_t turn = 0; turn < al->info_count; turn++) {
+                crier_alert_info *in = &al->info[turn];
+                free(in->web);
+                in->web = web ? dup("https://riverton.example/flood/evacuation-plan-and-shelters") : NULL;
+                crier_alert_list list = {items, 2};
+                crier_alert_layout L;
+                CHECK_INT_EQ(crier_alertview_layout(fonts, w, h, &list, turn, &L), 0);
+                char what[128];
+                snprintf(what, sizeof what, "long-%s-%dx%d%s", in->language, w, h, web ? "-web" : "");
+                CHECK(check_layout(&L, in, w, h, 1, what));
+                crier_alertview_draw(r, tc, fonts, w, h, &list, turn);
+                SDL_RenderPresent(r);
+                if (web || turn == 0) {
+                    char path[1200];
+                    snprintf(path, sizeof path, "%s/%s.png", outdir, what);
+                    IMG_SavePNG(big, path);
+                }
+            }
+        crier_text_cache_free(tc);
+        if (r)
+            SDL_DestroyRenderer(r);
+        SDL_FreeSurface(big);
+    }
+    crier_alert_free(al);
+    crier_alert_free(other);
+    CHECK_INT_EQ(crier_fontchain_missing_count(), 0);
+}
+
 int main(int argc, char **argv)
 {
     const char *src = getenv("CRIER_SOURCE"), *build = getenv("CRIER_BUILD");
@@ -125,6 +242,7 @@ int main(int argc, char **argv)
     }
     RUN(severity_colours);
     RUN(test_band_and_languages);
+    RUN(long_alerts_every_block_drawn_none_overlapping);
     crier_text_cache_free(texts);
     crier_fonts_close(fonts);
     SDL_DestroyRenderer(ren);
