@@ -342,6 +342,9 @@ static crier_err template_store(cn_db *db, const cJSON *t, const char *user)
 void cn_desk_seed_templates(cn_ctx *ctx)
 {
     sqlite3 *s = cn_db_lock(ctx->db);
+    /* an approval cut short by a stop or crash: waiting again (a second
+     * send of the same identifier is a replay the kiosks ignore) */
+    cn_db_exec(s, "UPDATE desk_alerts SET state='pending', approver='' WHERE state='sending'");
     sqlite3_stmt *st = NULL;
     int n = -1;
     if (sqlite3_prepare_v2(s, "SELECT count(*) FROM desk_templates", -1, &st, NULL) == SQLITE_OK &&

@@ -35,7 +35,8 @@ void cn_desk_templates_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp, const cha
 /* A receipt from kiosk (fleet.c, MQTT thread; no lock held). */
 void cn_desk_receipt(cn_ctx *ctx, const char *kiosk, const char *tid, const cJSON *receipt, int64_t now_ms);
 
-/* Seeds the default templates when there are none (main, at start). */
+/* At start (main): the default templates when there are none; an approval
+ * that was cut short by a stop or crash ("sending") waits again. */
 void cn_desk_seed_templates(cn_ctx *ctx);
 
 /* ---- for the CAP relay (relay.c) ------------------------------------------------- */
