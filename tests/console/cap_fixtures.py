@@ -4,7 +4,7 @@ expired by the time a test runs).
 
     cap_fixtures.py DIR STEP [TAG]
 
-STEP "start": index.atom lists a new alert for the town centre, one for
+STEP "start": storm.rss (an RSS index) lists single.xml; index.atom lists a new alert for the town centre, one for
 another area, an expired one, malformed XML, an oversized document, a link
 to a document that is not there, and a DOCTYPE (entity) attack; single.xml is
 one alert (the draft-mode source).  "update": the index also lists an Update
@@ -81,6 +81,11 @@ def main():
         write(d, "doctype.xml", '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "boom">]><alert>&e;</alert>')
         write(d, "single.xml", cap("CP-0100", area="Town centre", headline="Storm warning for the town centre",
                                    event="Storm"))
+        write(d, "storm.rss", f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Storms</title><link>http://example.org/</link><description>x</description>
+<item><title>Storm</title><link>single.xml</link><guid>urn:x:single</guid></item>
+</channel></rss>
+""")
     if step in ("update", "cancel"):
         entries.append("update.xml")
         write(d, "update.xml", cap("CP-0001-U1", msg="Update", refs=f"{SENDER},CP-0001,{t(-1)}",

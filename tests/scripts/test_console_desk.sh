@@ -229,14 +229,17 @@ upd=$(as admin GET /api/alerts | python3 -c 'import json,sys; d=json.load(sys.st
 check "the Update refers to the relayed alert, which is replaced" test "$upd" = "True True"
 python3 "$CRIER_SOURCE/tests/console/cap_fixtures.py" "$capdir" cancel
 check "Cancel from the source: followed, the kiosk takes it" wait_for 15 '"identifier":"CP-0001-C1"' "$ev"
-as admin POST /api/relay "{\"id\":\"storm\",\"url\":\"http://127.0.0.1:$cport/single.xml\",\"interval_s\":1,\"mode\":\"draft\",\"scope\":\"site:town-hall\",\"rules\":{\"events\":[\"storm\"]}}" >/dev/null
+as admin POST /api/relay "{\"id\":\"storm\",\"url\":\"http://127.0.0.1:$cport/storm.rss\",\"interval_s\":1,\"mode\":\"draft\",\"scope\":\"site:town-hall\",\"rules\":{\"events\":[\"storm\"]}}" >/dev/null
 pending_storm() { as admin GET '/api/alerts?state=pending' | grep -q '"identifier":"CP-0100".*"author":"relay:storm"'; }
 wait_pending() { local t=100; while ((t-- > 0)); do pending_storm && return 0; sleep 0.1; done; return 1; }
-check "a draft-mode source: the alert waits for an approver" wait_pending
+check "a draft-mode source (an RSS index): the alert waits for an approver" wait_pending
 sid=$(as admin GET '/api/alerts?state=pending' | python3 -c 'import json,sys; print([a["id"] for a in json.load(sys.stdin)["alerts"] if a["identifier"]=="CP-0100"][0])')
 as bob POST "/api/alerts/$sid/approve" >/dev/null
 check "an approver sends the draft (200)" test "$(status)" = 200
 check "the kiosk shows it" wait_for 10 '"alert_presented".*"identifier":"CP-0100"' "$ev"
+# a geocode rule: the area text says "Far away valley", its geocode is inside 08111
+as admin POST /api/relay "{\"id\":\"geo\",\"url\":\"http://127.0.0.1:$cport/wrong-area.xml\",\"interval_s\":1,\"mode\":\"auto\",\"scope\":\"kiosk:hall-1\",\"rules\":{\"geocodes\":[\"08111\"]}}" >/dev/null
+check "a geocode prefix rule relays an alert whose area text does not match" wait_for 15 '"alert_presented".*"identifier":"CP-0002"' "$ev"
 n_before=$(as admin GET /api/alerts | grep -o '"id":"d-' | wc -l)
 kill "$cappid"
 wait "$cappid" 2>/dev/null || true
