@@ -788,12 +788,26 @@ static void poll_source(cn_relay *r, const cJSON *src)
 
 /* ---- the worker ------------------------------------------------------------------- */
 
+#define SEEN_KEEP_MS (30LL * 86400 * 1000) /* what each source has seen: 30 days */
+
 static void *worker(void *arg)
 {
     cn_relay *r = arg;
+    int64_t last_prune = 0;
     pthread_mutex_lock(&r->lock);
     while (!r->stop) {
         pthread_mutex_unlock(&r->lock);
+        if (crier_wall_ms() - last_prune > 3600000) { /* hourly; an alert older than that has long expired */
+            last_prune = crier_wall_ms();
+            sqlite3 *s = cn_db_lock(r->ctx->db);
+            sqlite3_stmt *st = NULL;
+            if (sqlite3_prepare_v2(s, "DELETE FROM relay_seen WHERE time < ?", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, last_prune - SEEN_KEEP_MS);
+                sqlite3_step(st);
+            }
+            sqlite3_finalize(st);
+            cn_db_unlock(r->ctx->db);
+        }
         cJSON *srcs = sources_load(r->ctx->db), *due = cJSON_CreateArray();
         int64_t now = crier_wall_ms(), next = now + 60000;
         pthread_mutex_lock(&r->lock);
