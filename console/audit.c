@@ -1,5 +1,6 @@
 /* audit.c - the append-only audit log and its exports (audit.h). */
 #include "audit.h"
+#include "base/buf.h"
 
 #include "base/timeutil.h"
 #include "base/utf8.h"
@@ -84,30 +85,14 @@ void cn_audit(cn_db *db, cn_sse *sse, const char *user, const char *action, cons
 }
 
 typedef struct buf {
-    char *p;
-    size_t len, cap;
+    crier_buf b;
     int oom;
 } buf;
 
 static void put(buf *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    if (!b->oom && crier_buf_append(&b->b, s, n) != CRIER_OK)
+        b->oom = 1;
 }
 
 static void put_csv(buf *b, const char *s, int last)
@@ -122,7 +107,7 @@ static void put_csv(buf *b, const char *s, int last)
 
 char *cn_audit_export(cn_db *db, cn_audit_format format, int limit, size_t *len, const char **ctype)
 {
-    buf b = {0};
+    buf b = {.b = {.initial = 4096}};
     *ctype = format == CN_AUDIT_CSV     ? "text/csv; charset=utf-8"
              : format == CN_AUDIT_JSONL ? "application/x-ndjson; charset=utf-8"
                                         : "application/json; charset=utf-8";
@@ -172,11 +157,13 @@ char *cn_audit_export(cn_db *db, cn_audit_format format, int limit, size_t *len,
     if (format == CN_AUDIT_JSON)
         put(&b, "]}", 2);
     if (b.oom) {
-        free(b.p);
+        crier_buf_free(&b.b);
         return NULL;
     }
-    if (!b.p)
+    if (!b.b.data)
         put(&b, "", 0);
-    *len = b.len;
-    return b.p;
+    if (b.oom)
+        return NULL;
+    *len = b.b.len;
+    return crier_buf_take(&b.b);
 }

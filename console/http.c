@@ -4,6 +4,8 @@
 #include "http.h"
 
 #include "audit.h"
+#include "base/atomicfile.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/utf8.h"
 #include "sse.h"
@@ -27,8 +29,8 @@ struct cn_http {
 };
 
 typedef struct req_state {
-    char *body;
-    size_t len, cap, limit, seen;
+    crier_buf body; /* body.max: the route's body limit */
+    size_t limit, seen;
     int too_big;
 } req_state;
 
@@ -195,6 +197,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *con_cls = rs;
         rs->limit = cn_api_body_limit(h->ctx, method, url);
+        rs->body = (crier_buf){.max = rs->limit, .initial = 4096};
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > rs->limit) {
             char msg[96];
@@ -207,33 +210,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         size_t n = *upload_size;
         rs->seen += n;
         *upload_size = 0;
-        if (rs->too_big || rs->len + n > rs->limit) {
+        crier_err rc = rs->too_big || !rs->limit ? CRIER_ERR_LIMIT : crier_buf_append(&rs->body, upload_data, n);
+        if (rc == CRIER_ERR_LIMIT) {
             rs->too_big = 1;
             return rs->seen > 4 * rs->limit + (1u << 20) ? MHD_NO : MHD_YES; /* a flood: hang up */
         }
-        if (rs->len + n + 1 > rs->cap) {
-            size_t cap = rs->cap ? rs->cap : 4096;
-            while (cap < rs->len + n + 1)
-                cap *= 2;
-            if (cap > rs->limit + 1)
-                cap = rs->limit + 1;
-            char *b = realloc(rs->body, cap);
-            if (!b)
-                return MHD_NO;
-            rs->body = b;
-            rs->cap = cap;
-        }
-        memcpy(rs->body + rs->len, upload_data, n);
-        rs->len += n;
-        rs->body[rs->len] = '\0';
-        return MHD_YES;
+        return rc == CRIER_OK ? MHD_YES : MHD_NO;
     }
     if (rs->too_big) {
         char msg[96];
         snprintf(msg, sizeof msg, "the body is larger than %zu bytes", rs->limit);
         return send_error(c, 413, msg);
     }
-    cn_req req = {.method = method, .path = url, .body = rs->body, .body_len = rs->len, .tls = h->tls, .conn = c};
+    cn_req req = {.method = method, .path = url, .body = rs->body.data, .body_len = rs->body.len, .tls = h->tls, .conn = c};
     client_addr(c, req.addr, sizeof req.addr);
     cn_resp resp = {0};
     cn_api_handle(h->ctx, &req, &resp);
@@ -250,7 +239,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 {
     req_state *rs = *con_cls;
     if (rs) {
-        free(rs->body);
+        crier_buf_free(&rs->body);
         free(rs);
         *con_cls = NULL;
     }
@@ -292,17 +281,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     LOG_DEBUG("http", "%s", msg);
 }
 
-static char *slurp(const char *path)
+static char *slurp(const char *path) /* a PEM file (certificate or key) */
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(256 * 1024 + 1);
-    size_t n = buf ? fread(buf, 1, 256 * 1024, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
+    char *buf = NULL;
+    size_t n = 0;
+    return crier_atomicfile_read(path, 256 * 1024, &buf, &n) == CRIER_OK ? buf : NULL;
 }
 
 crier_err cn_http_start(cn_http **out, cn_ctx *ctx, char *err, size_t err_len)

@@ -11,6 +11,7 @@
  * request run in parallel; at most two requests render at once. */
 #define _GNU_SOURCE /* pipe2, nftw */
 #include "preview.h"
+#include "base/atomicfile.h"
 
 #include "base/log.h"
 #include "base/timeutil.h"
@@ -257,14 +258,10 @@ static void run_jobs(job *jobs, int n)
 
 static char *read_png_data_url(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *bytes = malloc(PNG_MAX);
-    size_t n = bytes ? fread(bytes, 1, PNG_MAX, f) : 0;
-    fclose(f);
+    char *bytes = NULL;
+    size_t n = 0;
     char *url = NULL;
-    if (n > 8 && n < PNG_MAX) {
+    if (crier_atomicfile_read(path, PNG_MAX - 1, &bytes, &n) == CRIER_OK && n > 8) {
         size_t b64 = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
         url = malloc(b64 + 32);
         if (url) {
