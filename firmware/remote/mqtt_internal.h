@@ -37,7 +37,16 @@ typedef struct crier_mqtt_post_entry {
     uint64_t hash; /* crier_hash64 of the payload */
     size_t len;
     int seen;      /* re-delivered since the last subscribe (see sweep) */
+    int64_t sent_ms; /* the post's "sent" (0 = none): a retraction must not be older */
 } crier_mqtt_post_entry;
+
+/* A post retracted with a signature: its id and the tombstone's "sent"; a copy
+ * of the post sent at or before it is a replay (mqtt_posts.c). */
+#define CRIER_MQTT_MAX_TOMBS 512
+typedef struct crier_mqtt_tomb {
+    char id[CRIER_NAME_MAX + 1];
+    int64_t sent_ms;
+} crier_mqtt_tomb;
 
 struct crier_mqtt {
     /* config (immutable after start) */
@@ -80,6 +89,8 @@ struct crier_mqtt {
     int64_t sweep_at;  /* mono ms: retract posts not re-delivered since subscribing; 0 = none */
     crier_mqtt_post_entry *posts;
     size_t nposts;
+    crier_mqtt_tomb tombs[CRIER_MQTT_MAX_TOMBS]; /* ring, oldest overwritten */
+    size_t ntombs, tomb_next;
     char cmd_ring[CRIER_MQTT_CMD_RING][CRIER_NAME_MAX + 1];
     size_t cmd_next;
     int64_t reject_window_ms;

@@ -76,4 +76,45 @@ crier_err crier_post_open(const char *buf, size_t len, const crier_keyring *ring
                           const char *id, const char *source, int64_t now_ms, crier_item *out, char **issuer,
                           char *err_msg, size_t err_len);
 
+/* ---- signed retractions (retract.c) ----
+ *
+ * Where posts must be signed, an empty retained message no longer takes a
+ * post off a screen: a retraction is a tombstone, a signed envelope (same
+ * keys as posts and alerts) whose payload is
+ *   {"retract":"<post id>","sent":<epoch ms or RFC 3339>,"by":"<who asked>"}
+ * published retained on the post's topic (so it replaces the post on the
+ * broker, and a kiosk that was away gets it at its next connect).  "by" is
+ * optional (a staff user name, 1..64 bytes of text); "x-" fields are ignored,
+ * any other field is rejected.  Replay rules (the kiosk, mqtt_posts.c):
+ * "sent" no more than CRIER_RETRACT_MAX_FUTURE_MS ahead of the kiosk clock;
+ * a tombstone older than the post it would remove is refused; once a post is
+ * retracted, a copy of it sent at or before the tombstone is refused. */
+#define CRIER_RETRACT_MAX_BYTES 1024u
+#define CRIER_RETRACT_MAX_BY 64
+#define CRIER_RETRACT_MAX_FUTURE_MS (5 * 60 * 1000) /* as alerts' max_future_ms */
+
+typedef struct crier_retraction {
+    char id[65];                       /* the post it removes (the topic's id) */
+    int64_t sent_ms;                   /* when it was sent */
+    char by[CRIER_RETRACT_MAX_BY + 1]; /* who asked; "" when not given */
+} crier_retraction;
+
+/* Is this (inner, unsigned) payload a retraction: a JSON object with a
+ * "retract" member?  1 or 0. */
+int crier_payload_is_retraction(const char *buf, size_t len);
+/* Parses and checks a retraction payload for post id `id` (from the topic);
+ * CRIER_ERR_PARSE / _INVAL / _LIMIT like crier_post_parse; on error *out is zeroed. */
+crier_err crier_retraction_parse(const char *buf, size_t len, const char *id, crier_retraction *out, char *err_msg,
+                                 size_t err_len);
+/* {"retract":..,"sent":..,"by":..}: malloc()ed JSON or NULL. */
+char *crier_retraction_write(const crier_retraction *r);
+/* A signed retraction as a kiosk receives it: the envelope verified with ring,
+ * its payload parsed (crier_retraction_parse), "sent" checked against now_ms
+ * (CRIER_ERR_STALE when too far ahead).  *issuer and *key_id (either may be
+ * NULL) get the key's issuer and id (malloc()ed).  CRIER_ERR_AUTH when buf is
+ * not a verified envelope. */
+crier_err crier_retraction_open(const char *buf, size_t len, const crier_keyring *ring, const char *id,
+                                int64_t now_ms, crier_retraction *out, char **issuer, char **key_id, char *err_msg,
+                                size_t err_len);
+
 #endif

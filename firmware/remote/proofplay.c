@@ -109,25 +109,11 @@ static void stat_add(crier_proofplay *pp, const char *id, const char *source, in
     e->last_ms = start;
 }
 
-void crier_proofplay_record(crier_proofplay *pp, const char *id, const char *source, const char *title,
-                            int64_t start_wall_ms, int64_t duration_ms)
+/* Appends one JSON line (o is consumed) to the pending FIFO; the play (id,
+ * source, start, dur) is counted when count_play. */
+static void push_line(crier_proofplay *pp, cJSON *o, int count_play, const char *id, const char *source,
+                      int64_t start_wall_ms, int64_t duration_ms)
 {
-    if (!pp || !id)
-        return;
-    if (!source)
-        source = "";
-    if (duration_ms < 0)
-        duration_ms = 0;
-    cJSON *o = cJSON_CreateObject();
-    char when[40];
-    crier_format_utc_ms(start_wall_ms, when, sizeof when);
-    cJSON_AddStringToObject(o, "start", when);
-    cJSON_AddNumberToObject(o, "start_ms", (double)start_wall_ms);
-    cJSON_AddNumberToObject(o, "dur_ms", (double)duration_ms);
-    cJSON_AddStringToObject(o, "id", id);
-    cJSON_AddStringToObject(o, "source", source);
-    if (title)
-        cJSON_AddStringToObject(o, "title", title);
     char *json = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!json)
@@ -160,8 +146,63 @@ void crier_proofplay_record(crier_proofplay *pp, const char *id, const char *sou
         pp->head = l;
     pp->tail = l;
     pp->pending++;
-    stat_add(pp, id, source, start_wall_ms, duration_ms);
+    if (count_play)
+        stat_add(pp, id, source, start_wall_ms, duration_ms);
     pthread_mutex_unlock(&pp->lock);
+}
+
+void crier_proofplay_record(crier_proofplay *pp, const char *id, const char *source, const char *title,
+                            int64_t start_wall_ms, int64_t duration_ms)
+{
+    if (!pp || !id)
+        return;
+    if (!source)
+        source = "";
+    if (duration_ms < 0)
+        duration_ms = 0;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return;
+    char when[40];
+    crier_format_utc_ms(start_wall_ms, when, sizeof when);
+    cJSON_AddStringToObject(o, "start", when);
+    cJSON_AddNumberToObject(o, "start_ms", (double)start_wall_ms);
+    cJSON_AddNumberToObject(o, "dur_ms", (double)duration_ms);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "source", source);
+    if (title)
+        cJSON_AddStringToObject(o, "title", title);
+    push_line(pp, o, 1, id, source, start_wall_ms, duration_ms);
+}
+
+void crier_proofplay_retraction(crier_proofplay *pp, const char *id, const char *source, int accepted,
+                                const char *by, const char *issuer, const char *key_id, int64_t sent_ms,
+                                const char *reason)
+{
+    if (!pp || !id)
+        return;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return;
+    int64_t now = crier_wall_ms();
+    char when[40];
+    crier_format_utc_ms(now, when, sizeof when);
+    cJSON_AddStringToObject(o, "retracted", when);
+    cJSON_AddNumberToObject(o, "retracted_ms", (double)now);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "source", source ? source : "");
+    cJSON_AddBoolToObject(o, "accepted", accepted != 0);
+    if (by && *by)
+        cJSON_AddStringToObject(o, "by", by);
+    if (issuer)
+        cJSON_AddStringToObject(o, "issuer", issuer);
+    if (key_id)
+        cJSON_AddStringToObject(o, "kid", key_id);
+    if (sent_ms)
+        cJSON_AddNumberToObject(o, "sent_ms", (double)sent_ms);
+    if (reason)
+        cJSON_AddStringToObject(o, "reason", reason);
+    push_line(pp, o, 0, NULL, NULL, 0, 0);
 }
 
 void crier_proofplay_showing(crier_proofplay *pp, const char *id, const char *source, const char *title)

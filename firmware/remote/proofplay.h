@@ -36,6 +36,16 @@ void crier_proofplay_record(crier_proofplay *pp, const char *id, const char *sou
  * Closes the previous play (duration by the monotonic clock) and opens a new one. */
 void crier_proofplay_showing(crier_proofplay *pp, const char *id, const char *source, const char *title);
 
+/* A retraction of a post, accepted or refused, as a line of its own:
+ *   {"retracted":"2026-..Z","retracted_ms":..,"id":"p1","source":"mqtt","accepted":true,
+ *    "by":"alice","issuer":"Town Hall","kid":"3f2a..","sent_ms":..}
+ * or with "accepted":false and "reason" (an unsigned retraction of a signed
+ * post, a replayed one).  by, issuer, key_id, reason may be NULL; sent_ms 0 =
+ * unknown.  Not counted as a play. */
+void crier_proofplay_retraction(crier_proofplay *pp, const char *id, const char *source, int accepted,
+                                const char *by, const char *issuer, const char *key_id, int64_t sent_ms,
+                                const char *reason);
+
 /* Writes pending lines (rotating as needed).  Call off the render thread. */
 crier_err crier_proofplay_flush(crier_proofplay *pp);
 

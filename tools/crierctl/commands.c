@@ -254,6 +254,8 @@ const ctl_command ctl_cmd_post = {
 
 /* ---- list / retract --------------------------------------------------------- */
 
+static int is_tombstone_msg(const ctl_msg *m);
+
 static int post_filters(const scope_arg *sc, const char *id, char f[3][CRIER_TOPIC_MAX], const char *ptr[3])
 {
     const char *leaf = id ? id : "+";
@@ -309,7 +311,7 @@ static int run_list(const ctl_opts *o, void *args)
     const ctl_msg **v = calloc(n ? n : 1, sizeof *v);
     for (size_t i = 0; v && i < n; i++) {
         const ctl_msg *m = ctl_msg_at(c, i);
-        if (m->len > 0)
+        if (m->len > 0 && !is_tombstone_msg(m))
             v[k++] = m;
     }
     if (v)
@@ -359,9 +361,49 @@ static int run_list(const ctl_opts *o, void *args)
     return CTL_EXIT_OK;
 }
 
+/* Is this retained message a retraction tombstone (signed envelope carrying
+ * {"retract":..}, or that payload bare)?  Not a post: list and retract skip it. */
+static int is_tombstone_msg(const ctl_msg *m)
+{
+    if (crier_payload_is_retraction(m->payload, m->len))
+        return 1;
+    if (!crier_payload_is_envelope(m->payload, m->len))
+        return 0;
+    char *inner = NULL;
+    size_t n = 0;
+    int yes = crier_envelope_peek(m->payload, m->len, &inner, &n, NULL) == CRIER_OK && crier_payload_is_retraction(inner, n);
+    free(inner);
+    return yes;
+}
+
+/* valid_until of a retained post (signed or not), 0 when it has none. */
+static int64_t post_valid_until(const ctl_msg *m)
+{
+    char *inner = NULL;
+    size_t n = 0;
+    int env = crier_payload_is_envelope(m->payload, m->len) &&
+              crier_envelope_peek(m->payload, m->len, &inner, &n, NULL) == CRIER_OK;
+    cJSON *j = env ? cJSON_ParseWithLength(inner, n) : cJSON_ParseWithLength(m->payload, m->len);
+    free(inner);
+    int64_t until = 0;
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "valid_until");
+    if (cJSON_IsString(u))
+        (void)crier_parse_iso8601(u->valuestring, &until);
+    else if (cJSON_IsNumber(u))
+        until = (int64_t)u->valuedouble;
+    cJSON_Delete(j);
+    return until > 0 ? until : 0;
+}
+
+#define TOMBSTONE_DEFAULT_S (7 * 86400) /* retained this long when the post had no valid_until */
+#define TOMBSTONE_GRACE_S 3600
+
 typedef struct retract_args {
     scope_arg sc;
     const char *id;
+    const char *key_path;
+    const char *by;
+    int unsigned_;
 } retract_args;
 
 static int run_retract(const ctl_opts *o, void *args)
@@ -382,27 +424,86 @@ static int run_retract(const ctl_opts *o, void *args)
         rc = ctl_subscribe(c, fp, nf);
     if (rc == CTL_EXIT_OK)
         rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
-    int found = 0;
+    int found = 0, already = 0;
     size_t n = rc == CTL_EXIT_OK ? ctl_msg_count(c) : 0;
+    int64_t now = crier_wall_ms();
     /* copy the topics first: publishing runs the loop, which may add messages */
     char **topics = calloc(n ? n : 1, sizeof *topics);
-    for (size_t i = 0; topics && i < n; i++) {
+    uint32_t *expiry = calloc(n ? n : 1, sizeof *expiry);
+    for (size_t i = 0; topics && expiry && i < n; i++) {
         const ctl_msg *m = ctl_msg_at(c, i);
-        if (m->len > 0 && m->retain)
-            topics[found++] = crier_strdup(m->topic);
+        if (m->len == 0 || !m->retain)
+            continue;
+        if (is_tombstone_msg(m)) {
+            already++;
+            continue;
+        }
+        /* the tombstone stays on the broker until the post would have ended (+1 h), else 7 days */
+        int64_t until = post_valid_until(m);
+        int64_t s = until > now ? (until - now) / 1000 + TOMBSTONE_GRACE_S : TOMBSTONE_DEFAULT_S;
+        expiry[found] = (uint32_t)(s > TOMBSTONE_DEFAULT_S ? TOMBSTONE_DEFAULT_S : s);
+        topics[found++] = crier_strdup(m->topic);
+    }
+    int signing = !a->unsigned_ && (a->key_path || o->signing_key);
+    if (rc == CTL_EXIT_OK && found == 0 && signing && sc.given && topics && expiry) {
+        /* Nothing on the broker (someone may have cleared it with an empty
+         * message, which kiosks requiring signatures ignore): a signed
+         * tombstone on the scope's topic still takes the post off the screens. */
+        char t[CRIER_TOPIC_MAX];
+        if (crier_topic_post(t, sizeof t, sc.scope, sc.target, id) == CRIER_OK) {
+            fprintf(stderr, "crierctl retract: the broker holds no post '%s' in that scope; sending the signed "
+                            "retraction anyway\n", id);
+            expiry[0] = TOMBSTONE_DEFAULT_S;
+            topics[found++] = crier_strdup(t);
+        }
+    }
+    /* signed when a key is configured (docs/protocol.md "Signed retractions") */
+    crier_key key;
+    int have_key = 0;
+    char *envelope = NULL;
+    if (rc == CTL_EXIT_OK && found > 0 && signing) {
+        if (ctl_load_signing_key(o, a->key_path, &key) != 0) {
+            rc = CTL_EXIT_USAGE;
+        } else {
+            have_key = 1;
+            crier_retraction r = {.sent_ms = now};
+            snprintf(r.id, sizeof r.id, "%s", id);
+            const char *by = a->by ? a->by : getenv("USER");
+            snprintf(r.by, sizeof r.by, "%s", by ? by : "");
+            char *json = crier_retraction_write(&r), err[200];
+            crier_retraction check;
+            if (!json || crier_retraction_parse(json, strlen(json), id, &check, err, sizeof err) != CRIER_OK) {
+                fprintf(stderr, "crierctl retract: kiosks would reject this retraction: %s\n", json ? err : "no memory");
+                rc = CTL_EXIT_USAGE;
+            } else if (!(envelope = ctl_seal(&key, json, strlen(json)))) {
+                rc = CTL_EXIT_FAILED;
+            }
+            free(json);
+        }
     }
     for (int i = 0; rc == CTL_EXIT_OK && i < found; i++) {
-        rc = ctl_publish(c, topics[i], "", 0, 1);
+        rc = envelope ? ctl_publish_ex(c, topics[i], envelope, strlen(envelope), 1, expiry[i])
+                      : ctl_publish(c, topics[i], "", 0, 1);
         if (rc == CTL_EXIT_OK)
-            printf("retracted %s (%s)\n", id, topics[i]);
+            printf("retracted %s (%s)%s\n", id, topics[i], envelope ? " signed" : "");
     }
+    if (rc == CTL_EXIT_OK && found > 0 && !envelope)
+        fprintf(stderr, "crierctl retract: sent unsigned (no signing key): kiosks that require signed posts "
+                        "keep showing it\n");
     if (rc == CTL_EXIT_OK && found == 0) {
-        fprintf(stderr, "crierctl retract: no post '%s'%s\n", id, sc.given ? " in that scope" : "");
+        if (already)
+            fprintf(stderr, "crierctl retract: post '%s' is already retracted%s\n", id, sc.given ? " in that scope" : "");
+        else
+            fprintf(stderr, "crierctl retract: no post '%s'%s\n", id, sc.given ? " in that scope" : "");
         rc = CTL_EXIT_NOTFOUND;
     }
+    if (have_key)
+        crier_key_wipe(&key);
+    free(envelope);
     for (int i = 0; topics && i < found; i++)
         free(topics[i]);
     free(topics);
+    free(expiry);
     ctl_close(c);
     return rc;
 }
@@ -425,6 +526,9 @@ const ctl_command ctl_cmd_list = {
 
 static const ctl_opt retract_opts[] = {
     CTL_SCOPES(retract_args, sc),
+    CTL_STR(retract_args, "--key", "FILE", key_path, "sign with this secret key"),
+    CTL_STR(retract_args, "--by", "NAME", by, "who asked (named in the kiosks' logs and proof of play; default $USER)"),
+    CTL_FLAG(retract_args, "--unsigned", unsigned_, "send an empty message even with a signing key"),
     CTL_END,
 };
 
@@ -437,7 +541,10 @@ const ctl_command ctl_cmd_retract = {
     .opts = retract_opts,
     .run = run_retract,
     .about = "Removes the post ID.  Without a scope crierctl looks the post up in every scope\n"
-             "and retracts each copy it finds; exit 6 if there is none.\n",
+             "and retracts each copy it finds; exit 6 if there is none.  With a signing key\n"
+             "(--key FILE or the config's signing_key) it sends a signed tombstone, retained until\n"
+             "the post would have ended (+1 h, at most 7 days): kiosks that require signed posts\n"
+             "accept only that.  Without one it sends an empty retained message.\n",
 };
 
 /* ---- status ------------------------------------------------------------------ */
