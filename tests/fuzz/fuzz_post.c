@@ -65,6 +65,19 @@ static int fuzz_post_one(const uint8_t *data, size_t size)
     crier_command cmd;
     (void)crier_command_parse("identify", (const char *)data, size, FUZZ_POST_NOW, &cmd, err, sizeof err);
     (void)crier_utf8_valid((const char *)data, size);
+    /* the same bytes as a retraction (docs/protocol.md "Signed retractions"): an
+     * accepted one, written again, parses to the same fields */
+    crier_retraction r, r2;
+    if (crier_retraction_parse((const char *)data, size, "p1", &r, err, sizeof err) == CRIER_OK) {
+        FUZZ_ASSERT(!strcmp(r.id, "p1"));
+        char *w = crier_retraction_write(&r);
+        FUZZ_ASSERT(w && crier_retraction_parse(w, strlen(w), "p1", &r2, err, sizeof err) == CRIER_OK);
+        FUZZ_ASSERT(r2.sent_ms == r.sent_ms && !strcmp(r2.by, r.by));
+        free(w);
+    } else {
+        FUZZ_ASSERT(err[0] != '\0');
+    }
+    (void)crier_payload_is_retraction((const char *)data, size);
     free(s);
     return 0;
 }

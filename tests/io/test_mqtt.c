@@ -658,6 +658,91 @@ static char *test_feeds_json(void *ud)
     return strdup("{\"demo\":\"ok\"}");
 }
 
+/* Signed retractions (docs/protocol.md "Signed retractions") on a kiosk that
+ * requires signed posts: a second kiosk k2 with one trusted key. */
+static char *sealed(const crier_key *key, const char *json)
+{
+    char *env = NULL;
+    return crier_envelope_seal(json, strlen(json), key, &env, NULL) == CRIER_OK ? env : NULL;
+}
+
+TEST(signed_retraction_replay_rules)
+{
+    char url[64];
+    broker_url(&B, 0, url, sizeof url);
+    crier_key key;
+    CHECK_INT_EQ(crier_key_generate("Town Hall", &key), CRIER_OK);
+    crier_keyring *ring = crier_keyring_new();
+    CHECK(ring && crier_keyring_add(ring, &key) == CRIER_OK);
+    kiosk k2;
+    crier_mqtt_cfg c = base_cfg(&k2, url, "k2", "lobby");
+    c.post_keyring = ring;
+    c.require_signed_posts = 1;
+    CHECK(kiosk_start(&k2, &c) == 0);
+    CHECK(wait_connected(&k2, 5000));
+    usleep(200000);
+    int64_t t1 = crier_wall_ms() - 10000;
+    char json[256];
+    snprintf(json, sizeof json, "{\"title\":\"Evacuation route B\",\"sent\":%lld}", (long long)t1);
+    char *post1 = sealed(&key, json);
+    snprintf(json, sizeof json, "{\"retract\":\"evac\",\"sent\":%lld,\"by\":\"mallory\"}", (long long)(t1 - 1000));
+    char *old_tomb = sealed(&key, json);
+    snprintf(json, sizeof json, "{\"retract\":\"evac\",\"sent\":%lld,\"by\":\"alice\"}", (long long)(t1 + 1000));
+    char *tomb = sealed(&key, json);
+    snprintf(json, sizeof json, "{\"title\":\"Evacuation route B open\",\"sent\":%lld}", (long long)(t1 + 2000));
+    char *post2 = sealed(&key, json);
+    CHECK(post1 && old_tomb && tomb && post2);
+    if (!post1 || !old_tomb || !tomb || !post2)
+        goto done;
+
+    staff_pubs(S, T_ALL "evac", post1);
+    crier_msg *m = kiosk_wait(&k2, CRIER_MSG_ITEM_UPSERT, "evac", 3000);
+    CHECK(m != NULL);
+    crier_msg_free(m);
+
+    int from = staff_count(S);
+    staff_pub(S, T_ALL "evac", "", 0, 1); /* unsigned: refused, logged, post kept */
+    CHECK(staff_wait(S, from, "crier/v1/kiosk/k2/rejected", "unsigned retraction of post 'evac' ignored", 3000) >= 0);
+    CHECK(kiosk_wait(&k2, CRIER_MSG_ITEM_RETRACT, "evac", 300) == NULL);
+
+    from = staff_count(S);
+    staff_pubs(S, T_ALL "evac", old_tomb); /* signed, but older than the post */
+    CHECK(staff_wait(S, from, "crier/v1/kiosk/k2/rejected", "is older than the post it would remove", 3000) >= 0);
+    CHECK(kiosk_wait(&k2, CRIER_MSG_ITEM_RETRACT, "evac", 300) == NULL);
+
+    staff_pubs(S, T_ALL "evac", tomb); /* signed and newer: removed */
+    m = kiosk_wait(&k2, CRIER_MSG_ITEM_RETRACT, "evac", 3000);
+    CHECK(m != NULL);
+    crier_msg_free(m);
+    CHECK(log_has("post 'evac' retracted (crier/v1/all/post/evac) by 'alice', signed by 'Town Hall'"));
+
+    from = staff_count(S);
+    staff_pubs(S, T_ALL "evac", post1); /* the old post replayed: refused */
+    CHECK(staff_wait(S, from, "crier/v1/kiosk/k2/rejected", "was retracted", 3000) >= 0);
+    CHECK(kiosk_wait(&k2, CRIER_MSG_ITEM_UPSERT, "evac", 300) == NULL);
+
+    staff_pubs(S, T_ALL "evac", tomb); /* its retained tombstone again: nothing to do, nothing said */
+    from = staff_count(S);
+    usleep(300000);
+    CHECK(staff_wait(S, from, "crier/v1/kiosk/k2/rejected", "evac", 200) < 0);
+
+    staff_pubs(S, T_ALL "evac", post2); /* a newer post with the same id: shown */
+    m = kiosk_wait(&k2, CRIER_MSG_ITEM_UPSERT, "evac", 3000);
+    CHECK(m != NULL);
+    crier_msg_free(m);
+done:
+    staff_pub(S, T_ALL "evac", "", 0, 1);
+    usleep(100000);
+    kiosk_stop(&k2);
+    kiosk_clear(&K); /* k1 trusts no keys: it refused all of these */
+    free(post1);
+    free(old_tomb);
+    free(tomb);
+    free(post2);
+    crier_keyring_free(ring);
+    crier_key_wipe(&key);
+}
+
 static void run_main_broker(void)
 {
     char url[64];
@@ -697,6 +782,7 @@ static void run_main_broker(void)
     RUN(broker_restart_while_posts_arrive);
     RUN(offline_command_reaches_kiosk_on_reconnect);
     RUN(last_will_on_crash);
+    RUN(signed_retraction_replay_rules);
     staff_pub(S, T_ALL "welcome", "", 0, 1);
     kiosk_stop(&K);
     crier_proofplay_free(pp);

@@ -72,7 +72,7 @@ def sender():
             live.append(pid)
         if len(live) > 5:
             old = live.pop(0)
-            at = run(["retract", old, "--all"])
+            at = run(["retract", old, "--all", "--key", key])
             if at:
                 with lock: sent.append((old, "retract", at))
             else:   # gone: forgotten in a crash, or an earlier try went through unacknowledged
@@ -104,7 +104,7 @@ for cycle in range(6):
     probe = f"f-probe{cycle}"
     run(["post", "--key", key, "--all", "--id", probe, "--title", f"Probe {cycle}"])
     recover.append((probe, up))
-    run(["retract", probe, "--all"])
+    run(["retract", probe, "--all", "--key", key])
 stop = True
 th.join()
 time.sleep(2.5)

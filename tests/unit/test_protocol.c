@@ -326,6 +326,85 @@ TEST(writers)
     free(s);
 }
 
+TEST(retractions)
+{
+    /* the payload: parse, its rules, write and parse again */
+    crier_retraction r;
+    char err[256] = "";
+    const char *good = "{\"retract\":\"p1\",\"sent\":1795000000000,\"by\":\"alice\",\"x-note\":1}";
+    CHECK_INT_EQ(crier_retraction_parse(good, strlen(good), "p1", &r, err, sizeof err), CRIER_OK);
+    CHECK_STR_EQ(r.id, "p1");
+    CHECK_INT_EQ(r.sent_ms, 1795000000000LL);
+    CHECK_STR_EQ(r.by, "alice");
+    CHECK(crier_payload_is_retraction(good, strlen(good)));
+    CHECK(!crier_payload_is_retraction("{\"title\":\"x\"}", 13));
+    char *w = crier_retraction_write(&r);
+    crier_retraction r2;
+    CHECK(w && crier_retraction_parse(w, strlen(w), "p1", &r2, err, sizeof err) == CRIER_OK);
+    CHECK(w && r2.sent_ms == r.sent_ms && !strcmp(r2.by, "alice"));
+    free(w);
+    static const struct {
+        const char *json, *why;
+        crier_err rc;
+    } bad[] = {
+        {"{\"retract\":\"p2\",\"sent\":1}", "equal to the topic's post id", CRIER_ERR_INVAL},
+        {"{\"retract\":\"p1\"}", "field 'sent' is required", CRIER_ERR_INVAL},
+        {"{\"sent\":1795000000000}", "field 'retract' is required", CRIER_ERR_INVAL},
+        {"{\"retract\":\"p1\",\"sent\":1,\"title\":\"x\"}", "unknown field 'title'", CRIER_ERR_INVAL},
+        {"{\"retract\":\"p1\",\"sent\":1,\"sent\":2}", "repeated", CRIER_ERR_INVAL},
+        {"{\"retract\":\"p1\",\"sent\":1,\"by\":\"a\\nb\"}", "'by'", CRIER_ERR_INVAL},
+        {"{\"retract\":\"p1\",\"sent\":\"yesterday\"}", "'sent'", CRIER_ERR_INVAL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err[0] = '\0';
+        crier_err rc = crier_retraction_parse(bad[i].json, strlen(bad[i].json), "p1", &r, err, sizeof err);
+        if (rc == CRIER_OK || !strstr(err, bad[i].why))
+            fprintf(stderr, "    %s -> %d %s\n", bad[i].json, rc, err);
+        CHECK(rc != CRIER_OK);
+        CHECK(strstr(err, bad[i].why) != NULL);
+        CHECK_STR_EQ(r.id, "");
+    }
+
+    /* signed: opened with the ring; unsigned, unknown key, far future refused */
+    crier_key key, other;
+    CHECK_INT_EQ(crier_key_generate("Town Hall", &key), CRIER_OK);
+    CHECK_INT_EQ(crier_key_generate("Somebody", &other), CRIER_OK);
+    crier_keyring *ring = crier_keyring_new();
+    CHECK(ring && crier_keyring_add(ring, &key) == CRIER_OK);
+    char *env = NULL, *env_other = NULL, *env_future = NULL, *issuer = NULL, *kid = NULL;
+    CHECK_INT_EQ(crier_envelope_seal(good, strlen(good), &key, &env, NULL), CRIER_OK);
+    CHECK_INT_EQ(crier_envelope_seal(good, strlen(good), &other, &env_other, NULL), CRIER_OK);
+    const char *future = "{\"retract\":\"p1\",\"sent\":1795000400000}"; /* 400 s ahead of NOW */
+    CHECK_INT_EQ(crier_envelope_seal(future, strlen(future), &key, &env_future, NULL), CRIER_OK);
+    CHECK_INT_EQ(crier_retraction_open(env, strlen(env), ring, "p1", NOW, &r, &issuer, &kid, err, sizeof err), CRIER_OK);
+    CHECK_STR_EQ(issuer, "Town Hall");
+    CHECK(kid && !strcmp(kid, key.id));
+    CHECK_STR_EQ(r.by, "alice");
+    free(issuer);
+    free(kid);
+    CHECK_INT_EQ(crier_retraction_open(good, strlen(good), ring, "p1", NOW, &r, NULL, NULL, err, sizeof err),
+                 CRIER_ERR_AUTH);
+    CHECK(strstr(err, "unsigned retraction") != NULL);
+    CHECK_INT_EQ(crier_retraction_open(env_other, strlen(env_other), ring, "p1", NOW, &r, NULL, NULL, err, sizeof err),
+                 CRIER_ERR_AUTH);
+    CHECK_INT_EQ(crier_retraction_open(env, strlen(env), ring, "p2", NOW, &r, NULL, NULL, err, sizeof err),
+                 CRIER_ERR_INVAL);
+    CHECK_INT_EQ(crier_retraction_open(env_future, strlen(env_future), ring, "p1", NOW, &r, NULL, NULL, err, sizeof err),
+                 CRIER_ERR_STALE);
+    CHECK(strstr(err, "ahead of this kiosk's clock") != NULL);
+    CHECK_INT_EQ(crier_retraction_open(env, strlen(env), NULL, "p1", NOW, &r, NULL, NULL, err, sizeof err),
+                 CRIER_ERR_AUTH);
+    /* a tombstone is never a post */
+    crier_item it;
+    CHECK(crier_post_parse(good, strlen(good), "p1", "mqtt", NOW, &it, err, sizeof err) != CRIER_OK);
+    free(env);
+    free(env_other);
+    free(env_future);
+    crier_keyring_free(ring);
+    crier_key_wipe(&key);
+    crier_key_wipe(&other);
+}
+
 TEST(broker_url)
 {
     crier_broker_url u;
@@ -360,6 +439,7 @@ int main(void)
     RUN(post_repeated_fields);
     RUN(commands);
     RUN(writers);
+    RUN(retractions);
     RUN(broker_url);
     return check_summary();
 }

@@ -404,6 +404,7 @@ typedef struct retract_args {
     const char *key_path;
     const char *by;
     int unsigned_;
+    int retain_s;
 } retract_args;
 
 static int run_retract(const ctl_opts *o, void *args)
@@ -441,7 +442,7 @@ static int run_retract(const ctl_opts *o, void *args)
         /* the tombstone stays on the broker until the post would have ended (+1 h), else 7 days */
         int64_t until = post_valid_until(m);
         int64_t s = until > now ? (until - now) / 1000 + TOMBSTONE_GRACE_S : TOMBSTONE_DEFAULT_S;
-        expiry[found] = (uint32_t)(s > TOMBSTONE_DEFAULT_S ? TOMBSTONE_DEFAULT_S : s);
+        expiry[found] = (uint32_t)(a->retain_s ? a->retain_s : s > TOMBSTONE_DEFAULT_S ? TOMBSTONE_DEFAULT_S : s);
         topics[found++] = crier_strdup(m->topic);
     }
     int signing = !a->unsigned_ && (a->key_path || o->signing_key);
@@ -453,7 +454,7 @@ static int run_retract(const ctl_opts *o, void *args)
         if (crier_topic_post(t, sizeof t, sc.scope, sc.target, id) == CRIER_OK) {
             fprintf(stderr, "crierctl retract: the broker holds no post '%s' in that scope; sending the signed "
                             "retraction anyway\n", id);
-            expiry[0] = TOMBSTONE_DEFAULT_S;
+            expiry[0] = (uint32_t)(a->retain_s ? a->retain_s : TOMBSTONE_DEFAULT_S);
             topics[found++] = crier_strdup(t);
         }
     }
@@ -529,6 +530,8 @@ static const ctl_opt retract_opts[] = {
     CTL_STR(retract_args, "--key", "FILE", key_path, "sign with this secret key"),
     CTL_STR(retract_args, "--by", "NAME", by, "who asked (named in the kiosks' logs and proof of play; default $USER)"),
     CTL_FLAG(retract_args, "--unsigned", unsigned_, "send an empty message even with a signing key"),
+    CTL_INT(retract_args, "--retain-s", "SECONDS", retain_s, 1, 7 * 86400, "1..604800 seconds",
+            "how long the broker keeps the signed retraction for kiosks that are away"),
     CTL_END,
 };
 
