@@ -313,38 +313,47 @@ static crier_err window_try(crier_display *d, const crier_config *cfg, char *why
         window_undo(d);
         return CRIER_ERR_SDL;
     }
+    int tried_software = 0;
     if (software) {
-        if (window_software_renderer(d, why, why_len) != CRIER_OK) {
-            window_undo(d);
-            return CRIER_ERR_SDL;
-        }
-        return CRIER_OK;
+        if (window_software_renderer(d, why, why_len) == CRIER_OK)
+            return CRIER_OK;
+        /* A video driver without a window surface of its own (Wayland in
+         * SDL 2.26): the accelerated renderer is the only way. */
+        size_t n = strlen(choice);
+        snprintf(choice + n, choice_len - n, ", but %s: gpu", why);
+        tried_software = 1;
     }
     Uint32 rflags = SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE;
     if (cfg->vsync)
         rflags |= SDL_RENDERER_PRESENTVSYNC;
     d->renderer = SDL_CreateRenderer(d->window, -1, rflags);
     const char *glr = d->renderer ? gl_renderer_name() : "";
-    if (d->renderer && cfg->present == CRIER_PRESENT_AUTO && !kms && is_software_rasterizer(glr)) {
+    if (d->renderer && !tried_software && cfg->present == CRIER_PRESENT_AUTO && !kms && is_software_rasterizer(glr)) {
         size_t n = strlen(choice);
         snprintf(choice + n, choice_len - n, ", but GL is %s: software (GL stays loaded)", glr);
         SDL_DestroyRenderer(d->renderer);
         d->renderer = NULL;
-    } else if (d->renderer) {
+        if (window_software_renderer(d, why, why_len) == CRIER_OK)
+            return CRIER_OK;
+        n = strlen(choice);
+        snprintf(choice + n, choice_len - n, ", but %s: gpu after all", why);
+        d->renderer = SDL_CreateRenderer(d->window, -1, rflags);
+        glr = "";
+    }
+    if (d->renderer) {
         if (glr[0]) {
             size_t n = strlen(choice);
             snprintf(choice + n, choice_len - n, "; GL renderer %s", glr);
         }
         return CRIER_OK;
-    } else {
-        size_t n = strlen(choice);
-        snprintf(choice + n, choice_len - n, ", but no accelerated renderer (%s): software", SDL_GetError());
     }
-    if (kms) {
+    if (kms || tried_software) {
         crier_errf(why, why_len, "cannot create a renderer: %s", SDL_GetError());
         window_undo(d);
         return CRIER_ERR_SDL;
     }
+    size_t n = strlen(choice);
+    snprintf(choice + n, choice_len - n, ", but no accelerated renderer (%s): software", SDL_GetError());
     if (window_software_renderer(d, why, why_len) != CRIER_OK) {
         window_undo(d);
         return CRIER_ERR_SDL;
