@@ -242,7 +242,7 @@ static crier_err window_software_renderer(crier_display *d, char *why, size_t wh
     SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0", SDL_HINT_OVERRIDE);
     SDL_SetHintWithPriority(SDL_HINT_RENDER_DRIVER, "software", SDL_HINT_OVERRIDE);
     d->renderer = SDL_CreateRenderer(d->window, -1, SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE);
-    SDL_SetHintWithPriority(SDL_HINT_RENDER_DRIVER, NULL, SDL_HINT_OVERRIDE);
+    SDL_ResetHint(SDL_HINT_RENDER_DRIVER); /* back to SDL_RENDER_DRIVER, if set, for any later renderer */
     if (!d->renderer) {
         crier_errf(why, why_len, "cannot create the software renderer: %s", SDL_GetError());
         return CRIER_ERR_SDL;

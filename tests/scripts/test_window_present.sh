@@ -6,7 +6,8 @@
 # framebuffer; both must match the headless golden image and each other within
 # the golden tolerance (crier-imgdiff: at most 0.05 % of the pixels differ by
 # more than 40 in a channel).  In software mode no GL/EGL library may be mapped
-# into the process, and present=auto must choose software here.
+# into the process, and present=auto must choose software here.  With rotation
+# 90 the damaged rectangles are turned with the frame, pixel for pixel.
 source "$(dirname "$0")/lib.sh"
 DIFF=$CRIER_BUILD/tests/crier-imgdiff
 GOLDEN=$CRIER_SOURCE/tests/golden
@@ -86,6 +87,33 @@ check "present=gpu: the GL stack is loaded (the test sees GL)" grep -qE "$GL_LIB
 check "present=gpu: the X screen matches the golden image" \
   "$DIFF" "$TMP/x-gpu.png" "$GOLDEN/demo-1920x1080.png" --diff "$TMP/diff-gpu.png"
 check "present=gpu and present=software show the same frame" "$DIFF" "$TMP/x-gpu.png" "$TMP/x-software.png"
+
+# rotation 90 in software: the frame is composed upright (portrait) and only
+# the changed rectangles are turned onto the window.  Two posts with a fade
+# between them: after it the posts zone has been replaced by partial copies
+# only.  The X screen turned back must equal the upright frame exactly.
+mkdir -p "$TMP/rot"
+cat >"$TMP/rot/two.json" <<'JSON'
+{"posts":[{"id":"a","title":"First post","body":"One second only.","duration_s":1},
+ {"id":"b","title":"Second post, after a fade","body":"It came in through partial copies.","duration_s":30}],
+ "ticker":["Lost property at the Town Hall reception"]}
+JSON
+printf 'source.s.type = file\nsource.s.path = two.json\nticker_motion = static\ntransition = fade\ntransition_ms = 300\n' \
+  >"$TMP/rot/k.conf"
+"$CRIER" --config "$TMP/rot/k.conf" --set fullscreen=true --set size=0x0 --set present=software --set rotation=90 \
+  --set log_level=warn --run-for 2.6 --events "$TMP/ev-rot.jsonl" --screenshot "$TMP/rot-upright.png" \
+  2>"$TMP/crier-rot.log" &
+rpid=$!
+for _ in $(seq 60); do grep -q '"event":"transition_end"' "$TMP/ev-rot.jsonl" 2>/dev/null && break; sleep 0.05; done
+sleep 0.3
+xwd -root -silent >"$TMP/x-rot.xwd"
+wait "$rpid" || true
+xwd_to_png "$TMP/x-rot.xwd" "$TMP/x-rot.png"
+check "rotation 90, software: a fade ran" grep -q '"event":"transition_end"' "$TMP/ev-rot.jsonl"
+"$PY" -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).rotate(90, expand=True).save(sys.argv[2])' \
+  "$TMP/x-rot.png" "$TMP/x-rot-back.png"
+check "rotation 90, software: the X screen turned back is the upright frame, pixel for pixel" \
+  "$DIFF" "$TMP/x-rot-back.png" "$TMP/rot-upright.png" --threshold 0 --max-fraction 0
 
 # auto on Xvfb (no DRI3/DRI2): software, decided without loading GL.
 "$CRIER" --config "$DEMO/demo.conf" --set fullscreen=false --set size=640x360 --set log_level=info \
