@@ -21,11 +21,14 @@ for p in python3 /usr/bin/python3; do
 done
 [[ -n $PY ]] || { fail "no python3 with Pillow (apt-get install python3-pil)"; summary; exit 1; }
 
-for n in $(seq 90 140); do [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]] || break; done
-Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
+# -displayfd: Xvfb takes a free display itself and prints its number (no race
+# with another test starting an X server at the same moment).
+Xvfb -displayfd 1 -screen 0 1920x1080x24 -nolisten tcp >"$TMP/xvfb.display" 2>"$TMP/xvfb.log" &
 xpid=$!
 on_exit "kill $xpid"
-for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$n ]] && break; sleep 0.1; done
+for _ in $(seq 100); do [[ -s $TMP/xvfb.display ]] && break; sleep 0.05; done
+n=$(head -n1 "$TMP/xvfb.display")
+[[ -n $n ]] || { fail "Xvfb started (see $TMP/xvfb.log)"; summary; exit 1; }
 export DISPLAY=:$n
 # SDL's X11 start-up leaks inside libdbus; that is not ours to fix.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
