@@ -19,6 +19,19 @@ start_broker() {
   url=mqtt://127.0.0.1:$port
 }
 
+# start_xvfb WxHxD: a virtual X server on a display it picks itself (-displayfd:
+# no race with another test starting one at the same moment), stopped at exit;
+# exports DISPLAY, sets xpid.  Fails the test when it does not come up.
+start_xvfb() {
+  Xvfb -displayfd 1 -screen 0 "$1" -nolisten tcp >"$TMP/xvfb.display" 2>"$TMP/xvfb.log" &
+  xpid=$!
+  on_exit "kill $xpid"
+  local n=""
+  for _ in $(seq 200); do n=$(head -n1 "$TMP/xvfb.display" 2>/dev/null); [[ -n $n ]] && break; sleep 0.05; done
+  [[ -n $n ]] || { fail "Xvfb started (see $TMP/xvfb.log)"; summary; exit 1; }
+  export DISPLAY=:$n
+}
+
 _run_cleanup() {
   local f
   for f in "${_cleanup_fns[@]}"; do eval "$f" || true; done

@@ -5,12 +5,7 @@ source "$(dirname "$0")/lib.sh"
 if ! command -v Xvfb >/dev/null || ! command -v xwd >/dev/null; then
   echo "Xvfb or xwd missing (scripts/deps.sh installs xvfb and x11-apps)"; fail "Xvfb available"; summary; exit 1
 fi
-for n in $(seq 90 140); do [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]] || break; done
-Xvfb ":$n" -screen 0 1280x720x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
-xpid=$!
-on_exit "kill $xpid"
-for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$n ]] && break; sleep 0.1; done
-export DISPLAY=:$n
+start_xvfb 1280x720x24
 # SDL's X11 start-up leaks inside libdbus; that is not ours to fix.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 "$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --set fullscreen=true --set log_level=info \

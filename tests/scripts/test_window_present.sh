@@ -21,15 +21,7 @@ for p in python3 /usr/bin/python3; do
 done
 [[ -n $PY ]] || { fail "no python3 with Pillow (apt-get install python3-pil)"; summary; exit 1; }
 
-# -displayfd: Xvfb takes a free display itself and prints its number (no race
-# with another test starting an X server at the same moment).
-Xvfb -displayfd 1 -screen 0 1920x1080x24 -nolisten tcp >"$TMP/xvfb.display" 2>"$TMP/xvfb.log" &
-xpid=$!
-on_exit "kill $xpid"
-for _ in $(seq 100); do [[ -s $TMP/xvfb.display ]] && break; sleep 0.05; done
-n=$(head -n1 "$TMP/xvfb.display")
-[[ -n $n ]] || { fail "Xvfb started (see $TMP/xvfb.log)"; summary; exit 1; }
-export DISPLAY=:$n
+start_xvfb 1920x1080x24
 # SDL's X11 start-up leaks inside libdbus; that is not ours to fix.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 # Libraries of the GL stack; none may be mapped in software mode.
