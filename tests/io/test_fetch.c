@@ -315,7 +315,7 @@ TEST(good_sources)
     crier_item_list_init(&l);
     crier_source_status st[4];
     CHECK_INT_EQ(fetch_once(&c, s, 4, &l, st), CRIER_OK);
-    CHECK_INT_EQ(l.count, 3 + 2 + 3 + 2);
+    CHECK_INT_EQ(l.count, 3 + 2 + 3 + 1); /* the Mastodon fixture's boost is skipped: boosts default to off */
     size_t news = 0;
     for (size_t i = 0; i < l.count; i++)
         if (!strcmp(l.items[i].source, "news")) {
