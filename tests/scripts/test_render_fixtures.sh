@@ -63,6 +63,22 @@ for c in $CASES; do
   done
 done
 
+# A bare board (no system fonts: CRIER_SYSTEM_FONTS=0) still draws the bundled
+# scripts: the nine-script post without a missing glyph, as the golden image.
+if [[ ${CRIER_UPDATE_GOLDEN:-0} != 1 ]]; then
+  CRIER_SYSTEM_FONTS=0 render_case scripts 1920x1080 "$TMP/bare.png" "$TMP/bare.jsonl" "$TMP/bare.log" || true
+  if grep -q '"event":"glyph_missing"' "$TMP/bare.jsonl"; then
+    fail "bare board: a bundled script fell back to the .notdef box: $(grep -m1 'missing' "$TMP/bare.log")"
+  else
+    ok "bare board: every glyph of the nine scripts in the bundled fonts"
+  fi
+  check "bare board: the nine scripts match scripts-1920x1080.png" \
+    "$DIFF" "$TMP/bare.png" "$GOLDEN/scripts-1920x1080.png"
+  check "bare board: no system font looked up" bash -c "! grep -q 'system font' '$TMP/bare.log'"
+  check "with system fonts: more_scripts found its faces there (the log says which)" \
+    grep -q 'system font .*NotoSansBengali' "$TMP/more_scripts-1920x1080.log"
+fi
+
 # Over-long text: body and title are cut with an ellipsis, and the log says so.
 check "over-long body: the log reports the ellipsis" \
   grep -q "post 'overlong' body shortened with an ellipsis" "$TMP/overlong-1920x1080.log"
