@@ -53,6 +53,8 @@
 
 /* ---------------------------------------------------------------- missing glyphs */
 
+static crier_fontchain *g_chains; /* every open chain; render thread only */
+
 #define MISSING_SLOTS 1024 /* distinct code points remembered (and logged) */
 
 static uint32_t g_missing_set[MISSING_SLOTS]; /* 0 = empty; stores cp + 1 */
@@ -214,7 +216,7 @@ int crier_fontchain__is_han_cp(uint32_t cp)
 
 static int provides(const crier_fontchain *fc, int i, uint32_t cp)
 {
-    return !fc->fonts[i].failed && TTF_GlyphIsProvided32(fc->fonts[i].file->probe, cp) != 0;
+    return !fc->fonts[i].failed && crier_fontfile_has(fc->fonts[i].file, cp);
 }
 
 /* Font i may draw cp in this chain's Han class: a system face found for
@@ -628,9 +630,12 @@ crier_err crier_fontchain__run_utf8(crier_fontchain *fc, const run *r)
 
 void crier_fontchain__run_prepare(crier_fontchain *fc, const run *r)
 {
-    const chain_font *cf = &fc->fonts[r->font];
-    if (cf->shared)
-        crier_fontfile_face_select(cf->file, cf->file->bitmap ? 0 : fc->px, cf->style);
+    chain_font *cf = &fc->fonts[r->font];
+    if (cf->shared) {
+        /* a system face may have been closed and opened again since */
+        TTF_Font *now = crier_fontfile_face_select(cf->file, cf->file->bitmap ? 0 : fc->px, cf->style);
+        cf->font = now ? now : fc->fonts[0].font; /* cannot reopen: .notdef of the first font */
+    }
     TTF_Font *f = cf->font;
     TTF_SetFontDirection(f, (r->level & 1) ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
     TTF_SetFontScriptName(f, script_tag[r->script]);
@@ -806,6 +811,8 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
     }
     if ((err = reserve(fc, 256)) != CRIER_OK)
         goto fail;
+    fc->next_chain = g_chains;
+    g_chains = fc;
     *out = fc;
     return CRIER_OK;
 fail:
@@ -817,6 +824,11 @@ void crier_fontchain_free(crier_fontchain *fc)
 {
     if (!fc)
         return;
+    for (crier_fontchain **pp = &g_chains; *pp; pp = &(*pp)->next_chain)
+        if (*pp == fc) {
+            *pp = fc->next_chain;
+            break;
+        }
     for (size_t i = 0; i < fc->nfonts; i++) {
         if (fc->fonts[i].font && fc->fonts[i].shared)
             crier_fontfile_face_release(fc->fonts[i].file);
@@ -839,7 +851,13 @@ void crier_fontchain_free(crier_fontchain *fc)
 
 void crier_fontchain_trim(void)
 {
+    /* glyph caches: a text block is drawn once into a texture, so the
+     * rendered glyphs of its faces are not needed afterwards */
+    for (crier_fontchain *c = g_chains; c; c = c->next_chain)
+        if (c->nfonts > 0 && c->fonts[0].font && !c->fonts[0].file->bitmap)
+            TTF_SetFontSize(c->fonts[0].font, c->px);
     crier_fontfile_trim();
+    crier_fontsys_idle();
 }
 
 void crier_fontchain_set_han(crier_fontchain *fc, crier_han han)

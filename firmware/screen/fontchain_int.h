@@ -26,8 +26,13 @@ typedef struct font_file {
     size_t size;
     int refs;
     int bitmap;     /* fixed-strike (colour bitmap) font */
-    TTF_Font *probe; /* one small face per file: which code points it has (the
-                      * cmap does not depend on the size) */
+    TTF_Font *probe; /* bundled: one face per file, opened with it: which code
+                      * points it has (the cmap does not depend on the size);
+                      * lazy (system) files: the face, opened to draw, NULL
+                      * while closed */
+    int lazy;        /* a system file: coverage from charset, face on demand */
+    void *charset;   /* lazy: fontconfig's FcCharSet of the face (a reference) */
+    uint64_t last_use;
     struct font_file *map_owner; /* another face of the same file whose mapping
                                   * this one uses (a reference), or NULL */
     int weight;     /* fontconfig weight (FC_WEIGHT_*) of a system face, 0 for bundled */
@@ -44,6 +49,11 @@ typedef struct font_file {
  * either way.  CRIER_ERR_INVAL, CRIER_ERR_NOTFOUND, CRIER_ERR_IO, CRIER_ERR_PARSE
  * (not a font), CRIER_ERR_NOMEM. */
 crier_err crier_fontfile_ref(const char *path, long index, font_file **out);
+/* The same for a system face whose coverage fontconfig knows (charset, an
+ * FcCharSet, copied) and whose face opens only to draw. */
+crier_err crier_fontfile_ref_lazy(const char *path, long index, void *charset, int bitmap, font_file **out);
+/* 1 when the file has a glyph for cp. */
+int crier_fontfile_has(const font_file *f, uint32_t cp);
 /* One more reference to f. */
 void crier_fontfile_addref(font_file *f);
 /* Drops the pages of every mapped font file from this process's resident set
@@ -56,10 +66,11 @@ void crier_fontfile_trim(void);
 void crier_fontfile_unref(font_file *f);
 /* A new face of the file at ptsize (0: a strike font's own size); NULL on failure. */
 TTF_Font *crier_fontfile_open_face(font_file *f, int ptsize);
-/* The file's shared face (its probe) at ptsize, one more user.  Select
- * before every use; release once per acquire. */
+/* The file's shared face at ptsize, one more user; NULL if it cannot open.
+ * Select before every use (a lazy face may have been closed meanwhile: use
+ * the pointer select returns); release once per acquire. */
 TTF_Font *crier_fontfile_face_acquire(font_file *f, int ptsize);
-void crier_fontfile_face_select(font_file *f, int ptsize, int style);
+TTF_Font *crier_fontfile_face_select(font_file *f, int ptsize, int style);
 void crier_fontfile_face_release(font_file *f);
 
 /* ---- chains (fontchain.c) ---- */
@@ -73,6 +84,9 @@ void crier_fontfile_face_release(font_file *f);
 /* Reference-counted by the chains: the registry lives while a chain does. */
 void crier_fontsys_acquire(void);
 void crier_fontsys_release(void);
+/* Between texts: fontconfig's configuration (1.7 MB) is let go; the next miss
+ * loads it again (10 ms).  The faces found stay. */
+void crier_fontsys_idle(void);
 /* An installed face that has cp, chosen for the Han class han (crier_han; its
  * language only matters for Han, kana, Hangul and CJK punctuation) and the
  * weight; NULL if none (or CRIER_SYSTEM_FONTS=0).  Borrowed: the registry
@@ -128,6 +142,7 @@ struct crier_fontchain {
     char *utf8;
     size_t utf8_cap;
     size_t nruns;
+    struct crier_fontchain *next_chain; /* every open chain (render thread): for trim */
 };
 
 static inline int scaled(int v, double s)

@@ -1,15 +1,25 @@
 /* fontfile.c - font files, shared by every font chain.
  *
  * Every font file is mmap()ed once per process and shared by all chains (a
- * reference-counted list, render thread only) with one small "probe" face that
- * answers which code points the file has (the cmap does not depend on the
- * size).  A file whose height does not change with the requested size is a
- * fixed-strike bitmap font (Noto Color Emoji); fontchain.c scales its runs. */
+ * reference-counted list, render thread only).  A bundled file has one small
+ * "probe" face, opened with the file, that answers which code points it has
+ * (the cmap does not depend on the size) and draws every fallback run of
+ * every chain (resized for each).  A file whose height does not change with
+ * the requested size is a fixed-strike bitmap font (Noto Color Emoji);
+ * fontchain.c scales its runs.
+ *
+ * A system file (fontsys.c) answers coverage from fontconfig's charset and
+ * opens its face only to draw; a CJK collection's face costs 1-1.5 MB of
+ * FreeType and HarfBuzz tables, so at most MAX_BIG_OPEN big faces (files over
+ * BIG_FACE_BYTES) are open at once: the least recently drawn one is closed
+ * when another opens (text is drawn once into textures, so a face is needed
+ * only while a text block is composed). */
 #include "screen/fontchain_int.h"
 
 #include "base/log.h"
 
 #include <fcntl.h>
+#include <fontconfig/fontconfig.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,25 +37,68 @@ TTF_Font *crier_fontfile_open_face(font_file *f, int ptsize)
     return TTF_OpenFontIndexRW(rw, 1, ptsize, f->index); /* closes rw on failure too */
 }
 
-/* The shared face is the probe itself: which code points a face has does not
- * depend on its size, so one FreeType face and one HarfBuzz font per file
- * answer coverage questions and draw every fallback run. */
-TTF_Font *crier_fontfile_face_acquire(font_file *f, int ptsize)
+#define BIG_FACE_BYTES (4u << 20)
+#define MAX_BIG_OPEN 1
+
+static uint64_t g_tick; /* last_use clock of lazy faces */
+
+int crier_fontfile_has(const font_file *f, uint32_t cp)
 {
-    if (f->shared_users++ == 0)
-        f->shared_px = -1; /* sized on the first select */
-    crier_fontfile_face_select(f, ptsize, f->shared_style);
-    return f->probe;
+    if (f->probe && !f->lazy)
+        return TTF_GlyphIsProvided32(f->probe, cp) != 0;
+    return f->charset && FcCharSetHasChar((const FcCharSet *)f->charset, cp);
 }
 
-void crier_fontfile_face_select(font_file *f, int ptsize, int style)
+/* Opens a lazy file's face, closing the least recently drawn big face first
+ * when MAX_BIG_OPEN are open.  0 on failure. */
+static int lazy_open(font_file *f, int ptsize)
 {
+    if (f->size > BIG_FACE_BYTES) {
+        int open = 0;
+        font_file *lru = NULL;
+        for (font_file *g = g_files; g; g = g->next)
+            if (g != f && g->lazy && g->probe && g->size > BIG_FACE_BYTES) {
+                open++;
+                if (!lru || g->last_use < lru->last_use)
+                    lru = g;
+            }
+        if (open >= MAX_BIG_OPEN && lru) {
+            TTF_CloseFont(lru->probe);
+            lru->probe = NULL;
+        }
+    }
+    f->probe = crier_fontfile_open_face(f, f->bitmap ? 0 : ptsize);
+    if (!f->probe)
+        return 0;
+    f->shared_px = f->bitmap ? 0 : ptsize;
+    f->shared_style = TTF_STYLE_NORMAL;
+    return 1;
+}
+
+/* The shared face is the probe itself (bundled files) or the lazily opened
+ * face (system files): one FreeType face and one HarfBuzz font per file draw
+ * every fallback run of every chain. */
+TTF_Font *crier_fontfile_face_acquire(font_file *f, int ptsize)
+{
+    if (f->shared_users++ == 0 && !f->lazy)
+        f->shared_px = -1; /* sized on the first select */
+    return crier_fontfile_face_select(f, ptsize, f->shared_style);
+}
+
+TTF_Font *crier_fontfile_face_select(font_file *f, int ptsize, int style)
+{
+    if (f->lazy) {
+        f->last_use = ++g_tick;
+        if (!f->probe && !lazy_open(f, ptsize))
+            return NULL;
+    }
     if (!f->bitmap && ptsize != f->shared_px && TTF_SetFontSize(f->probe, ptsize) == 0)
         f->shared_px = ptsize;
     if (style != f->shared_style) {
         TTF_SetFontStyle(f->probe, style);
         f->shared_style = style;
     }
+    return f->probe;
 }
 
 void crier_fontfile_face_release(font_file *f)
@@ -56,9 +109,15 @@ void crier_fontfile_face_release(font_file *f)
 
 void crier_fontfile_trim(void)
 {
-    for (font_file *f = g_files; f; f = f->next)
+    for (font_file *f = g_files; f; f = f->next) {
+        /* the shared face's glyph cache goes (TTF_SetFontSize flushes it) */
+        if (f->probe && f->shared_px > 0 && !f->bitmap)
+            TTF_SetFontSize(f->probe, f->shared_px);
+        else if (f->probe && f->bitmap)
+            TTF_SetFontSize(f->probe, 0); /* a colour strike glyph is 70 KB */
         if (!f->map_owner)
             madvise(f->map, f->size, MADV_DONTNEED);
+    }
 }
 
 void crier_fontfile_unref(font_file *f)
@@ -70,7 +129,10 @@ void crier_fontfile_unref(font_file *f)
             *pp = f->next;
             break;
         }
-    TTF_CloseFont(f->probe);
+    if (f->probe)
+        TTF_CloseFont(f->probe);
+    if (f->charset)
+        FcCharSetDestroy((FcCharSet *)f->charset);
     if (f->map_owner)
         crier_fontfile_unref(f->map_owner);
     else
@@ -84,17 +146,11 @@ void crier_fontfile_addref(font_file *f)
     f->refs++;
 }
 
-crier_err crier_fontfile_ref(const char *path, long index, font_file **out)
+/* A new, unprobed file record for path/index: mapped, or sharing the mapping
+ * of another face of the same collection. */
+static crier_err file_new(const char *path, long index, font_file **out)
 {
     *out = NULL;
-    if (index < 0 || index > 0xFFFF)
-        return CRIER_ERR_INVAL;
-    for (font_file *f = g_files; f; f = f->next)
-        if (f->index == index && strcmp(f->path, path) == 0) {
-            f->refs++;
-            *out = f;
-            return CRIER_OK;
-        }
     /* Another face of the same collection shares its mapping (one copy of
      * the shared tables in the page cache and in our resident set). */
     font_file *owner = NULL;
@@ -137,6 +193,47 @@ crier_err crier_fontfile_ref(const char *path, long index, font_file **out)
     f->size = size;
     f->refs = 1;
     f->index = index;
+    if (owner) {
+        owner->refs++;
+        f->map_owner = owner;
+    }
+    *out = f;
+    return CRIER_OK;
+}
+
+/* Frees a record file_new made (not in the list). */
+static void file_drop(font_file *f)
+{
+    if (f->map_owner)
+        crier_fontfile_unref(f->map_owner);
+    else
+        munmap(f->map, f->size);
+    free(f->path);
+    free(f);
+}
+
+static font_file *file_find(const char *path, long index)
+{
+    for (font_file *f = g_files; f; f = f->next)
+        if (f->index == index && strcmp(f->path, path) == 0)
+            return f;
+    return NULL;
+}
+
+crier_err crier_fontfile_ref(const char *path, long index, font_file **out)
+{
+    *out = NULL;
+    if (index < 0 || index > 0xFFFF)
+        return CRIER_ERR_INVAL;
+    font_file *f = file_find(path, index);
+    if (f) {
+        f->refs++;
+        *out = f;
+        return CRIER_OK;
+    }
+    crier_err err = file_new(path, index, &f);
+    if (err != CRIER_OK)
+        return err;
     /* Probe: a scalable font's height follows the size, a strike font's not. */
     TTF_Font *a = crier_fontfile_open_face(f, 10), *b = crier_fontfile_open_face(f, 100);
     if (!a || !b) {
@@ -145,22 +242,38 @@ crier_err crier_fontfile_ref(const char *path, long index, font_file **out)
             TTF_CloseFont(a);
         if (b)
             TTF_CloseFont(b);
-        if (!owner)
-            munmap(map, f->size);
-        free(p);
-        free(f);
+        file_drop(f);
         return CRIER_ERR_PARSE;
-    }
-    if (owner) {
-        owner->refs++;
-        f->map_owner = owner;
     }
     f->bitmap = TTF_FontHeight(a) == TTF_FontHeight(b);
     f->probe = a; /* kept for coverage questions */
     TTF_CloseFont(b);
     /* opening read tables FreeType keeps its own copies of (a CJK face's
      * charstring and subroutine offsets: ~2 MB) */
-    madvise(map, size, MADV_DONTNEED);
+    madvise(f->map_owner ? f->map_owner->map : f->map, f->size, MADV_DONTNEED);
+    f->next = g_files;
+    g_files = f;
+    *out = f;
+    return CRIER_OK;
+}
+
+crier_err crier_fontfile_ref_lazy(const char *path, long index, void *charset, int bitmap, font_file **out)
+{
+    *out = NULL;
+    if (index < 0 || index > 0xFFFF || !charset)
+        return CRIER_ERR_INVAL;
+    font_file *f = file_find(path, index);
+    if (f) {
+        f->refs++;
+        *out = f;
+        return CRIER_OK;
+    }
+    crier_err err = file_new(path, index, &f);
+    if (err != CRIER_OK)
+        return err;
+    f->lazy = 1;
+    f->bitmap = bitmap ? 1 : 0;
+    f->charset = FcCharSetCopy((FcCharSet *)charset);
     f->next = g_files;
     g_files = f;
     *out = f;

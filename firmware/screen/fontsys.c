@@ -8,7 +8,8 @@
  * its own list and opens at its size only when a line uses it.
  *
  * Costs.  fontconfig's configuration is loaded on the first miss of the
- * bundled faces (a bare Latin screen never loads it).  Each found face becomes
+ * bundled faces (a bare Latin screen never loads it) and let go when the text
+ * block is done (crier_fontchain_trim): the found faces keep their charsets.  Each found face becomes
  * a "slot" for its (language class, weight): the next code point of the same
  * class is first asked of those slots (a cmap lookup, no fontconfig), so a
  * Chinese paragraph costs one fontconfig query, not one per character.  Code
@@ -76,6 +77,14 @@ void crier_fontsys_release(void)
     memset(&g_sys, 0, sizeof g_sys);
 }
 
+void crier_fontsys_idle(void)
+{
+    if (g_sys.config) {
+        FcConfigDestroy(g_sys.config);
+        g_sys.config = NULL;
+    }
+}
+
 static uint32_t neg_key(uint32_t cp, int han, int bold)
 {
     return ((cp << 4) | (uint32_t)(han << 1) | (uint32_t)(bold != 0)) + 1;
@@ -93,7 +102,7 @@ static void neg_add(uint32_t key)
 
 static int slot_has(const slot *s, uint32_t cp)
 {
-    return TTF_GlyphIsProvided32(s->file->probe, cp) != 0;
+    return crier_fontfile_has(s->file, cp);
 }
 
 /* The best installed face for cp, or NULL.  Weight and language rank below
@@ -139,10 +148,12 @@ static font_file *query(uint32_t cp, int han, int bold)
             continue;
         FcPatternGetInteger(set->fonts[i], FC_INDEX, 0, &index);
         FcPatternGetInteger(set->fonts[i], FC_WEIGHT, 0, &weight);
+        FcBool scalable = FcTrue;
+        FcPatternGetBool(set->fonts[i], FC_SCALABLE, 0, &scalable);
         font_file *ff = NULL;
-        if (crier_fontfile_ref((const char *)file, index, &ff) != CRIER_OK)
-            continue; /* unreadable or not a font SDL_ttf opens: the next one */
-        if (TTF_GlyphIsProvided32(ff->probe, cp) == 0) {
+        if (crier_fontfile_ref_lazy((const char *)file, index, have, !scalable, &ff) != CRIER_OK)
+            continue; /* unreadable: the next one */
+        if (!ff->lazy && !crier_fontfile_has(ff, cp)) { /* a bundled file we already had */
             crier_fontfile_unref(ff);
             continue;
         }

@@ -531,6 +531,16 @@ TEST(han_forms_follow_the_language)
         fprintf(stderr, "  zh-Hans vs zh-Hant: %ld pixels differ\n", diff);
         CHECK(diff > 50);
     }
+    /* one big system face is open at a time: zh-Hans again after zh-Hant
+     * reopens its face and draws the same pixels */
+    SDL_Surface *c = NULL;
+    crier_fontchain_set_han(g_fc, CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_fontchain_render(g_fc, text, SIZE_MAX, CRIER_DIR_LTR, ink, &c, &m), CRIER_OK);
+    crier_fontchain_set_han(g_fc, CRIER_HAN_AUTO);
+    CHECK(a && c && a->w == c->w && a->h == c->h && a->pitch == c->pitch &&
+          memcmp(a->pixels, c->pixels, (size_t)a->pitch * (size_t)a->h) == 0);
+    CHECK(!tc->probe || !sc->probe); /* never both open */
+    SDL_FreeSurface(c);
     SDL_FreeSurface(a);
     SDL_FreeSurface(b);
     static const struct {
