@@ -53,8 +53,6 @@
 
 /* ---------------------------------------------------------------- missing glyphs */
 
-static crier_fontchain *g_chains; /* every open chain; render thread only */
-
 #define MISSING_SLOTS 1024 /* distinct code points remembered (and logged) */
 
 static uint32_t g_missing_set[MISSING_SLOTS]; /* 0 = empty; stores cp + 1 */
@@ -811,8 +809,6 @@ crier_err crier_fontchain_open(const char *dir, const char *const *files, size_t
     }
     if ((err = reserve(fc, 256)) != CRIER_OK)
         goto fail;
-    fc->next_chain = g_chains;
-    g_chains = fc;
     *out = fc;
     return CRIER_OK;
 fail:
@@ -824,11 +820,6 @@ void crier_fontchain_free(crier_fontchain *fc)
 {
     if (!fc)
         return;
-    for (crier_fontchain **pp = &g_chains; *pp; pp = &(*pp)->next_chain)
-        if (*pp == fc) {
-            *pp = fc->next_chain;
-            break;
-        }
     for (size_t i = 0; i < fc->nfonts; i++) {
         if (fc->fonts[i].font && fc->fonts[i].shared)
             crier_fontfile_face_release(fc->fonts[i].file);
@@ -851,11 +842,10 @@ void crier_fontchain_free(crier_fontchain *fc)
 
 void crier_fontchain_trim(void)
 {
-    /* glyph caches: a text block is drawn once into a texture, so the
-     * rendered glyphs of its faces are not needed afterwards */
-    for (crier_fontchain *c = g_chains; c; c = c->next_chain)
-        if (c->nfonts > 0 && c->fonts[0].font && !c->fonts[0].file->bitmap)
-            TTF_SetFontSize(c->fonts[0].font, c->px);
+    /* the shared fallback faces' glyph caches (a text block is drawn once
+     * into a texture), the font pages, fontconfig's configuration; the
+     * chains' own primary faces keep theirs (Latin glyphs are drawn again
+     * and again, and flushing them saved nothing measurable) */
     crier_fontfile_trim();
     crier_fontsys_idle();
 }

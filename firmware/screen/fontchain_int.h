@@ -142,7 +142,6 @@ struct crier_fontchain {
     char *utf8;
     size_t utf8_cap;
     size_t nruns;
-    struct crier_fontchain *next_chain; /* every open chain (render thread): for trim */
 };
 
 static inline int scaled(int v, double s)
