@@ -29,6 +29,11 @@
 
 #define MAX_SLOTS 24
 #define NEG_SLOTS 512
+/* fontconfig queries (about 1 ms each) one text block may cost: a hostile
+ * line of thousands of distinct unassigned code points must not stall the
+ * render thread; past the budget a code point counts as missing (a box)
+ * until the next block. */
+#define QUERY_BUDGET 32
 
 typedef struct slot {
     font_file *file; /* a reference */
@@ -43,6 +48,8 @@ static struct {
     int n_slots;
     uint32_t neg[NEG_SLOTS]; /* (cp << 4 | han << 1 | bold) + 1 of recent misses */
     int full_logged;
+    int queries;       /* in this text block */
+    int budget_logged;
 } g_sys;
 
 /* The fontconfig language of a Han class; NULL for "by script". */
@@ -79,6 +86,7 @@ void crier_fontsys_release(void)
 
 void crier_fontsys_idle(void)
 {
+    g_sys.queries = 0;
     if (g_sys.config) {
         FcConfigDestroy(g_sys.config);
         g_sys.config = NULL;
@@ -183,6 +191,13 @@ font_file *crier_fontsys_find(uint32_t cp, int han, int bold)
     uint32_t key = neg_key(cp, han, bold);
     if (neg_has(key))
         return NULL;
+    if (g_sys.queries >= QUERY_BUDGET) {
+        if (!g_sys.budget_logged++)
+            LOG_WARN(COMP, "over %d system font lookups in one text (U+%04X and on): drawn as boxes",
+                     QUERY_BUDGET, (unsigned)cp);
+        return NULL;
+    }
+    g_sys.queries++;
     font_file *ff = query(cp, han, bold);
     if (!ff) {
         neg_add(key);

@@ -557,6 +557,33 @@ TEST(han_forms_follow_the_language)
     crier_fontchain_set_han(g_fc, CRIER_HAN_AUTO);
 }
 
+TEST(hostile_line_of_unknown_code_points_is_bounded)
+{
+    /* 3000 distinct private-use code points: each a system font miss; the
+     * lookups per text are capped, so measuring it (as the word wrapper does,
+     * again and again) stays fast */
+    static char buf[3000 * 4 + 1];
+    size_t o = 0;
+    for (uint32_t cp = 0xF0000; cp < 0xF0000 + 3000; cp++) {
+        buf[o++] = (char)(0xF0 | (cp >> 18));
+        buf[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[o++] = (char)(0x80 | (cp & 0x3F));
+    }
+    buf[o] = '\0';
+    Uint64 t0 = SDL_GetPerformanceCounter();
+    crier_text_metrics m;
+    for (int i = 0; i < 5; i++)
+        CHECK_INT_EQ(crier_fontchain_measure(g_fc, buf, o, CRIER_DIR_AUTO, &m), CRIER_OK);
+    double ms = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 / (double)SDL_GetPerformanceFrequency();
+    fprintf(stderr, "  3000 unknown code points measured 5 times: %.0f ms\n", ms);
+    CHECK_INT_EQ(m.missing, 3000);
+    if (!getenv("CRIER_SANITIZE_BUILD"))
+        CHECK(ms < 2000);
+    crier_fontchain_trim(); /* the end of a text block: a new budget */
+    crier_fontchain_missing_reset();
+}
+
 TEST(cjk_bold_is_a_real_bold_cut)
 {
     /* a Japanese headline: Noto Sans CJK JP Bold from the system, not the
@@ -620,6 +647,7 @@ int main(int argc, char **argv)
     RUN(every_script_renders_without_tofu);
     RUN(han_forms_follow_the_language);
     RUN(cjk_bold_is_a_real_bold_cut);
+    RUN(hostile_line_of_unknown_code_points_is_bounded);
     RUN(surface_has_ink_and_format);
     RUN(fallback_faces_open_on_demand);
     RUN(arabic_is_shaped_and_rtl);
