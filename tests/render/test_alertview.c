@@ -114,7 +114,7 @@ static const char *const long_texts[][5] = {
      "it. Keep the radio on and follow the instructions of the police and fire brigade.",
      "The river has risen above the dykes at two places and will flood the lower town within hours.",
      "Riverside, Mill Street, Old Harbour, Station Road (south of the railway), Church Lane and the allotments"},
-    {"es", "Aviso de inundaci\xC3\xB3n: eval\xC3\xBA""en el barrio del r\xC3\xADo ahora mismo",
+    {"es", "Aviso de inundaci\xC3\xB3n: evac\xC3\xBA""en el barrio del r\xC3\xADo ahora mismo",
      "Abandonen inmediatamente la zona de Riverside, la calle del Molino y el puerto viejo. Dir\xC3\xADjanse al "
      "polideportivo de Hill Road o a la escuela de Church Lane; hay autobuses esperando en el Ayuntamiento. "
      "Lleven medicinas, documentos y ropa de abrigo. No usen el coche en las calles inundadas.",
