@@ -102,6 +102,8 @@ void crier_alertview_pin_fonts(crier_fonts *fonts, int w, int h)
     int n = crier_alert_layout_sizes(w, h, px, bold, 8);
     for (int i = 0; i < n; i++)
         crier_fonts_pin(fonts, px[i], bold[i]);
+    /* an alert in Chinese or Korean must not wait for fontconfig either */
+    crier_fontchain_prewarm();
 }
 
 /* The validity line's date in the info block's language, else the kiosk's

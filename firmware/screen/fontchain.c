@@ -850,6 +850,11 @@ void crier_fontchain_trim(void)
     crier_fontsys_idle();
 }
 
+void crier_fontchain_prewarm(void)
+{
+    crier_fontsys_prewarm();
+}
+
 void crier_fontchain_set_han(crier_fontchain *fc, crier_han han)
 {
     if (fc)

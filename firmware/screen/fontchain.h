@@ -150,6 +150,10 @@ crier_err crier_fontchain_render(crier_fontchain *fc, const char *text, size_t l
  * file); the next line faults in what it needs from the page cache. */
 void crier_fontchain_trim(void);
 
+/* Looks up the system's regional CJK faces ahead (fontconfig, ~15 ms, no face
+ * opened), so the first text in Chinese or Korean (an alert) waits for none. */
+void crier_fontchain_prewarm(void);
+
 /* Test hooks: distinct code points found missing (no font provides them) since
  * start or the last reset, by every chain of the process. */
 size_t crier_fontchain_missing_count(void);

@@ -84,6 +84,9 @@ void crier_fontfile_face_release(font_file *f);
 /* Reference-counted by the chains: the registry lives while a chain does. */
 void crier_fontsys_acquire(void);
 void crier_fontsys_release(void);
+/* Finds the regional CJK faces (regular and bold) now, so a first Chinese or
+ * Korean alert asks fontconfig nothing; their faces stay closed. */
+void crier_fontsys_prewarm(void);
 /* Between texts: fontconfig's configuration (1.7 MB) is let go; the next miss
  * loads it again (10 ms).  The faces found stay. */
 void crier_fontsys_idle(void);

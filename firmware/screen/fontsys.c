@@ -220,3 +220,14 @@ font_file *crier_fontsys_find(uint32_t cp, int han, int bold)
     g_sys.slots[g_sys.n_slots++] = (slot){ff, han, bold};
     return ff;
 }
+
+void crier_fontsys_prewarm(void)
+{
+    if (g_sys.users <= 0 || g_sys.disabled)
+        return;
+    static const int classes[] = {CRIER_HAN_JA, CRIER_HAN_SC, CRIER_HAN_TC, CRIER_HAN_HK, CRIER_HAN_KO};
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+        for (int bold = 0; bold <= 1; bold++)
+            crier_fontsys_find(0x6C34 /* 水 */, classes[i], bold);
+    crier_fontsys_idle();
+}
