@@ -57,45 +57,6 @@ static void draw_qr(SDL_Renderer *r, const char *link, int x, int y, int side)
     crier_qr_free(&q);
 }
 
-/* The renderer's measurer for the pure layout (alerts/alert_layout.c): the
- * font chains at the alert's sizes, in the language of the info block. */
-typedef struct measure_ctx {
-    crier_fonts *fonts;
-    crier_han han;
-} measure_ctx;
-
-static crier_fontchain *chain(measure_ctx *c, int px, int bold)
-{
-    crier_fontchain *fc = crier_fonts_chain(c->fonts, px, bold);
-    crier_fontchain_set_han(fc, c->han);
-    return fc;
-}
-
-static int m_lines(void *ud, const char *text, int px, int bold, int w, int max_lines, int *cut)
-{
-    crier_fontchain *fc = chain(ud, px, bold);
-    crier_wrapped wr;
-    *cut = 0;
-    if (!fc || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
-        return 1;
-    int n = wr.n_lines;
-    *cut = wr.truncated;
-    crier_wrapped_free(&wr);
-    return n;
-}
-
-static int m_line_height(void *ud, int px, int bold)
-{
-    crier_fontchain *fc = chain(ud, px, bold);
-    return fc ? crier_fontchain_line_height(fc) : 0;
-}
-
-static int m_width(void *ud, const char *text, int px, int bold)
-{
-    crier_fontchain *fc = chain(ud, px, bold);
-    return fc ? crier_fontchain_width(text, SIZE_MAX, fc) : 0;
-}
-
 void crier_alertview_pin_fonts(crier_fonts *fonts, int w, int h)
 {
     int px[8], bold[8];
@@ -167,8 +128,8 @@ static void view_layout(crier_fonts *fonts, int w, int h, const crier_alert_list
                                 .lang = t->langs, .headline = t->headline, .instruction = in->instruction,
                                 .description = in->description, .has_qr = in->web && in->web[0],
                                 .area = in->area_desc, .times = t->times, .more = t->more};
-    measure_ctx mc = {fonts, crier_fontchain_han_for_lang(in->language)};
-    crier_measurer m = {&mc, m_lines, m_line_height, m_width, NULL};
+    crier_font_metrics mc = {fonts, crier_fontchain_han_for_lang(in->language)};
+    crier_measurer m = crier_fonts_measurer(&mc);
     crier_alert_layout_compute(&li, &m, L);
 }
 

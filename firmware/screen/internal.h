@@ -102,6 +102,15 @@ void crier_fonts_close(crier_fonts *f);
 int crier_fonts_measure(crier_fonts *f, const char *s, int px, int bold);
 int crier_fonts_line_height(crier_fonts *f, int px, int bold);
 
+/* The renderer's measurer (screen/measure.h) for the pure layouts (alert view,
+ * post slide): the font chains of fonts at each size, with the Han forms han
+ * (a crier_han).  ctx must outlive the measurer; fit is left NULL. */
+typedef struct crier_font_metrics {
+    crier_fonts *fonts;
+    int han;
+} crier_font_metrics;
+struct crier_measurer crier_fonts_measurer(crier_font_metrics *ctx);
+
 typedef struct crier_text_cache crier_text_cache;
 crier_text_cache *crier_text_cache_new(SDL_Renderer *r, crier_fonts *f, int capacity);
 void crier_text_cache_free(crier_text_cache *c);

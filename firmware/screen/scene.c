@@ -263,48 +263,17 @@ static SDL_Texture *new_slide(crier_scene *s, const crier_zone **z, SDL_Rect *r,
     return new_zone_target(s, *z, r);
 }
 
-/* The renderer's measurer for the slide layout (screen/slide_layout.c). */
+/* The renderer's measurer for the slide layout (screen/slide_layout.c), with
+ * the scene's own fit (fit_px). */
 typedef struct slide_measure {
+    crier_font_metrics fm; /* first: the shared measurer's callbacks get &fm */
     crier_scene *s;
-    int han;
 } slide_measure;
-
-static crier_fontchain *sm_chain(slide_measure *m, int px, int bold)
-{
-    crier_fontchain *fc = crier_fonts_chain(m->s->fonts, px, bold);
-    crier_fontchain_set_han(fc, (crier_han)m->han);
-    return fc;
-}
-
-static int sm_lines(void *ud, const char *text, int px, int bold, int w, int max_lines, int *cut)
-{
-    crier_fontchain *fc = sm_chain(ud, px, bold);
-    crier_wrapped wr;
-    *cut = 0;
-    if (!fc || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
-        return 1;
-    int n = wr.n_lines;
-    *cut = wr.truncated;
-    crier_wrapped_free(&wr);
-    return n;
-}
-
-static int sm_line_height(void *ud, int px, int bold)
-{
-    crier_fontchain *fc = sm_chain(ud, px, bold);
-    return fc ? crier_fontchain_line_height(fc) : 0;
-}
-
-static int sm_width(void *ud, const char *text, int px, int bold)
-{
-    crier_fontchain *fc = sm_chain(ud, px, bold);
-    return fc ? crier_fontchain_width(text, SIZE_MAX, fc) : 0;
-}
 
 static int sm_fit(void *ud, const char *text, int bold, int w, int h, int max_px, int min_px)
 {
     slide_measure *m = ud;
-    return fit_px(m->s, text, bold, m->han, w, h, max_px, min_px);
+    return fit_px(m->s, text, bold, m->fm.han, w, h, max_px, min_px);
 }
 
 static void draw_slide_text(crier_scene *s, const crier_slide_block *b, const char *text, SDL_Color color, int han,
@@ -346,8 +315,9 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
                                 .body = post->body, .title_px = px(s, z->title_px), .body_px = px(s, z->body_px),
                                 .min_px = px(s, z->min_px), .has_image = img != NULL, .link = shown,
                                 .hint = "Scan for details", .rule_w = px(s, 160), .rule_h = SDL_max(2, px(s, 6))};
-    slide_measure sm = {s, han};
-    crier_measurer m = {&sm, sm_lines, sm_line_height, sm_width, sm_fit};
+    slide_measure sm = {{s->fonts, han}, s};
+    crier_measurer m = crier_fonts_measurer(&sm.fm);
+    m.fit = sm_fit; /* ud is &sm.fm == &sm */
     crier_slide_layout L;
     crier_slide_layout_compute(&li, &m, &L);
     const crier_slide_block *B = L.b;

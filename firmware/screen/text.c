@@ -8,6 +8,7 @@
 #include "screen/wrap.h"
 #include "screen/fontchain.h"
 #include "screen/internal.h"
+#include "screen/measure.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -467,4 +468,43 @@ const crier_text *crier_text_get(crier_text_cache *c, const char *s, const crier
     c->bytes += (size_t)e->value.w * (size_t)e->value.h * 4u;
     c->n++;
     return &e->value;
+}
+
+/* ---- the measurer of the pure layouts ------------------------------------------- */
+
+static crier_fontchain *measure_chain(crier_font_metrics *m, int px, int bold)
+{
+    crier_fontchain *fc = crier_fonts_chain(m->fonts, px, bold);
+    crier_fontchain_set_han(fc, (crier_han)m->han);
+    return fc;
+}
+
+static int measure_lines(void *ud, const char *text, int px, int bold, int w, int max_lines, int *cut)
+{
+    crier_fontchain *fc = measure_chain(ud, px, bold);
+    crier_wrapped wr;
+    *cut = 0;
+    if (!fc || crier_wrap(text, w, max_lines, crier_fontchain_width, fc, &wr) != CRIER_OK)
+        return 1;
+    int n = wr.n_lines;
+    *cut = wr.truncated;
+    crier_wrapped_free(&wr);
+    return n;
+}
+
+static int measure_line_height(void *ud, int px, int bold)
+{
+    crier_fontchain *fc = measure_chain(ud, px, bold);
+    return fc ? crier_fontchain_line_height(fc) : 0;
+}
+
+static int measure_width(void *ud, const char *text, int px, int bold)
+{
+    crier_fontchain *fc = measure_chain(ud, px, bold);
+    return fc ? crier_fontchain_width(text, SIZE_MAX, fc) : 0;
+}
+
+crier_measurer crier_fonts_measurer(crier_font_metrics *ctx)
+{
+    return (crier_measurer){ctx, measure_lines, measure_line_height, measure_width, NULL};
 }
