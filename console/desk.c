@@ -1207,20 +1207,10 @@ void cn_desk_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *rest)
             cn_resp_error(resp, 405, "use GET or POST");
         return;
     }
-    if (rest[0] != '/') {
-        cn_resp_error(resp, 404, "no such resource");
-        return;
-    }
     char did[CN_NAME_MAX + 1];
-    const char *slash = strchr(rest + 1, '/');
-    size_t l = slash ? (size_t)(slash - rest - 1) : strlen(rest + 1);
-    if (l == 0 || l > CN_NAME_MAX) {
-        cn_resp_error(resp, 404, "no such alert");
+    const char *action;
+    if (cn_route_item(rest, did, &action, resp, "alert") != 0)
         return;
-    }
-    memcpy(did, rest + 1, l);
-    did[l] = '\0';
-    const char *action = slash ? slash + 1 : "";
     if (!action[0] && get) {
         row r;
         if (row_load(ctx->db, did, &r) == CRIER_OK && may_see(ctx, &req->user, r.scope))

@@ -87,6 +87,24 @@ const char *cn_req_query(const cn_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+int cn_route_item(const char *rest, char id[CN_NAME_MAX + 1], const char **action, cn_resp *resp, const char *what)
+{
+    if (rest[0] != '/') {
+        cn_resp_error(resp, 404, "no such resource");
+        return -1;
+    }
+    const char *slash = strchr(rest + 1, '/');
+    size_t l = slash ? (size_t)(slash - rest - 1) : strlen(rest + 1);
+    if (l == 0 || l > CN_NAME_MAX) {
+        cn_resp_error(resp, 404, "no such %s", what);
+        return -1;
+    }
+    memcpy(id, rest + 1, l);
+    id[l] = '\0';
+    *action = slash ? slash + 1 : "";
+    return 0;
+}
+
 cJSON *cn_req_json(const cn_req *r, cn_resp *resp)
 {
     if (!r->body || !r->body_len) {

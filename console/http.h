@@ -54,6 +54,12 @@ void cn_resp_empty(cn_resp *resp, int status);
 /* The body as a JSON object (cn_resp_error 400 and NULL when it is not one). */
 cJSON *cn_req_json(const cn_req *r, cn_resp *resp);
 
+/* The item a resource path names: rest is "/ID" or "/ID/ACTION" (after the
+ * collection's prefix).  Copies ID into id, points *action at ACTION ("" if
+ * none) and returns 0; else answers 404 "no such <what>" (or "no such
+ * resource" when rest does not start with '/') and returns -1. */
+int cn_route_item(const char *rest, char id[CN_NAME_MAX + 1], const char **action, cn_resp *resp, const char *what);
+
 typedef struct cn_http cn_http;
 crier_err cn_http_start(cn_http **out, cn_ctx *ctx, char *err, size_t err_len);
 void cn_http_stop(cn_http *h); /* NULL-safe; closes SSE streams first */

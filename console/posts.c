@@ -669,20 +669,10 @@ void cn_posts_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *rest)
             cn_resp_error(resp, 405, "use GET or POST");
         return;
     }
-    if (rest[0] != '/') {
-        cn_resp_error(resp, 404, "no such resource");
-        return;
-    }
     char id[CN_NAME_MAX + 1];
-    const char *slash = strchr(rest + 1, '/');
-    size_t l = slash ? (size_t)(slash - rest - 1) : strlen(rest + 1);
-    if (l == 0 || l > CN_NAME_MAX) {
-        cn_resp_error(resp, 404, "no such post");
+    const char *action;
+    if (cn_route_item(rest, id, &action, resp, "post") != 0)
         return;
-    }
-    memcpy(id, rest + 1, l);
-    id[l] = '\0';
-    const char *action = slash ? slash + 1 : "";
     if (!action[0] && get) {
         post_row r;
         if (row_load(ctx->db, id, &r) == CRIER_OK && may_see(ctx, &req->user, r.data))

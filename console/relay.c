@@ -942,20 +942,8 @@ void cn_relay_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *rest)
     }
     char id[CN_NAME_MAX + 1] = "";
     const char *action = "";
-    if (rest[0] == '/') {
-        const char *slash = strchr(rest + 1, '/');
-        size_t l = slash ? (size_t)(slash - rest - 1) : strlen(rest + 1);
-        if (l == 0 || l > CN_NAME_MAX) {
-            cn_resp_error(resp, 404, "no such source");
-            return;
-        }
-        memcpy(id, rest + 1, l);
-        id[l] = '\0';
-        action = slash ? slash + 1 : "";
-    } else if (rest[0]) {
-        cn_resp_error(resp, 404, "no such resource");
+    if (rest[0] && cn_route_item(rest, id, &action, resp, "source") != 0)
         return;
-    }
     if (post && !id[0]) {
         if (req->user.role < CN_ROLE_ADMIN) {
             cn_audit(ctx->db, ctx->sse, req->user.name, "relay.put", "", "refused", "not an admin");
