@@ -1,6 +1,7 @@
 /* desk.c - the emergency desk (desk.h): templates, composing, the two-person
  * rule, sending signed alerts, Update / Cancel / All-clear, receipts. */
 #include "desk.h"
+#include "alerts/alert_rules.h"
 #include "desk_text.h"
 
 #include "alerts/alert.h"
@@ -21,7 +22,6 @@
 
 #define PUBACK_MS 5000
 #define DEFAULT_TTL_MS (24LL * 3600 * 1000)
-#define RETAIN_GRACE_S 3600
 #define DEFAULT_EXPIRES_MIN 120
 #define LIST_MAX 500
 
@@ -539,17 +539,6 @@ static char *build_wire(const row *r, int64_t sent_ms, int64_t seq, crier_alert 
     return wire;
 }
 
-/* When the broker may forget the retained message (crierctl's rule). */
-static uint32_t retain_expiry_s(int64_t expiry_ms, int64_t now)
-{
-    if (expiry_ms == INT64_MAX || expiry_ms <= 0)
-        return 0;
-    int64_t s = (expiry_ms - now) / 1000 + RETAIN_GRACE_S;
-    if (s < RETAIN_GRACE_S)
-        s = RETAIN_GRACE_S;
-    return s > 400LL * 86400 ? 0 : (uint32_t)s;
-}
-
 /* The newest row of the chain starting at did (following replaced_by). */
 static crier_err chain_head(cn_db *db, const char *did, row *r)
 {
@@ -656,7 +645,7 @@ static int send_row(cn_ctx *ctx, row *r, char *err, size_t err_len)
         crier_errf(err, err_len, "cannot sign the alert (%s)", crier_strerror(e));
         return 500;
     }
-    e = cn_fleet_publish_ex(ctx->fleet, r->topic, env, strlen(env), 1, retain_expiry_s(expiry, now), PUBACK_MS);
+    e = cn_fleet_publish_ex(ctx->fleet, r->topic, env, strlen(env), 1, crier_alert_retain_expiry_s(expiry, now), PUBACK_MS);
     free(env);
     if (e != CRIER_OK) {
         row_clear(&head);

@@ -1,5 +1,6 @@
 /* relay.c - the CAP feed relay (relay.h). */
 #include "relay.h"
+#include "feeds/download.h"
 
 #include "alerts/alert.h"
 #include "alerts/cap.h"
@@ -20,7 +21,7 @@
 #include <strings.h>
 
 #define DEFAULT_TTL_MS (24LL * 3600 * 1000)
-#define FETCH_TIMEOUT_S 10L
+#define FETCH_TIMEOUT_S 10
 #define RULE_MAX 32         /* entries per rule list */
 #define RULE_TEXT_MAX 200
 #define WARN_MAX 5
@@ -228,89 +229,32 @@ static void warn_item(cn_relay *r, const char *id, const char *what, const char 
 
 /* ---- fetching ------------------------------------------------------------------ */
 
-typedef struct fetch_buf {
-    char *p;
-    size_t n;
-    int over;
-} fetch_buf;
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *ud)
-{
-    fetch_buf *b = ud;
-    size_t add = sz * nm;
-    if (b->n + add > CN_RELAY_MAX_BYTES) {
-        b->over = 1;
-        return 0;
-    }
-    char *np = realloc(b->p, b->n + add + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, add);
-    b->p = np;
-    b->n += add;
-    b->p[b->n] = '\0';
-    return add;
-}
-
-/* Aborts a transfer when the relay is stopping (the flag is read without
+/* Cuts a transfer short when the relay is stopping (the flag is read without
  * the lock: an atomic load). */
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+static int stopping(void *ud)
 {
     return __atomic_load_n((const int *)ud, __ATOMIC_RELAXED) ? 1 : 0;
 }
 
-/* GET url (at most CN_RELAY_MAX_BYTES).  CRIER_OK with *out (malloc()ed,
- * NUL-terminated) or an error with err.  *stop set: the transfer ends. */
+/* GET url (at most CN_RELAY_MAX_BYTES) by the one download's rules
+ * (feeds/download.h: http(s) only, TLS verified, timeouts, the cap also after
+ * decoding).  CRIER_OK with *out (malloc()ed, NUL-terminated) or an error with
+ * err.  *stop set: the transfer ends. */
 static crier_err fetch(const int *stop, const char *url, char **out, size_t *len, char *err, size_t err_len)
 {
-    *out = NULL;
-    *len = 0;
-    CURL *c = curl_easy_init();
-    if (!c)
-        return CRIER_ERR_NOMEM;
-    fetch_buf b = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, FETCH_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CN_RELAY_MAX_BYTES);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "crier-console CAP relay");
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    if (b.over || rc == CURLE_FILESIZE_EXCEEDED) {
+    crier_http_cfg hc;
+    crier_http_cfg_init(&hc);
+    hc.user_agent = "crier-console CAP relay";
+    hc.connect_timeout_s = 5;
+    hc.total_timeout_s = FETCH_TIMEOUT_S;
+    hc.max_redirects = 3;
+    crier_err rc = crier_download_get(&hc, url, CN_RELAY_MAX_BYTES,
+                                      "application/cap+xml, application/atom+xml, application/rss+xml, "
+                                      "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+                                      stopping, (void *)stop, out, len, err, err_len);
+    if (rc == CRIER_ERR_LIMIT)
         crier_errf(err, err_len, "larger than %u bytes: refused", CN_RELAY_MAX_BYTES);
-        free(b.p);
-        return CRIER_ERR_LIMIT;
-    }
-    if (rc != CURLE_OK) {
-        crier_errf(err, err_len, "%s", curl_easy_strerror(rc));
-        free(b.p);
-        return CRIER_ERR_NET;
-    }
-    if (status < 200 || status > 299) {
-        crier_errf(err, err_len, "HTTP %ld", status);
-        free(b.p);
-        return CRIER_ERR_NET;
-    }
-    if (!b.p) {
-        crier_errf(err, err_len, "empty answer");
-        return CRIER_ERR_PARSE;
-    }
-    *out = b.p;
-    *len = b.n;
-    return CRIER_OK;
+    return rc;
 }
 
 /* ---- reading XML: an index's links, a CAP alert's geocodes ------------------------- */

@@ -123,3 +123,13 @@ void crier_alert_seen_clear(crier_alert_seen *seen)
     seen->ids = NULL;
     seen->count = 0;
 }
+
+uint32_t crier_alert_retain_expiry_s(int64_t expiry_ms, int64_t now_ms)
+{
+    if (expiry_ms == INT64_MAX || expiry_ms <= 0)
+        return 0;
+    int64_t s = (expiry_ms - now_ms) / 1000 + CRIER_ALERT_RETAIN_GRACE_S;
+    if (s < CRIER_ALERT_RETAIN_GRACE_S)
+        s = CRIER_ALERT_RETAIN_GRACE_S;
+    return s > 400LL * 86400 ? 0 : (uint32_t)s;
+}

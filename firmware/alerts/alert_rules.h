@@ -12,6 +12,9 @@
  *                 and is effective (crier_alert_effective() <= now), or was on
  *                 screen already: a clock step backwards never blanks a real
  *                 alert.  crier_alert_displayable().
+ *   retained      how long the broker keeps a retained alert message (MQTT
+ *                 message expiry) for the senders (crierctl, the console):
+ *                 crier_alert_retain_expiry_s().
  *   already seen  a memory of alert identities: crier_alert_seen.  The alert
  *                 service remembers the last snapshot it posted (for the rule
  *                 above), the screen which alerts it reported presented, the
@@ -73,5 +76,13 @@ size_t crier_alert_seen_update(crier_alert_seen *seen, const crier_alert_list *l
 /* 1 when every identity of a is also in b. */
 int crier_alert_seen_within(const crier_alert_seen *a, const crier_alert_seen *b);
 void crier_alert_seen_clear(crier_alert_seen *seen); /* frees the contents; NULL-safe */
+
+/* A retained alert message outlives the alert's expiry by this much, so a
+ * kiosk that reconnects late still hears of it (and of its Cancel). */
+#define CRIER_ALERT_RETAIN_GRACE_S 3600
+/* The MQTT message expiry (seconds) of a retained alert message that expires
+ * at expiry_ms: that + the grace, at least the grace; 0 (kept until replaced)
+ * for no expiry or one more than 400 days away. */
+uint32_t crier_alert_retain_expiry_s(int64_t expiry_ms, int64_t now_ms);
 
 #endif

@@ -268,22 +268,60 @@ crier_err crier_download_store_image(crier_download *d, CURLcode code, const cha
     return rc;
 }
 
+static crier_err blocking_init(crier_download *d, const crier_http_cfg *c, const char *url, size_t max,
+                               const char *accept, int (*cancel)(void *ud), void *cancel_ud)
+{
+    crier_err rc = crier_download_init(d, c, url, max, accept, NULL);
+    if (rc == CRIER_OK && cancel) {
+        d->cancel = cancel;
+        d->cancel_ud = cancel_ud;
+        curl_easy_setopt(d->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(d->easy, CURLOPT_XFERINFODATA, d);
+        curl_easy_setopt(d->easy, CURLOPT_NOPROGRESS, 0L);
+    }
+    return rc;
+}
+
 crier_err crier_download_image(const crier_http_cfg *c, const char *url, const char *path, size_t max,
                                int (*cancel)(void *ud), void *cancel_ud, char *msg, size_t len)
 {
     crier_download d;
-    crier_err rc = crier_download_init(&d, c, url, max, "image/*", NULL);
-    if (rc == CRIER_OK && cancel) {
-        d.cancel = cancel;
-        d.cancel_ud = cancel_ud;
-        curl_easy_setopt(d.easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(d.easy, CURLOPT_XFERINFODATA, &d);
-        curl_easy_setopt(d.easy, CURLOPT_NOPROGRESS, 0L);
-    }
+    crier_err rc = blocking_init(&d, c, url, max, "image/*", cancel, cancel_ud);
     if (rc == CRIER_OK)
         rc = crier_download_store_image(&d, curl_easy_perform(d.easy), path, msg, len);
     else
         crier_errf(msg, len, "out of memory");
+    crier_download_clear(&d);
+    return rc;
+}
+
+crier_err crier_download_get(const crier_http_cfg *c, const char *url, size_t max, const char *accept,
+                             int (*cancel)(void *ud), void *cancel_ud, char **out, size_t *out_len, char *msg,
+                             size_t len)
+{
+    *out = NULL;
+    *out_len = 0;
+    crier_download d;
+    crier_err rc = blocking_init(&d, c, url, max, accept, cancel, cancel_ud);
+    if (rc != CRIER_OK) {
+        crier_errf(msg, len, "out of memory");
+    } else {
+        CURLcode code = curl_easy_perform(d.easy);
+        long http = 0;
+        curl_easy_getinfo(d.easy, CURLINFO_RESPONSE_CODE, &http);
+        if (code != CURLE_OK) {
+            rc = crier_download_failure(&d, code, msg, len);
+        } else if (http < 200 || http > 299) {
+            crier_errf(msg, len, "HTTP %ld", http);
+            rc = CRIER_ERR_NET;
+        } else if (d.body.len == 0) {
+            crier_errf(msg, len, "empty answer");
+            rc = CRIER_ERR_PARSE;
+        } else {
+            *out_len = d.body.len;
+            *out = crier_buf_take(&d.body);
+        }
+    }
     crier_download_clear(&d);
     return rc;
 }

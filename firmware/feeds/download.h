@@ -12,7 +12,8 @@
  *
  * Two ways to run a transfer: crier_download_init() prepares a libcurl easy
  * handle the caller adds to its own multi handle (the fetch thread); the
- * blocking crier_download_image() runs one to its end (the image relay).
+ * blocking crier_download_image() and crier_download_get() run one to its end
+ * (the image relay; the console's CAP relay, crierctl).
  * Thread-safety: a crier_download belongs to one thread at a time. */
 #ifndef CRIER_DOWNLOAD_H
 #define CRIER_DOWNLOAD_H
@@ -81,5 +82,14 @@ crier_err crier_download_store_image(crier_download *d, CURLcode code, const cha
  * rules).  cancel (may be NULL) cuts a transfer short. */
 crier_err crier_download_image(const crier_http_cfg *c, const char *url, const char *path, size_t max,
                                int (*cancel)(void *ud), void *cancel_ud, char *msg, size_t len);
+
+/* Blocking: GETs url (at most max bytes, accept as the Accept header or NULL).
+ * CRIER_OK with *out (malloc()ed, NUL-terminated, *out_len bytes) when the
+ * answer is 2xx and not empty; else msg says why: "HTTP 404", "empty answer",
+ * "body over the N-byte cap" (CRIER_ERR_LIMIT), the transfer error.  cancel
+ * (may be NULL) cuts a transfer short. */
+crier_err crier_download_get(const crier_http_cfg *c, const char *url, size_t max, const char *accept,
+                             int (*cancel)(void *ud), void *cancel_ud, char **out, size_t *out_len, char *msg,
+                             size_t len);
 
 #endif

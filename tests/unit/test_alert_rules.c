@@ -292,6 +292,16 @@ TEST(screen_pauses_the_rotation)
     crier_alert_screen_free(s);
 }
 
+TEST(retain_expiry_outlives_the_alert_by_the_grace)
+{
+    int64_t now = 1700000000000;
+    CHECK_INT_EQ(crier_alert_retain_expiry_s(now + 600 * 1000, now), 600 + CRIER_ALERT_RETAIN_GRACE_S);
+    CHECK_INT_EQ(crier_alert_retain_expiry_s(now - 5000 * 1000, now), CRIER_ALERT_RETAIN_GRACE_S); /* expired */
+    CHECK_INT_EQ(crier_alert_retain_expiry_s(INT64_MAX, now), 0);                              /* no expiry */
+    CHECK_INT_EQ(crier_alert_retain_expiry_s(0, now), 0);
+    CHECK_INT_EQ(crier_alert_retain_expiry_s(now + 401LL * 86400 * 1000, now), 0); /* too far: kept */
+}
+
 int main(void)
 {
     RUN(identity_expiry_displayable);
@@ -300,5 +310,6 @@ int main(void)
     RUN(set_snapshot_applies_the_rule);
     RUN(screen_expiry_languages_reports);
     RUN(screen_pauses_the_rotation);
+    RUN(retain_expiry_outlives_the_alert_by_the_grace);
     return check_summary();
 }

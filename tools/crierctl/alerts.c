@@ -10,6 +10,7 @@
  * on each alert.  With --wait N the command subscribes to the receipt topics
  * BEFORE publishing (no receipt can be missed) and waits for N kiosks. */
 #include "crierctl.h"
+#include "alerts/alert_rules.h"
 
 #include "alerts/alert.h"
 #include "alerts/cap.h"
@@ -26,7 +27,6 @@
 #include <sys/stat.h>
 
 #define QUIET_MS 300
-#define RETAIN_GRACE_S 3600 /* retained alert messages outlive their expiry by this */
 #define DEFAULT_TTL_MS (24LL * 3600 * 1000)
 #define MAX_KIOSKS 4096
 
@@ -302,19 +302,6 @@ static void make_identifier(int64_t now, const char *prefix, char *out, size_t l
     ctl_random_hex(hex, sizeof hex);
     snprintf(out, len, "%s-%.4s%.2s%.2s-%.2s%.2s%.2s-%.8s", prefix, stamp, stamp + 5, stamp + 8, stamp + 11,
              stamp + 14, stamp + 17, hex);
-}
-
-/* When the broker may forget a retained alert message: its expiry + grace. */
-static uint32_t retain_expiry_s(int64_t expiry_ms, int64_t now)
-{
-    if (expiry_ms == INT64_MAX || expiry_ms <= 0)
-        return 0;
-    int64_t s = (expiry_ms - now) / 1000 + RETAIN_GRACE_S;
-    if (s < RETAIN_GRACE_S)
-        s = RETAIN_GRACE_S;
-    if (s > 400LL * 86400)
-        return 0;
-    return (uint32_t)s;
 }
 
 /* ---- finding the alert an Update/Cancel refers to -------------------------------- */
@@ -726,7 +713,7 @@ static int send_alert(const ctl_opts *o, alert_args *args, int kind, const char 
                                 ? crier_alert_expiry(found.alert, DEFAULT_TTL_MS)
                                 : now + 7 * 86400000LL)
                          : crier_alert_expiry(check, DEFAULT_TTL_MS);
-    uint32_t expiry_s = retain_expiry_s(expiry, now);
+    uint32_t expiry_s = crier_alert_retain_expiry_s(expiry, now);
 
     if (a.wait_n) { /* subscribe to receipts (and kiosk status) before sending */
         w.identifier = check->identifier;

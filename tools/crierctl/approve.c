@@ -8,6 +8,7 @@
  * token comes from --token-file F or $CRIER_CONSOLE_TOKEN, never from the
  * command line (other users can read argv). */
 #include "crierctl.h"
+#include "base/buf.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -22,25 +23,9 @@ typedef struct approve_args {
     int list, reject;
 } approve_args;
 
-typedef struct buf {
-    char *p;
-    size_t n;
-} buf;
-
 static size_t on_data(char *d, size_t sz, size_t nm, void *ud)
 {
-    buf *b = ud;
-    size_t add = sz * nm;
-    if (b->n + add > BODY_MAX)
-        return 0;
-    char *np = realloc(b->p, b->n + add + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, add);
-    b->p = np;
-    b->n += add;
-    b->p[b->n] = '\0';
-    return add;
+    return crier_buf_append(ud, d, sz * nm) == CRIER_OK ? sz * nm : 0; /* 0: over BODY_MAX, the transfer ends */
 }
 
 /* One request; *out gets the parsed JSON body (may be NULL).  Returns the
@@ -55,7 +40,7 @@ static long request(const char *base, const char *token, const char *method, con
         return -1;
     struct curl_slist *h = curl_slist_append(NULL, auth);
     h = curl_slist_append(h, "Content-Type: application/json");
-    buf b = {0};
+    crier_buf b = {.max = BODY_MAX};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -74,8 +59,8 @@ static long request(const char *base, const char *token, const char *method, con
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
-    *out = b.p ? cJSON_Parse(b.p) : NULL;
-    free(b.p);
+    *out = b.data ? cJSON_Parse(b.data) : NULL;
+    crier_buf_free(&b);
     return status;
 }
 
