@@ -88,130 +88,6 @@ void crier_fontchain_missing_reset(void)
 
 /* ---------------------------------------------------------------- lines */
 
-/* Scripts we tag runs with; index 0 is "common". */
-enum { SC_COMMON = 0, SC_INHERITED, SC_LATN, SC_GREK, SC_CYRL, SC_ARAB, SC_HEBR, SC_DEVA,
-       SC_THAI, SC_HANG, SC_HANI, SC_KANA, SC_HIRA, SC_ARMN, SC_BENG, SC_GURU, SC_GUJR, SC_ORYA,
-       SC_TAML, SC_TELU, SC_KNDA, SC_MLYM, SC_SINH, SC_LAOO, SC_TIBT, SC_MYMR, SC_GEOR, SC_ETHI,
-       SC_KHMR, SC__COUNT };
-static const char *const script_tag[SC__COUNT] = {
-    "Zyyy", "Zinh", "Latn", "Grek", "Cyrl", "Arab", "Hebr", "Deva", "Thai", "Hang",
-    "Hani", "Kana", "Hira", "Armn", "Beng", "Guru", "Gujr", "Orya", "Taml", "Telu",
-    "Knda", "Mlym", "Sinh", "Laoo", "Tibt", "Mymr", "Geor", "Ethi", "Khmr"};
-
-/* Scripts in blocks of their own (shaped by HarfBuzz with their script tag). */
-static const struct {
-    uint32_t lo, hi;
-    int sc;
-} script_blocks[] = {
-    {0x0530, 0x058F, SC_ARMN}, {0x0980, 0x09FF, SC_BENG}, {0x0A00, 0x0A7F, SC_GURU},
-    {0x0A80, 0x0AFF, SC_GUJR}, {0x0B00, 0x0B7F, SC_ORYA}, {0x0B80, 0x0BFF, SC_TAML},
-    {0x0C00, 0x0C7F, SC_TELU}, {0x0C80, 0x0CFF, SC_KNDA}, {0x0D00, 0x0D7F, SC_MLYM},
-    {0x0D80, 0x0DFF, SC_SINH}, {0x0E80, 0x0EFF, SC_LAOO}, {0x0F00, 0x0FFF, SC_TIBT},
-    {0x1000, 0x109F, SC_MYMR}, {0x10A0, 0x10FF, SC_GEOR}, {0x1200, 0x139F, SC_ETHI},
-    {0x1780, 0x17FF, SC_KHMR}, {0x19E0, 0x19FF, SC_KHMR}, {0x1C90, 0x1CBF, SC_GEOR},
-    {0x2D00, 0x2D2F, SC_GEOR}, {0x2D80, 0x2DDF, SC_ETHI}, {0xA9E0, 0xA9FF, SC_MYMR},
-    {0xAA60, 0xAA7F, SC_MYMR}, {0xAB00, 0xAB2F, SC_ETHI}, {0xFB13, 0xFB17, SC_ARMN},
-};
-
-static int is_variation_selector(uint32_t cp)
-{
-    return (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
-}
-
-/* Default-ignorable format characters: HarfBuzz hides them even when the font
- * has no glyph, so they are never "missing". */
-static int is_ignorable(uint32_t cp)
-{
-    return cp == 0x00AD || cp == 0x034F || cp == 0x061C || (cp >= 0x180B && cp <= 0x180F) ||
-           (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF || is_variation_selector(cp) ||
-           (cp >= 0xE0000 && cp <= 0xE0FFF);
-}
-
-/* Stays in the run of the preceding base character. */
-static int is_extender(uint32_t cp, FriBidiCharType t)
-{
-    return t == FRIBIDI_TYPE_NSM || cp == 0x200C || cp == 0x200D || is_variation_selector(cp) ||
-           (cp >= 0x1F3FB && cp <= 0x1F3FF) /* skin tones */ ||
-           (cp >= 0xE0020 && cp <= 0xE007F) /* emoji tag sequences */ ||
-           (cp >= 0x0900 && cp <= 0x0DFF && t == FRIBIDI_TYPE_LTR && /* Indic spacing marks */
-            ((cp & 0x7F) >= 0x3E && (cp & 0x7F) <= 0x4D));
-}
-
-/* Spaces and punctuation: take the font of their neighbours. */
-static int is_neutral(FriBidiCharType t)
-{
-    return t == FRIBIDI_TYPE_WS || t == FRIBIDI_TYPE_CS || t == FRIBIDI_TYPE_ES ||
-           t == FRIBIDI_TYPE_ET || t == FRIBIDI_TYPE_ON || t == FRIBIDI_TYPE_BS ||
-           t == FRIBIDI_TYPE_SS || t == FRIBIDI_TYPE_BN;
-}
-
-static int script_of_cp(uint32_t cp, FriBidiCharType t)
-{
-    if (t == FRIBIDI_TYPE_NSM || cp == 0x200C || cp == 0x200D || is_variation_selector(cp))
-        return SC_INHERITED;
-    if (cp < 0x80)
-        return ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') ? SC_LATN : SC_COMMON;
-    if ((cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x1E00 && cp <= 0x1EFF) ||
-        (cp >= 0x2C60 && cp <= 0x2C7F) || (cp >= 0xA720 && cp <= 0xA7FF) ||
-        (cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A))
-        return SC_LATN;
-    if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x1F00 && cp <= 0x1FFF))
-        return SC_GREK;
-    if ((cp >= 0x400 && cp <= 0x52F) || (cp >= 0x1C80 && cp <= 0x1C8F) ||
-        (cp >= 0x2DE0 && cp <= 0x2DFF) || (cp >= 0xA640 && cp <= 0xA69F))
-        return SC_CYRL;
-    if (cp >= 0x590 && cp <= 0x5FF)
-        return SC_HEBR;
-    if ((cp >= 0x600 && cp <= 0x6FF && cp != 0x60C && cp != 0x61B && cp != 0x61F &&
-         cp != 0x640 && !(cp >= 0x660 && cp <= 0x669)) ||
-        (cp >= 0x750 && cp <= 0x77F) || (cp >= 0x8A0 && cp <= 0x8FF) ||
-        (cp >= 0xFB50 && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFE))
-        return SC_ARAB;
-    if (cp >= 0xFB1D && cp <= 0xFB4F)
-        return SC_HEBR;
-    if ((cp >= 0x900 && cp <= 0x97F && cp != 0x964 && cp != 0x965) ||
-        (cp >= 0xA8E0 && cp <= 0xA8FF))
-        return SC_DEVA;
-    if (cp >= 0xE00 && cp <= 0xE7F)
-        return SC_THAI;
-    for (size_t i = 0; i < sizeof script_blocks / sizeof script_blocks[0]; i++)
-        if (cp >= script_blocks[i].lo && cp <= script_blocks[i].hi)
-            return script_blocks[i].sc;
-    if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F) ||
-        (cp >= 0xA960 && cp <= 0xA97F) || (cp >= 0xAC00 && cp <= 0xD7FF) ||
-        (cp >= 0xFFA0 && cp <= 0xFFDC))
-        return SC_HANG;
-    if (cp >= 0x3040 && cp <= 0x309F)
-        return SC_HIRA;
-    if ((cp >= 0x30A0 && cp <= 0x30FF && cp != 0x30FC && cp != 0x30FB) ||
-        (cp >= 0x31F0 && cp <= 0x31FF) || (cp >= 0xFF66 && cp <= 0xFF9D))
-        return SC_KANA;
-    if ((cp >= 0x2E80 && cp <= 0x2FDF) || cp == 0x3005 || cp == 0x3007 ||
-        (cp >= 0x3021 && cp <= 0x3029) || (cp >= 0x3400 && cp <= 0x4DBF) ||
-        (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-        (cp >= 0x20000 && cp <= 0x3FFFF))
-        return SC_HANI;
-    return SC_COMMON;
-}
-
-/* Kana and kanji shape the same way and share the CJK font: one run. */
-static int script_group(int sc)
-{
-    return (sc == SC_KANA || sc == SC_HIRA) ? SC_HANI : sc;
-}
-
-int crier_fontchain__is_han_cp(uint32_t cp)
-{
-    if (cp < 0x1100)
-        return 0;
-    int sc = script_of_cp(cp, FRIBIDI_TYPE_LTR);
-    return sc == SC_HANI || sc == SC_KANA || sc == SC_HIRA || sc == SC_HANG ||
-           (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0x3200 && cp <= 0x33FF) ||
-           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFFEF) || cp == 0x30FC ||
-           cp == 0x30FB;
-}
-
 static int provides(const crier_fontchain *fc, int i, uint32_t cp)
 {
     return !fc->fonts[i].failed && crier_fontfile_has(fc->fonts[i].file, cp);
@@ -278,7 +154,7 @@ static int sys_font(crier_fontchain *fc, uint32_t cp, int han, int bold)
  * a bold chain prefers a system bold cut over emboldening a regular face. */
 static int pick_font(crier_fontchain *fc, uint32_t cp, uint32_t next)
 {
-    if (is_ignorable(cp))
+    if (crier_fontscript_ignorable(cp))
         return pick_font_in(fc, cp, next, 0); /* drawn as nothing: never worth a lookup */
     int han = crier_fontchain__is_han_cp(cp) ? fc->han : CRIER_HAN_AUTO;
     int regional = han != CRIER_HAN_AUTO && han != CRIER_HAN_JA;
@@ -360,16 +236,6 @@ static FriBidiParType par_type(crier_text_dir dir)
                                   : FRIBIDI_PAR_ON;
 }
 
-/* Pictographs (emoji) choose a font like letters, never by their neighbours. */
-static int is_pictographic(uint32_t cp)
-{
-    return (cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2300 && cp <= 0x23FF) ||
-           (cp >= 0x2600 && cp <= 0x27BF) || (cp >= 0x2B00 && cp <= 0x2BFF) ||
-           (cp >= 0x2194 && cp <= 0x21AA) || cp == 0x00A9 || cp == 0x00AE || cp == 0x203C ||
-           cp == 0x2049 || cp == 0x2122 || cp == 0x2139 || cp == 0x3030 || cp == 0x303D ||
-           cp == 0x3297 || cp == 0x3299;
-}
-
 static int note_missing(uint32_t cp, int *missing)
 {
     (*missing)++;
@@ -395,11 +261,11 @@ static void assign_fonts(crier_fontchain *fc, size_t n, int *missing)
     for (size_t i = 0; i < n; i++) {
         uint32_t cp = cps[i], next = i + 1 < n ? cps[i + 1] : 0;
         FriBidiCharType t = fc->types[i];
-        if (i > 0 && is_extender(cp, t)) {
+        if (i > 0 && crier_fontscript_extender(cp, t)) {
             fo[i] = FO_EXTEND;
             continue;
         }
-        if ((is_neutral(t) || is_ignorable(cp)) && !is_pictographic(cp) && next != 0xFE0F) {
+        if ((crier_fontscript_neutral(t) || crier_fontscript_ignorable(cp)) && !crier_fontscript_pictographic(cp) && next != 0xFE0F) {
             fo[i] = FO_NEUTRAL;
             continue;
         }
@@ -411,14 +277,14 @@ static void assign_fonts(crier_fontchain *fc, size_t n, int *missing)
         uint32_t cp = cps[i];
         int prev = i > 0 ? fo[i - 1] : -1, f = -1;
         if (fo[i] == FO_EXTEND) {
-            if (prev >= 0 && (provides(fc, prev, cp) || is_ignorable(cp)))
+            if (prev >= 0 && (provides(fc, prev, cp) || crier_fontscript_ignorable(cp)))
                 f = prev;
             else if ((f = pick_font(fc, cp, 0)) < 0)
-                f = is_ignorable(cp) ? (prev >= 0 ? prev : 0) : note_missing(cp, missing);
+                f = crier_fontscript_ignorable(cp) ? (prev >= 0 ? prev : 0) : note_missing(cp, missing);
             /* ZWJ inside an emoji sequence pulls the next pictograph into the
              * colour font even when a text font has a plain glyph for it */
             if (cp == 0x200D && i + 1 < n && fc->fonts[f].file->bitmap &&
-                is_pictographic(cps[i + 1]) && provides(fc, f, cps[i + 1]))
+                crier_fontscript_pictographic(cps[i + 1]) && provides(fc, f, cps[i + 1]))
                 fo[i + 1] = (signed char)f;
             fo[i] = (signed char)f;
             continue;
@@ -439,7 +305,7 @@ static void assign_fonts(crier_fontchain *fc, size_t n, int *missing)
         if (f < 0)
             f = pick_text_font(fc, cp);
         if (f < 0)
-            f = is_ignorable(cp) ? (prev >= 0 ? prev : 0) : note_missing(cp, missing);
+            f = crier_fontscript_ignorable(cp) ? (prev >= 0 ? prev : 0) : note_missing(cp, missing);
         fo[i] = (signed char)f;
     }
 }
@@ -448,18 +314,18 @@ static void assign_scripts(crier_fontchain *fc, size_t n)
 {
     unsigned char *so = fc->script_of;
     for (size_t i = 0; i < n; i++)
-        so[i] = (unsigned char)script_group(script_of_cp(fc->cps[i], fc->types[i]));
+        so[i] = (unsigned char)crier_fontscript_group(crier_fontscript_of(fc->cps[i], fc->types[i]));
     /* common/inherited take the previous real script, leading ones the next */
     int prev = -1;
     for (size_t i = 0; i < n; i++) {
-        if (so[i] != SC_COMMON && so[i] != SC_INHERITED)
+        if (so[i] != CRIER_SC_COMMON && so[i] != CRIER_SC_INHERITED)
             prev = so[i];
         else if (prev >= 0)
             so[i] = (unsigned char)prev;
     }
-    int next = SC_COMMON;
+    int next = CRIER_SC_COMMON;
     for (size_t i = n; i-- > 0;) {
-        if (so[i] == SC_INHERITED || so[i] == SC_COMMON)
+        if (so[i] == CRIER_SC_INHERITED || so[i] == CRIER_SC_COMMON)
             so[i] = (unsigned char)next;
         else
             next = so[i];
@@ -636,7 +502,7 @@ void crier_fontchain__run_prepare(crier_fontchain *fc, const run *r)
     }
     TTF_Font *f = cf->font;
     TTF_SetFontDirection(f, (r->level & 1) ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
-    TTF_SetFontScriptName(f, script_tag[r->script]);
+    TTF_SetFontScriptName(f, crier_fontscript_tag[r->script]);
 }
 
 /* Measures every run and the whole line. */
@@ -859,58 +725,6 @@ void crier_fontchain_set_han(crier_fontchain *fc, crier_han han)
 {
     if (fc)
         fc->han = han >= CRIER_HAN_AUTO && han <= CRIER_HAN_KO ? (int)han : CRIER_HAN_AUTO;
-}
-
-/* Subtag k (0-based) of a BCP 47 tag, lower-cased into buf; 0 if none. */
-static int subtag(const char *tag, int k, char *buf, size_t len)
-{
-    const char *p = tag;
-    for (int i = 0; i < k; i++) {
-        p = strpbrk(p, "-_");
-        if (!p)
-            return 0;
-        p++;
-    }
-    size_t n = strcspn(p, "-_");
-    if (n == 0 || n >= len)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
-    buf[n] = '\0';
-    return 1;
-}
-
-crier_han crier_fontchain_han_for_lang(const char *lang)
-{
-    char t[16];
-    if (!lang || !subtag(lang, 0, t, sizeof t))
-        return CRIER_HAN_AUTO;
-    if (strcmp(t, "ja") == 0 || strcmp(t, "jpn") == 0)
-        return CRIER_HAN_JA;
-    if (strcmp(t, "ko") == 0 || strcmp(t, "kor") == 0)
-        return CRIER_HAN_KO;
-    if (strcmp(t, "yue") == 0)
-        return CRIER_HAN_HK;
-    if (strcmp(t, "zh") != 0 && strcmp(t, "zho") != 0 && strcmp(t, "cmn") != 0)
-        return CRIER_HAN_AUTO;
-    crier_han h = CRIER_HAN_SC, script = CRIER_HAN_AUTO;
-    for (int k = 1; subtag(lang, k, t, sizeof t); k++) {
-        if (strcmp(t, "hans") == 0)
-            script = CRIER_HAN_SC;
-        else if (strcmp(t, "hant") == 0)
-            script = CRIER_HAN_TC;
-        else if (strcmp(t, "tw") == 0)
-            h = CRIER_HAN_TC;
-        else if (strcmp(t, "hk") == 0 || strcmp(t, "mo") == 0)
-            h = CRIER_HAN_HK;
-        else if (strcmp(t, "cn") == 0 || strcmp(t, "sg") == 0 || strcmp(t, "my") == 0)
-            h = CRIER_HAN_SC;
-    }
-    if (script == CRIER_HAN_SC)
-        return CRIER_HAN_SC;
-    if (script == CRIER_HAN_TC)
-        return h == CRIER_HAN_HK ? CRIER_HAN_HK : CRIER_HAN_TC;
-    return h;
 }
 
 int crier_fontchain_px(const crier_fontchain *fc)

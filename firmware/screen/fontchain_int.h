@@ -3,6 +3,8 @@
  *   fontchain.c   chains (open/free) and lines: bidi, font fallback, scripts,
  *                 runs, measuring
  *   fontraster.c  pixels: runs drawn, scaled and composited into one surface
+ *   fontscript.c  code points: script, neutral/extender/ignorable/pictograph,
+ *                 the Han forms of a language tag
  * The design is described at the top of fontchain.c.  Render thread only. */
 #ifndef CRIER_RENDER_FONTCHAIN_INT_H
 #define CRIER_RENDER_FONTCHAIN_INT_H
@@ -16,6 +18,27 @@
 #include <stdint.h>
 
 #define COMP "font"
+
+/* ---- code points (fontscript.c) ---- */
+
+/* Scripts we tag runs with; index 0 is "common". */
+enum crier_script { CRIER_SC_COMMON = 0, CRIER_SC_INHERITED, SC_LATN, SC_GREK, SC_CYRL, SC_ARAB, SC_HEBR, SC_DEVA,
+       SC_THAI, SC_HANG, SC_HANI, SC_KANA, SC_HIRA, SC_ARMN, SC_BENG, SC_GURU, SC_GUJR, SC_ORYA,
+       SC_TAML, SC_TELU, SC_KNDA, SC_MLYM, SC_SINH, SC_LAOO, SC_TIBT, SC_MYMR, SC_GEOR, SC_ETHI,
+       SC_KHMR, CRIER_SC__COUNT };
+extern const char *const crier_fontscript_tag[CRIER_SC__COUNT]; /* ISO 15924 */
+/* The script of cp (FriBidi type t); CRIER_SC_COMMON for neutral ones. */
+int crier_fontscript_of(uint32_t cp, FriBidiCharType t);
+/* Kana and kanji shape the same way and share the CJK font: one group. */
+int crier_fontscript_group(int sc);
+/* Default-ignorable format characters: never "missing" (HarfBuzz hides them). */
+int crier_fontscript_ignorable(uint32_t cp);
+/* Stays in the run of the preceding base character (marks, joiners, selectors). */
+int crier_fontscript_extender(uint32_t cp, FriBidiCharType t);
+/* Spaces and punctuation: take the font of their neighbours. */
+int crier_fontscript_neutral(FriBidiCharType t);
+/* Pictographs (emoji) choose a font like letters, never by their neighbours. */
+int crier_fontscript_pictographic(uint32_t cp);
 
 /* ---- font files (fontfile.c) ---- */
 
