@@ -65,6 +65,12 @@ extern const crier_backend crier_backend_window;
 extern const crier_backend crier_backend_headless;
 /* Thread-safe wake-up; suitable as a crier_mailbox wake function. */
 void crier_display_wake(void *display);
+/* Copy the logical frame (lw x lh; NULL: composed in place) to the output,
+ * turned by rotation.  An output that keeps its pixels gets only the changed
+ * rectangles, which are rewritten in output coordinates for the present
+ * (n_changed == 0: all of it).  output.c. */
+void crier_display_copy_out(crier_display *d, SDL_Texture *frame, int rotation, int lw, int lh, SDL_Rect *changed,
+                            int n_changed);
 
 /* ---- text (text.c) --------------------------------------------------------
  * Text is rendered to textures once and reused; a small cache keyed by the

@@ -425,81 +425,6 @@ static void update_clock(app *a, int64_t now_wall)
     }
 }
 
-/* Where logical rectangle l lands on the output once turned clockwise by the
- * rotation (the output is lh x lw at 90 and 270). */
-static SDL_Rect turned_rect(const app *a, SDL_Rect l)
-{
-    switch (a->rotation) {
-    case 90:
-        return (SDL_Rect){a->lh - l.y - l.h, l.x, l.h, l.w};
-    case 180:
-        return (SDL_Rect){a->lw - l.x - l.w, a->lh - l.y - l.h, l.w, l.h};
-    case 270:
-        return (SDL_Rect){l.y, a->lw - l.x - l.w, l.h, l.w};
-    default:
-        return l;
-    }
-}
-
-/* Copy logical rectangle l turned onto the output.  RenderCopyEx turns dst
- * about a centre point it truncates to whole pixels; turning about dst's
- * top-left corner (0, 0) keeps every pixel exact, so dst is placed where that
- * corner goes: the turned rectangle's top-right (90), bottom-right (180) or
- * bottom-left (270) corner. */
-static void copy_turned(app *a, SDL_Rect l)
-{
-    SDL_Rect o = turned_rect(a, l);
-    SDL_Rect dst = {o.x, o.y, l.w, l.h};
-    if (a->rotation == 90)
-        dst.x = o.x + o.w;
-    else if (a->rotation == 180) {
-        dst.x = o.x + o.w;
-        dst.y = o.y + o.h;
-    } else if (a->rotation == 270)
-        dst.y = o.y + o.h;
-    SDL_Point corner = {0, 0};
-    SDL_RenderCopyEx(a->d.renderer, a->screen, &l, &dst, (double)a->rotation, &corner, SDL_FLIP_NONE);
-}
-
-/* Copy the logical frame to the output, turned by the configured rotation.
- * An output that keeps its pixels (headless, a window in software) gets only
- * the changed rectangles, which are then rewritten in output coordinates for
- * the present. */
-static void copy_out(app *a, SDL_Rect *changed, int n_changed)
-{
-    SDL_Renderer *r = a->d.renderer;
-    SDL_SetRenderTarget(r, NULL);
-    if (!a->screen)
-        return; /* composed in place */
-    if (a->d.keeps_frame) {
-        if (n_changed == 0) {
-            SDL_Rect all = {0, 0, a->lw, a->lh};
-            if (a->rotation)
-                copy_turned(a, all);
-            else
-                SDL_RenderCopy(r, a->screen, NULL, NULL);
-            return;
-        }
-        for (int i = 0; i < n_changed; i++) {
-            if (a->rotation) {
-                copy_turned(a, changed[i]);
-                changed[i] = turned_rect(a, changed[i]);
-            } else {
-                SDL_RenderCopy(r, a->screen, &changed[i], &changed[i]);
-            }
-        }
-        return;
-    }
-    if (a->rotation == 0) {
-        SDL_RenderCopy(r, a->screen, NULL, NULL);
-        return;
-    }
-    /* A GPU output: RenderCopyEx turns about the centre of dst; a
-     * logical-size rectangle centred on the output lands exactly on it. */
-    SDL_Rect dst = {(a->d.width - a->lw) / 2, (a->d.height - a->lh) / 2, a->lw, a->lh};
-    SDL_RenderCopyEx(r, a->screen, NULL, &dst, (double)a->rotation, NULL, SDL_FLIP_NONE);
-}
-
 /* Rectangles of the zones marked dirty (0 when everything is). */
 static int dirty_rects(app *a, SDL_Rect out[4])
 {
@@ -527,7 +452,7 @@ static void draw(app *a, int64_t now_mono, int64_t now_wall)
                              crier_alert_screen_language(a->alerts));
         if (a->identify_until_mono)
             crier_draw_identify(r, a->texts, a->lw, a->lh, a->o->cfg->kiosk_id, a->o->cfg->site);
-        copy_out(a, NULL, 0);
+        crier_display_copy_out(&a->d, a->screen, a->rotation, a->lw, a->lh, NULL, 0);
         a->n_damage = 0;
         a->dirty = DIRTY_ALL; /* the normal screen is redrawn whole afterwards */
         return;
@@ -564,7 +489,7 @@ static void draw(app *a, int64_t now_mono, int64_t now_wall)
     note_missing_glyphs(a, NULL, NULL);
     a->n_damage = a->full_copy_needed ? 0 : dirty_rects(a, a->damage);
     a->full_copy_needed = 0;
-    copy_out(a, a->damage, a->n_damage); /* turns the rectangles with the frame */
+    crier_display_copy_out(&a->d, a->screen, a->rotation, a->lw, a->lh, a->damage, a->n_damage); /* turns the rectangles with the frame */
 }
 
 static crier_err write_screenshot(app *a, const char *path)
@@ -668,7 +593,7 @@ static void present_chrome(app *a)
         SDL_SetRenderDrawColor(r, z->background.r, z->background.g, z->background.b, z->background.a);
         SDL_RenderFillRect(r, &zr);
     }
-    copy_out(a, NULL, 0);
+    crier_display_copy_out(&a->d, a->screen, a->rotation, a->lw, a->lh, NULL, 0);
     a->d.backend->present(&a->d, NULL, 0);
     int64_t ms = crier_mono_ms() - a->o->start_mono_ms;
     crier_eventlog_emit(a->o->events, "chrome_presented", "i:since_start_ms", ms, NULL);
