@@ -320,6 +320,14 @@ static int64_t subdaily_walk(const struct icalrecurrencetype *r)
     return span / period > 1 ? span / period : 1;
 }
 
+static int count_by(const short *a, int size)
+{
+    int n = 0;
+    while (n < size && a[n] != ICAL_RECURRENCE_ARRAY_MAX)
+        n++;
+    return n;
+}
+
 /* A rule whose BY parts can never all match (BYMONTHDAY=30 with BYMONTH=2,
  * BYYEARDAY=366 with BYMONTH=1) has no occurrence at all, and libical 3.0
  * looks for one up to the year 2582 (and, positioning a YEARLY or MONTHLY
@@ -393,6 +401,47 @@ static const char *impossible_rule(const struct icalrecurrencetype *r)
         }
         if (!possible)
             return "no BYWEEKNO falls in any BYMONTH";
+    }
+    if (has_by(r->by_set_pos)) {
+        /* BYSETPOS picks the n-th of the candidates of one period; an upper
+         * bound of their number: days (BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYDAY:
+         * 1 per ordinal entry, else 5 a month / 53 a year) x times (BYHOUR x
+         * BYMINUTE x BYSECOND).  Sub-daily periods are left alone. */
+        int n_md = count_by(r->by_month_day, ICAL_BY_MONTHDAY_SIZE), n_yd = count_by(r->by_year_day, ICAL_BY_YEARDAY_SIZE);
+        int n_wn = count_by(r->by_week_no, ICAL_BY_WEEKNO_SIZE);
+        long bd_ord = 0, bd_any = 0;
+        for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+            if (icalrecurrencetype_day_position(r->by_day[i]) != 0)
+                bd_ord++;
+            else
+                bd_any++;
+        }
+        long days = -1, per_year = has_by(r->by_month) ? n_months : 12;
+        if (r->freq == ICAL_DAILY_RECURRENCE)
+            days = 1;
+        else if (r->freq == ICAL_WEEKLY_RECURRENCE)
+            days = (bd_ord + bd_any) ? bd_ord + bd_any : 1;
+        else if (r->freq == ICAL_MONTHLY_RECURRENCE)
+            days = n_md ? n_md : (bd_ord + bd_any) ? bd_ord + 5 * bd_any : 1;
+        else if (r->freq == ICAL_YEARLY_RECURRENCE)
+            days = n_yd ? n_yd : n_md ? (long)n_md * per_year : n_wn ? 7L * n_wn
+                 : (bd_ord + bd_any) ? (has_by(r->by_month) ? per_year * (bd_ord + 5 * bd_any) : bd_ord + 53 * bd_any)
+                 : has_by(r->by_month) ? per_year : 1;
+        if (r->freq != ICAL_YEARLY_RECURRENCE && (n_yd || n_wn))
+            days = -1; /* not defined by RFC 5545: leave it to libical (and the deadline) */
+        if (days > 0) {
+            long n = days;
+            n *= has_by(r->by_hour) ? count_by(r->by_hour, ICAL_BY_HOUR_SIZE) : 1;
+            n *= has_by(r->by_minute) ? count_by(r->by_minute, ICAL_BY_MINUTE_SIZE) : 1;
+            n *= has_by(r->by_second) ? count_by(r->by_second, ICAL_BY_SECOND_SIZE) : 1;
+            int possible = 0;
+            for (int i = 0; i < ICAL_BY_SETPOS_SIZE && r->by_set_pos[i] != ICAL_RECURRENCE_ARRAY_MAX && !possible; i++) {
+                long p = r->by_set_pos[i] < 0 ? -(long)r->by_set_pos[i] : r->by_set_pos[i];
+                possible = p >= 1 && p <= n;
+            }
+            if (!possible)
+                return "every BYSETPOS is past the candidates of a period";
+        }
     }
     return NULL;
 }
