@@ -128,7 +128,7 @@ static void view_layout(crier_fonts *fonts, int w, int h, const crier_alert_list
                                 .lang = t->langs, .headline = t->headline, .instruction = in->instruction,
                                 .description = in->description, .has_qr = in->web && in->web[0],
                                 .area = in->area_desc, .times = t->times, .more = t->more};
-    crier_font_metrics mc = {fonts, crier_fontchain_han_for_lang(in->language)};
+    crier_font_metrics mc = {fonts, crier_lang_han(in->language)};
     crier_measurer m = crier_fonts_measurer(&mc);
     crier_alert_layout_compute(&li, &m, L);
 }
@@ -151,7 +151,7 @@ void crier_alertview_draw(SDL_Renderer *r, crier_text_cache *texts, crier_fonts 
     const crier_alert *al = alerts->items[0];
     const crier_alert_info *in = &al->info[lang_turn % al->info_count];
     crier_alert_palette pal = crier_alert_palette_for(in->severity);
-    crier_han han = crier_fontchain_han_for_lang(in->language);
+    crier_han han = crier_lang_han(in->language);
     SDL_Rect all = {0, 0, w, h};
     fill(r, &all, pal.background);
     view_texts vt;

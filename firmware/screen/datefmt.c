@@ -4,6 +4,7 @@
  * pattern with the weekday.  Pattern letters: W weekday, d day, M month name,
  * m month number, t HH:MM; anything else is copied. */
 #include "screen/datefmt.h"
+#include "screen/lang.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,48 +51,14 @@ static const lang_table tables[] = {
      {"ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."}},
 };
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* Subtag k of tag (separators '-' and '_'; a POSIX ".codeset" or "@mod" ends
- * the tag), lower-cased; 0 if none. */
-static int subtag(const char *tag, int k, char *buf, size_t len)
-{
-    const char *p = tag;
-    for (int i = 0; i < k; i++) {
-        p += strcspn(p, "-_.@");
-        if (*p != '-' && *p != '_')
-            return 0;
-        p++;
-    }
-    size_t n = strcspn(p, "-_.@");
-    if (n == 0 || n >= len)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (char)lower((unsigned char)p[i]);
-    buf[n] = '\0';
-    return 1;
-}
-
 static const lang_table *table_for(const char *lang)
 {
     char t[12];
-    if (!lang || !subtag(lang, 0, t, sizeof t))
+    if (!lang || !crier_lang_subtag(lang, 0, t, sizeof t))
         return NULL;
-    if (strcmp(t, "zh") == 0) {
-        char s[12];
-        int trad = 0;
-        for (int k = 1; subtag(lang, k, s, sizeof s); k++) {
-            if (strcmp(s, "hant") == 0 || strcmp(s, "tw") == 0 || strcmp(s, "hk") == 0 ||
-                strcmp(s, "mo") == 0)
-                trad = 1;
-            else if (strcmp(s, "hans") == 0)
-                break; /* an explicit script wins over a region */
-        }
-        return &tables[trad ? 11 : 10];
-    }
+    crier_han h = crier_lang_han(lang); /* Chinese: Simplified or Traditional, as the fonts read it */
+    if (h == CRIER_HAN_SC || h == CRIER_HAN_TC || h == CRIER_HAN_HK)
+        return &tables[h == CRIER_HAN_SC ? 10 : 11];
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (strcmp(tables[i].tag, t) == 0)
             return &tables[i];

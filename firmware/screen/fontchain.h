@@ -38,6 +38,7 @@
 #ifndef CRIER_RENDER_FONTCHAIN_H
 #define CRIER_RENDER_FONTCHAIN_H
 
+#include "screen/lang.h" /* crier_han */
 #include "base/error.h"
 
 #include <SDL2/SDL.h>
@@ -63,22 +64,6 @@
 
 typedef struct crier_fontchain crier_fontchain;
 
-/* Which regional glyph forms Han characters (and kana, Hangul, CJK
- * punctuation) take: the language of the text.  AUTO: by script, the bundled
- * (Japanese) face first, then the system's default.  Regional forms come from
- * the system's CJK faces (fonts-noto-cjk); without them the bundled face draws. */
-typedef enum crier_han {
-    CRIER_HAN_AUTO = 0,
-    CRIER_HAN_JA, /* ja */
-    CRIER_HAN_SC, /* zh, zh-Hans, zh-CN, zh-SG, zh-MY */
-    CRIER_HAN_TC, /* zh-Hant, zh-TW */
-    CRIER_HAN_HK, /* zh-HK, zh-MO, yue */
-    CRIER_HAN_KO, /* ko */
-} crier_han;
-
-/* The Han class of a BCP 47 language tag (case-insensitive; NULL or unknown:
- * CRIER_HAN_AUTO). */
-crier_han crier_fontchain_han_for_lang(const char *lang);
 
 typedef enum crier_text_dir {
     CRIER_DIR_AUTO = 0, /* first strong character decides (UAX #9 P2/P3); LTR if none */

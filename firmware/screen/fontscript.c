@@ -1,7 +1,7 @@
 /* fontscript.c - what the font chain needs to know about a code point: its
  * script (runs are shaped with its ISO 15924 tag), whether it is a neutral,
- * an extender of the preceding character, ignorable or a pictograph, and which
- * Han forms a language tag asks for.  Pure tables; render thread or any. */
+ * an extender of the preceding character, ignorable or a pictograph.  Pure
+ * tables; render thread or any. */
 #include "screen/fontchain_int.h"
 
 #include <string.h>
@@ -135,56 +135,3 @@ int crier_fontscript_pictographic(uint32_t cp)
            cp == 0x2049 || cp == 0x2122 || cp == 0x2139 || cp == 0x3030 || cp == 0x303D ||
            cp == 0x3297 || cp == 0x3299;
 }
-
-/* Subtag k (0-based) of a BCP 47 tag, lower-cased into buf; 0 if none. */
-static int subtag(const char *tag, int k, char *buf, size_t len)
-{
-    const char *p = tag;
-    for (int i = 0; i < k; i++) {
-        p = strpbrk(p, "-_");
-        if (!p)
-            return 0;
-        p++;
-    }
-    size_t n = strcspn(p, "-_");
-    if (n == 0 || n >= len)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
-    buf[n] = '\0';
-    return 1;
-}
-
-crier_han crier_fontchain_han_for_lang(const char *lang)
-{
-    char t[16];
-    if (!lang || !subtag(lang, 0, t, sizeof t))
-        return CRIER_HAN_AUTO;
-    if (strcmp(t, "ja") == 0 || strcmp(t, "jpn") == 0)
-        return CRIER_HAN_JA;
-    if (strcmp(t, "ko") == 0 || strcmp(t, "kor") == 0)
-        return CRIER_HAN_KO;
-    if (strcmp(t, "yue") == 0)
-        return CRIER_HAN_HK;
-    if (strcmp(t, "zh") != 0 && strcmp(t, "zho") != 0 && strcmp(t, "cmn") != 0)
-        return CRIER_HAN_AUTO;
-    crier_han h = CRIER_HAN_SC, script = CRIER_HAN_AUTO;
-    for (int k = 1; subtag(lang, k, t, sizeof t); k++) {
-        if (strcmp(t, "hans") == 0)
-            script = CRIER_HAN_SC;
-        else if (strcmp(t, "hant") == 0)
-            script = CRIER_HAN_TC;
-        else if (strcmp(t, "tw") == 0)
-            h = CRIER_HAN_TC;
-        else if (strcmp(t, "hk") == 0 || strcmp(t, "mo") == 0)
-            h = CRIER_HAN_HK;
-        else if (strcmp(t, "cn") == 0 || strcmp(t, "sg") == 0 || strcmp(t, "my") == 0)
-            h = CRIER_HAN_SC;
-    }
-    if (script == CRIER_HAN_SC)
-        return CRIER_HAN_SC;
-    if (script == CRIER_HAN_TC)
-        return h == CRIER_HAN_HK ? CRIER_HAN_HK : CRIER_HAN_TC;
-    return h;
-}
-

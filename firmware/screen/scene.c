@@ -297,7 +297,7 @@ SDL_Texture *crier_scene_build_slide(crier_scene *s, const crier_item *post)
     SDL_Texture *slide = new_slide(s, &z, &r, &prev_target);
     if (!slide)
         return NULL;
-    int han = crier_fontchain_han_for_lang(post->lang);
+    int han = crier_lang_han(post->lang);
     /* The link's address is printed beside the code for residents without a
      * phone; a link that cannot be encoded gets neither. */
     const char *shown = NULL;
@@ -431,7 +431,7 @@ void crier_scene_draw_events(crier_scene *s, const crier_playlist *pl, int64_t n
             crier_datefmt(&tm, evs[i]->lang, NULL, when, sizeof when);
         else /* in the kiosk's (LC_TIME) */
             strftime(when, sizeof when, "%a %-d %b \xC2\xB7 %H:%M", &tm);
-        int han = crier_fontchain_han_for_lang(evs[i]->lang);
+        int han = crier_lang_han(evs[i]->lang);
         when_s.han = title_s.han = loc_s.han = han;
         const crier_text *a = crier_text_get(s->texts, when, &when_s);
         const crier_text *b = crier_text_get(s->texts, evs[i]->title ? evs[i]->title : "", &title_s);

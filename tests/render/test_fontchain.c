@@ -470,21 +470,21 @@ static const font_file *han_face(crier_fontchain *fc, const char *text)
 
 TEST(han_forms_follow_the_language)
 {
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-Hans"), CRIER_HAN_SC);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-CN"), CRIER_HAN_SC);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-SG"), CRIER_HAN_SC);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh"), CRIER_HAN_SC);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-Hant"), CRIER_HAN_TC);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh_TW"), CRIER_HAN_TC);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-HK"), CRIER_HAN_HK);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-Hant-HK"), CRIER_HAN_HK);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zh-Hans-HK"), CRIER_HAN_SC);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("JA-jp"), CRIER_HAN_JA);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("ko-KR"), CRIER_HAN_KO);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("en"), CRIER_HAN_AUTO);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang(""), CRIER_HAN_AUTO);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang(NULL), CRIER_HAN_AUTO);
-    CHECK_INT_EQ(crier_fontchain_han_for_lang("zhx"), CRIER_HAN_AUTO);
+    CHECK_INT_EQ(crier_lang_han("zh-Hans"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_lang_han("zh-CN"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_lang_han("zh-SG"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_lang_han("zh"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_lang_han("zh-Hant"), CRIER_HAN_TC);
+    CHECK_INT_EQ(crier_lang_han("zh_TW"), CRIER_HAN_TC);
+    CHECK_INT_EQ(crier_lang_han("zh-HK"), CRIER_HAN_HK);
+    CHECK_INT_EQ(crier_lang_han("zh-Hant-HK"), CRIER_HAN_HK);
+    CHECK_INT_EQ(crier_lang_han("zh-Hans-HK"), CRIER_HAN_SC);
+    CHECK_INT_EQ(crier_lang_han("JA-jp"), CRIER_HAN_JA);
+    CHECK_INT_EQ(crier_lang_han("ko-KR"), CRIER_HAN_KO);
+    CHECK_INT_EQ(crier_lang_han("en"), CRIER_HAN_AUTO);
+    CHECK_INT_EQ(crier_lang_han(""), CRIER_HAN_AUTO);
+    CHECK_INT_EQ(crier_lang_han(NULL), CRIER_HAN_AUTO);
+    CHECK_INT_EQ(crier_lang_han("zhx"), CRIER_HAN_AUTO);
 
     /* 直 and 骨 differ between the regions' forms */
     const char *text = "\xE7\x9B\xB4\xE9\xAA\xA8";
