@@ -124,7 +124,7 @@ for probe, up in recover:
 alerts = set(e["identifier"] for e in map(json.loads, ev.splitlines()) if e["event"] == "alert_received")
 retracted = set(e["id"] for e in map(json.loads, ev.splitlines()) if e["event"] == "item_retracted")
 for ident, kind, at in sent:
-    nxt = [k for k, _ in downs if k > at]
+    nxt = [k for k, _ in downs if k > at - 0.5]  # a kill stamped just before the ack (in flight)
     safe = not nxt or nxt[0] - at >= 3.0
     if not safe:
         res["at_risk"] += 1
@@ -163,7 +163,7 @@ for ident, kind, at in r["sent"]:
         last[ident] = (kind, at)
 missing, resurrected, unsafe = [], [], 0
 for ident, (kind, at) in last.items():
-    nxt = [k for k, _ in r["downs"] if k > at]
+    nxt = [k for k, _ in r["downs"] if k > at - 0.5]  # a kill stamped just before the ack (in flight)
     if kind == "unknown" or (nxt and nxt[0] - at < 3.0):
         unsafe += 1
         continue
