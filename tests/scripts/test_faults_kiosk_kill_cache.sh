@@ -107,7 +107,11 @@ t0=$(date +%s%3N)
 "$CRIER" --config "$conf" --headless --size 320x180 --events "$TMP/ev-0.jsonl" 2>>"$TMP/crier.log" &
 kpid=$!
 # (up to 30 s: a sanitizer build parsing each feed in its child is slow)
-for _ in $(seq 600); do (($(grep -c '"content_updated"' "$TMP/ev-0.jsonl" 2>/dev/null || true) >= 8)) && break; sleep 0.05; done
+for _ in $(seq 600); do
+  n=$(grep -c '"content_updated"' "$TMP/ev-0.jsonl" 2>/dev/null) || true
+  ((${n:-0} >= 8)) && break
+  sleep 0.05
+done
 kill -KILL "$kpid"; wait "$kpid" 2>/dev/null || true
 T=$(python3 -c 'import json,sys; print(max(json.loads(l)["t_ms"] for l in open(sys.argv[1]) if "content_updated" in l) - int(sys.argv[2]))' \
   "$TMP/ev-0.jsonl" "$t0")
@@ -176,6 +180,21 @@ PY
   ((wrong > 0)) && shown_bad=$((shown_bad + 1))
 done
 echo "kills that interrupted a cache write (temp file left): $interrupted of $((i - 1)); rounds with some sources new and some old: $mixed"
+planted=""
+if ((interrupted == 0)); then
+  # No kill landed inside a write (a slow sanitizer build spends T parsing, the
+  # writes are a sliver of it): leave a temp file the way a killed writer does
+  # (NAME.feed.tmp.<dead pid>.<n>, half written) so the clean-up is still tested.
+  sh -c 'exit 0' & dead=$!; wait "$dead"
+  planted=$TMP/cache/n1.feed.tmp.$dead.0
+  head -c 4096 "$TMP/cache/n1.feed" >"$planted"
+  echo "no kill interrupted a write: planted $(basename "$planted") as a killed writer leaves it"
+  "$CRIER" --config "$conf" --headless --size 320x180 --events "$TMP/ev-plant.jsonl" 2>>"$TMP/crier.log" &
+  kpid=$!
+  for _ in $(seq 200); do [[ -e "$planted" ]] || break; sleep 0.05; done
+  kill -KILL "$kpid"; wait "$kpid" 2>/dev/null || true
+  [[ -e "$planted" ]] && max_left=$((max_left + 1))
+fi
 check "some kills landed inside the cache writes ($interrupted of $((i - 1)) left a temp file, $mixed left some sources new and some old)" \
   test $((interrupted + mixed)) -ge 1
 check "after $((i - 1)) SIGKILLs every cache file is the old or the new version, never corrupt" test $bad_rounds -eq 0
