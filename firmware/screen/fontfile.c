@@ -212,28 +212,38 @@ static void file_drop(font_file *f)
     free(f);
 }
 
-static font_file *file_find(const char *path, long index)
+/* The listed record for (path, index) with one more reference (*fresh = 0),
+ * or a new unlisted one for the caller to fill and list (*fresh = 1). */
+static crier_err file_get(const char *path, long index, font_file **out, int *fresh)
 {
+    *out = NULL;
+    *fresh = 0;
+    if (index < 0 || index > 0xFFFF)
+        return CRIER_ERR_INVAL;
     for (font_file *f = g_files; f; f = f->next)
-        if (f->index == index && strcmp(f->path, path) == 0)
-            return f;
-    return NULL;
+        if (f->index == index && strcmp(f->path, path) == 0) {
+            f->refs++;
+            *out = f;
+            return CRIER_OK;
+        }
+    *fresh = 1;
+    return file_new(path, index, out);
+}
+
+static void file_list(font_file *f)
+{
+    f->next = g_files;
+    g_files = f;
 }
 
 crier_err crier_fontfile_ref(const char *path, long index, font_file **out)
 {
-    *out = NULL;
-    if (index < 0 || index > 0xFFFF)
-        return CRIER_ERR_INVAL;
-    font_file *f = file_find(path, index);
-    if (f) {
-        f->refs++;
-        *out = f;
-        return CRIER_OK;
-    }
-    crier_err err = file_new(path, index, &f);
-    if (err != CRIER_OK)
+    int fresh;
+    crier_err err = file_get(path, index, out, &fresh);
+    if (err != CRIER_OK || !fresh)
         return err;
+    font_file *f = *out;
+    *out = NULL; /* until the probe says it is a font */
     /* Probe: a scalable font's height follows the size, a strike font's not. */
     TTF_Font *a = crier_fontfile_open_face(f, 10), *b = crier_fontfile_open_face(f, 100);
     if (!a || !b) {
@@ -251,31 +261,24 @@ crier_err crier_fontfile_ref(const char *path, long index, font_file **out)
     /* opening read tables FreeType keeps its own copies of (a CJK face's
      * charstring and subroutine offsets: ~2 MB) */
     madvise(f->map_owner ? f->map_owner->map : f->map, f->size, MADV_DONTNEED);
-    f->next = g_files;
-    g_files = f;
+    file_list(f);
     *out = f;
     return CRIER_OK;
 }
 
 crier_err crier_fontfile_ref_lazy(const char *path, long index, void *charset, int bitmap, font_file **out)
 {
+    int fresh;
     *out = NULL;
-    if (index < 0 || index > 0xFFFF || !charset)
+    if (!charset)
         return CRIER_ERR_INVAL;
-    font_file *f = file_find(path, index);
-    if (f) {
-        f->refs++;
-        *out = f;
-        return CRIER_OK;
-    }
-    crier_err err = file_new(path, index, &f);
-    if (err != CRIER_OK)
+    crier_err err = file_get(path, index, out, &fresh);
+    if (err != CRIER_OK || !fresh)
         return err;
+    font_file *f = *out;
     f->lazy = 1;
     f->bitmap = bitmap ? 1 : 0;
     f->charset = FcCharSetCopy((FcCharSet *)charset);
-    f->next = g_files;
-    g_files = f;
-    *out = f;
+    file_list(f);
     return CRIER_OK;
 }
