@@ -55,6 +55,38 @@ static void row_read(sqlite3_stmt *st, post_row *r)
     r->live_version = sqlite3_column_int(st, 10);
 }
 
+/* Every row SQL (ROW_COLS, ?1 bound to arg when given) selects, in a malloc'd
+ * array the caller clears and frees; rows whose data do not parse are skipped. */
+static size_t rows_select(cn_db *db, const char *sql, const char *arg, post_row **out)
+{
+    post_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3 *s = cn_db_lock(db);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (arg)
+            sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                post_row *nr = realloc(rows, cap * sizeof *nr);
+                if (!nr)
+                    break;
+                rows = nr;
+            }
+            row_read(st, &rows[n]);
+            if (rows[n].data)
+                n++;
+            else
+                row_clear(&rows[n]);
+        }
+    }
+    sqlite3_finalize(st);
+    cn_db_unlock(db);
+    *out = rows;
+    return n;
+}
+
 static crier_err row_load(cn_db *db, const char *id, post_row *r)
 {
     crier_err e = CRIER_ERR_NOTFOUND;
@@ -361,30 +393,10 @@ static void list_posts(cn_ctx *ctx, cn_req *req, cn_resp *resp)
     int64_t now = crier_wall_ms();
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "posts");
     post_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    sqlite3 *s = cn_db_lock(ctx->db);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s, "SELECT " ROW_COLS " FROM posts WHERE ?1 IS NULL OR status=?1 ORDER BY updated DESC"
-                              " LIMIT 2000", -1, &st, NULL) == SQLITE_OK) {
-        if (status)
-            sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 64;
-                post_row *nr = realloc(rows, cap * sizeof *nr);
-                if (!nr)
-                    break;
-                rows = nr;
-            }
-            row_read(st, &rows[n]);
-            if (rows[n].data)
-                n++;
-            else
-                row_clear(&rows[n]);
-        }
-    }
-    sqlite3_finalize(st);
-    cn_db_unlock(ctx->db);
+    size_t n = rows_select(ctx->db,
+                           "SELECT " ROW_COLS " FROM posts WHERE ?1 IS NULL OR status=?1 ORDER BY updated DESC"
+                           " LIMIT 2000",
+                           status, &rows);
     for (size_t i = 0; i < n; i++) {
         post_row *r = &rows[i];
         int show = may_see(ctx, &req->user, r->data);
@@ -694,22 +706,9 @@ void cn_posts_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *rest)
 
 void cn_posts_tick(cn_ctx *ctx, int64_t now_ms)
 {
-    post_row rows[64];
-    size_t n = 0;
-    sqlite3 *s = cn_db_lock(ctx->db);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s, "SELECT " ROW_COLS " FROM posts WHERE status='published' AND windowed=1 LIMIT 64", -1,
-                           &st, NULL) == SQLITE_OK) {
-        while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-            row_read(st, &rows[n]);
-            if (rows[n].data)
-                n++;
-            else
-                row_clear(&rows[n]);
-        }
-    }
-    sqlite3_finalize(st);
-    cn_db_unlock(ctx->db);
+    post_row *rows = NULL;
+    size_t n = rows_select(ctx->db, "SELECT " ROW_COLS " FROM posts WHERE status='published' AND windowed=1", NULL,
+                           &rows);
     for (size_t i = 0; i < n; i++) {
         post_row *r = &rows[i];
         cn_sched sc;
@@ -741,4 +740,5 @@ void cn_posts_tick(cn_ctx *ctx, int64_t now_ms)
         }
         row_clear(r);
     }
+    free(rows);
 }
