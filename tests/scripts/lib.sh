@@ -7,6 +7,8 @@ TMP=$(mktemp -d /tmp/crier-test.XXXXXX)
 PASSED=0 FAILED=0
 _cleanup_fns=()
 on_exit() { _cleanup_fns+=("$1"); }
+# wait_for SECONDS PATTERN FILE (tests/scripts/wait_lib.sh)
+source "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"
 
 # start_broker: a throw-away mosquitto (scripts/broker.sh) on a free loopback
 # port, stopped at exit; sets port, bdir (its folder) and url.

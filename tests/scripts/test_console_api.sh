@@ -20,11 +20,6 @@ ev=$TMP/kiosk.jsonl
   --set require_signed_posts=true --events "$ev" 2>"$TMP/kiosk.log" &
 kpid=$!
 on_exit "kill $kpid 2>/dev/null"
-wait_for() { # wait_for SECONDS PATTERN FILE
-  local t=$(( $1 * 10 ))
-  while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
 check "kiosk presents frames" wait_for 15 '"first_frame"' "$ev"
 
 jar=$TMP/jar

@@ -18,11 +18,6 @@ ev=$TMP/ev.jsonl
 kpid=$!
 on_exit "kill $kpid 2>/dev/null"
 # Bounds are generous: they return as soon as the line appears, and CI machines are loaded.
-wait_for() { # wait_for SECONDS PATTERN FILE
-  local t=$(( $1 * 10 ))
-  while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
 check "kiosk presents frames" wait_for 10 '"first_frame"' "$ev"
 check "kiosk reports online" wait_for 10 'hall-1' <(sleep 1; ctl status 2>&1)
 
