@@ -34,6 +34,21 @@ start_xvfb() {
   export DISPLAY=:$n
 }
 
+# start_demo_kiosk EVENTS LOG [crier args...]: a real headless kiosk (960x540)
+# with the demo configuration on the test broker ($url, start_broker first),
+# kiosk_id hall-1 at site town-hall, a heartbeat every 5 s, the extra args
+# (--set KEY=VALUE...), its --events in EVENTS and its stderr in LOG; killed at
+# exit; sets kpid.
+start_demo_kiosk() {
+  local ev=$1 log=$2
+  shift 2
+  "$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --headless --size 960x540 \
+    --set broker_url="$url" --set kiosk_id=hall-1 --set site=town-hall --set heartbeat_s=5 \
+    "$@" --events "$ev" 2>"$log" &
+  kpid=$!
+  on_exit "kill $kpid 2>/dev/null"
+}
+
 # Keeps the test's exit status: a process still writing into $TMP while it
 # stops (rm: "Directory not empty") must not turn a passed test into a failure.
 _run_cleanup() {
