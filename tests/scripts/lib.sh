@@ -49,6 +49,31 @@ start_demo_kiosk() {
   on_exit "kill $kpid 2>/dev/null"
 }
 
+# write_feeds_conf FILE "KEYS" SOURCE_FIELD [LINE...]: the kiosk configuration
+# of the feed fault tests: cache and state in $TMP, 1 s per item, no
+# transition, 1 s feed back-off, the extra "key = value" LINEs, then an RSS
+# source per key in KEYS at $base/mode/KEY (tests/tools/httpd.py's switchable
+# route), refreshed every 10 s, each with SOURCE_FIELD ("field = value").
+write_feeds_conf() {
+  local conf=$1 keys=$2 field=$3 k l
+  shift 3
+  {
+    echo "cache_dir = $TMP/cache"
+    echo "state_dir = $TMP/state"
+    echo "default_duration_s = 1"
+    echo "transition = none"
+    echo "feed_backoff_min_s = 1"
+    echo "feed_backoff_max_s = 1"
+    for l in "$@"; do echo "$l"; done
+    for k in $keys; do
+      echo "source.$k.type = rss"
+      echo "source.$k.url = $base/mode/$k"
+      echo "source.$k.refresh_s = 10"
+      echo "source.$k.$field"
+    done
+  } >"$conf"
+}
+
 # Keeps the test's exit status: a process still writing into $TMP while it
 # stops (rm: "Directory not empty") must not turn a passed test into a failure.
 _run_cleanup() {
