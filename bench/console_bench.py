@@ -109,6 +109,79 @@ def wait_until(fn, timeout):
     return None
 
 
+class Rig:
+    """The set-up both console benches share (console_desk_bench.py imports it):
+    a throw-away mosquitto (scripts/broker.sh), crier-console with a signing key
+    ("Bench Desk") and user admin, and one real headless kiosk bench-1
+    (1920x1080, site town-hall) trusting that key and taking signed posts only,
+    its --events in rig.ev.  A context manager: on the way out every process
+    in rig.procs is stopped, then the broker, and the temporary folder goes."""
+
+    def __init__(self, build, prefix):
+        self.build = pathlib.Path(build)
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+        self.procs, self.broker_dir = [], None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if self.broker_dir:
+            subprocess.call([str(ROOT / "scripts/broker.sh"), "stop", self.broker_dir])
+        subprocess.call(["rm", "-rf", str(self.tmp)])
+
+    def start(self, console_args=()):
+        """Broker, console (extra console_args before --log-level), kiosk; sets
+        port, url, console (its Popen), base (its http://HOST:PORT) and ev."""
+        build, tmp = self.build, self.tmp
+        line = subprocess.check_output([str(ROOT / "scripts/broker.sh"), "start"], text=True)
+        self.port = int(re.search(r"port=(\d+)", line).group(1))
+        self.broker_dir = re.search(r"dir=(\S+)", line).group(1)
+        self.url = url = "mqtt://127.0.0.1:%d" % self.port
+        subprocess.check_call([str(build / "crierctl"), "keygen", "--issuer", "Bench Desk", "--out", str(tmp / "staff")],
+                              stdout=subprocess.DEVNULL)
+        (tmp / "keys").mkdir()
+        (tmp / "keys/Bench-Desk.pub").write_bytes((tmp / "staff/Bench-Desk.pub").read_bytes())
+        (tmp / "pw").write_text("correct horse battery\n")
+        self.console = subprocess.Popen([str(build / "crier-console"), "--db", str(tmp / "c.db"), "--listen", "127.0.0.1:0",
+                                         "--broker", url, "--signing-key", str(tmp / "staff/Bench-Desk.key"),
+                                         "--create-user", "admin:admin", "--password-file", str(tmp / "pw"),
+                                         *console_args,
+                                         "--log-level", "warn"], stdout=subprocess.PIPE,
+                                        stderr=open(tmp / "console.log", "w"), text=True)
+        self.procs.append(self.console)
+        self.base = re.search(r"listening on (\S+)", self.console.stdout.readline()).group(1)
+        self.ev = tmp / "kiosk.jsonl"
+        kiosk = subprocess.Popen([str(build / "crier"), "--config", str(ROOT / "assets/demo/demo.conf"), "--headless",
+                                  "--size", "1920x1080", "--set", "broker_url=" + url, "--set", "kiosk_id=bench-1",
+                                  "--set", "site=town-hall", "--set", "state_dir=%s/ks" % tmp,
+                                  "--set", "cache_dir=%s/kc" % tmp, "--set", "alert_keys_dir=%s/keys" % tmp,
+                                  "--set", "require_signed_posts=true", "--events", str(self.ev)],
+                                 stderr=open(tmp / "kiosk.log", "w"))
+        self.procs.append(kiosk)
+
+    def login(self, user, password):
+        """A Console logged in as user (its CSRF token set)."""
+        con = Console(self.base)
+        st, me = con.call("POST", "/api/login", {"user": user, "password": password})
+        assert st == 200, me
+        con.csrf = me["csrf"]
+        return con
+
+    def wait_kiosk(self, con):
+        """Until the kiosk presents frames and con's console lists it (20 s each), then 1 s more."""
+        ev = self.ev
+        wait_until(lambda: '"first_frame"' in ev.read_text() if ev.exists() else False, 20)
+        wait_until(lambda: any(s["kiosk"] == "bench-1" for s in con.call("GET", "/api/screens")[1]["screens"]), 20)
+        time.sleep(1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=str(ROOT / "build"))
@@ -116,41 +189,11 @@ def main():
     ap.add_argument("--previews", type=int, default=10)
     ap.add_argument("--kiosks", type=int, default=1000)
     a = ap.parse_args()
-    build = pathlib.Path(a.build)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="crier-console-bench."))
-    procs, broker_dir = [], None
-    try:
-        line = subprocess.check_output([str(ROOT / "scripts/broker.sh"), "start"], text=True)
-        port = int(re.search(r"port=(\d+)", line).group(1))
-        broker_dir = re.search(r"dir=(\S+)", line).group(1)
-        url = "mqtt://127.0.0.1:%d" % port
-        subprocess.check_call([str(build / "crierctl"), "keygen", "--issuer", "Bench Desk", "--out", str(tmp / "staff")],
-                              stdout=subprocess.DEVNULL)
-        (tmp / "keys").mkdir()
-        (tmp / "keys/Bench-Desk.pub").write_bytes((tmp / "staff/Bench-Desk.pub").read_bytes())
-        (tmp / "pw").write_text("correct horse battery\n")
-        console = subprocess.Popen([str(build / "crier-console"), "--db", str(tmp / "c.db"), "--listen", "127.0.0.1:0",
-                                    "--broker", url, "--signing-key", str(tmp / "staff/Bench-Desk.key"),
-                                    "--create-user", "admin:admin", "--password-file", str(tmp / "pw"),
-                                    "--log-level", "warn"], stdout=subprocess.PIPE, stderr=open(tmp / "console.log", "w"),
-                                   text=True)
-        procs.append(console)
-        base = re.search(r"listening on (\S+)", console.stdout.readline()).group(1)
-        ev = tmp / "kiosk.jsonl"
-        kiosk = subprocess.Popen([str(build / "crier"), "--config", str(ROOT / "assets/demo/demo.conf"), "--headless",
-                                  "--size", "1920x1080", "--set", "broker_url=" + url, "--set", "kiosk_id=bench-1",
-                                  "--set", "site=town-hall", "--set", "state_dir=%s/ks" % tmp,
-                                  "--set", "cache_dir=%s/kc" % tmp, "--set", "alert_keys_dir=%s/keys" % tmp,
-                                  "--set", "require_signed_posts=true", "--events", str(ev)],
-                                 stderr=open(tmp / "kiosk.log", "w"))
-        procs.append(kiosk)
-        con = Console(base)
-        st, me = con.call("POST", "/api/login", {"user": "admin", "password": "correct horse battery"})
-        assert st == 200, me
-        con.csrf = me["csrf"]
-        wait_until(lambda: '"first_frame"' in ev.read_text() if ev.exists() else False, 20)
-        wait_until(lambda: any(s["kiosk"] == "bench-1" for s in con.call("GET", "/api/screens")[1]["screens"]), 20)
-        time.sleep(1)
+    with Rig(a.build, "crier-console-bench.") as rig:
+        rig.start()
+        port, console, ev = rig.port, rig.console, rig.ev
+        con = rig.login("admin", "correct horse battery")
+        rig.wait_kiosk(con)
 
         # publish -> presented
         lat = []
@@ -232,16 +275,6 @@ def main():
         print("%-36s %10s %-6s %s" % ("benchmark", "value", "unit", "goal"))
         for name, v, unit, goal in rows:
             print("%-36s %10.1f %-6s %s" % (name, v, unit, goal))
-    finally:
-        for p in procs:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if broker_dir:
-            subprocess.call([str(ROOT / "scripts/broker.sh"), "stop", broker_dir])
-        subprocess.call(["rm", "-rf", str(tmp)])
 
 
 if __name__ == "__main__":

@@ -27,16 +27,14 @@ import argparse
 import json
 import pathlib
 import random
-import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from console_bench import Console, wait_until  # noqa: E402
+from console_bench import Rig, wait_until  # noqa: E402
 
 
 def presented_at(ev, identifier):
@@ -54,58 +52,23 @@ def main():
     ap.add_argument("--cap", type=int, default=8)
     ap.add_argument("--interval", type=int, default=2, help="the CAP source's poll interval, seconds")
     a = ap.parse_args()
-    build = pathlib.Path(a.build)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="crier-desk-bench."))
-    procs, broker_dir = [], None
-    try:
-        line = subprocess.check_output([str(ROOT / "scripts/broker.sh"), "start"], text=True)
-        port = int(re.search(r"port=(\d+)", line).group(1))
-        broker_dir = re.search(r"dir=(\S+)", line).group(1)
-        url = "mqtt://127.0.0.1:%d" % port
-        subprocess.check_call([str(build / "crierctl"), "keygen", "--issuer", "Bench Desk", "--out", str(tmp / "staff")],
-                              stdout=subprocess.DEVNULL)
-        (tmp / "keys").mkdir()
-        (tmp / "keys/Bench-Desk.pub").write_bytes((tmp / "staff/Bench-Desk.pub").read_bytes())
-        (tmp / "pw").write_text("correct horse battery\n")
-        console = subprocess.Popen([str(build / "crier-console"), "--db", str(tmp / "c.db"), "--listen", "127.0.0.1:0",
-                                    "--broker", url, "--signing-key", str(tmp / "staff/Bench-Desk.key"),
-                                    "--create-user", "admin:admin", "--password-file", str(tmp / "pw"),
-                                    "--pwhash-ops", "1", "--pwhash-mem-mib", "8",
-                                    "--log-level", "warn"], stdout=subprocess.PIPE, stderr=open(tmp / "console.log", "w"),
-                                   text=True)
-        procs.append(console)
-        base = re.search(r"listening on (\S+)", console.stdout.readline()).group(1)
-        ev = tmp / "kiosk.jsonl"
-        kiosk = subprocess.Popen([str(build / "crier"), "--config", str(ROOT / "assets/demo/demo.conf"), "--headless",
-                                  "--size", "1920x1080", "--set", "broker_url=" + url, "--set", "kiosk_id=bench-1",
-                                  "--set", "site=town-hall", "--set", "state_dir=%s/ks" % tmp,
-                                  "--set", "cache_dir=%s/kc" % tmp, "--set", "alert_keys_dir=%s/keys" % tmp,
-                                  "--set", "require_signed_posts=true", "--events", str(ev)],
-                                 stderr=open(tmp / "kiosk.log", "w"))
-        procs.append(kiosk)
+    with Rig(a.build, "crier-desk-bench.") as rig:
+        rig.start(["--pwhash-ops", "1", "--pwhash-mem-mib", "8"])
+        tmp, ev = rig.tmp, rig.ev
         capdir = tmp / "cap"
         capdir.mkdir()
         subprocess.check_call([sys.executable, str(ROOT / "tests/console/cap_fixtures.py"), str(capdir), "new", "warmup"])
         cap = subprocess.Popen([sys.executable, "-u", str(ROOT / "tests/console/cap_server.py"), str(capdir)],
                                stdout=subprocess.PIPE, text=True)
-        procs.append(cap)
+        rig.procs.append(cap)
         cport = int(cap.stdout.readline().split()[1])
 
-        admin = Console(base)
-        st, me = admin.call("POST", "/api/login", {"user": "admin", "password": "correct horse battery"})
-        assert st == 200, me
-        admin.csrf = me["csrf"]
+        admin = rig.login("admin", "correct horse battery")
         for u, role in (("ed", "editor"), ("bob", "publisher")):
             st, r = admin.call("POST", "/api/users", {"user": u, "password": "password-" + u, "role": role})
             assert st in (200, 201), r
-        ed, bob = Console(base), Console(base)
-        for c, u in ((ed, "ed"), (bob, "bob")):
-            st, me = c.call("POST", "/api/login", {"user": u, "password": "password-" + u})
-            assert st == 200, me
-            c.csrf = me["csrf"]
-        wait_until(lambda: '"first_frame"' in ev.read_text() if ev.exists() else False, 20)
-        wait_until(lambda: any(s["kiosk"] == "bench-1" for s in admin.call("GET", "/api/screens")[1]["screens"]), 20)
-        time.sleep(1)
+        ed, bob = (rig.login(u, "password-" + u) for u in ("ed", "bob"))
+        rig.wait_kiosk(admin)
 
         # approve -> pixels
         lat, rec = [], []
@@ -160,16 +123,6 @@ def main():
         print("%-40s %10s %-6s %s" % ("benchmark", "value", "unit", "goal"))
         for name, v, unit, goal in rows:
             print("%-40s %10.1f %-6s %s" % (name, v, unit, goal))
-    finally:
-        for p in procs:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if broker_dir:
-            subprocess.call([str(ROOT / "scripts/broker.sh"), "stop", broker_dir])
-        subprocess.call(["rm", "-rf", str(tmp)])
 
 
 if __name__ == "__main__":

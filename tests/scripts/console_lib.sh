@@ -1,5 +1,5 @@
-# console_lib.sh - start crier-console for tests/scripts/test_console_*.sh
-# (sourced after lib.sh and start_broker).
+# console_lib.sh - start crier-console (and a kiosk it signs for) for
+# tests/scripts/test_console_*.sh (sourced after lib.sh and start_broker).
 #
 # start_console [extra crier-console args]: a console on a free loopback port
 # against the test broker ($url), with user admin (password in $cdir/admin.pw)
@@ -32,4 +32,19 @@ start_console() {
   done
   echo "crier-console did not connect to the broker"; cat "$cdir/err"
   exit 1
+}
+
+# start_console_and_kiosk [extra crier-console args]: a signing key "Console
+# Desk" ($TMP/staff), crier-console signing with it (start_console), then a
+# real headless kiosk (start_demo_kiosk) that trusts only that key and takes
+# only signed posts: events in $ev ($TMP/kiosk.jsonl), stderr in
+# $TMP/kiosk.log, state in $TMP/kstate, cache in $TMP/kcache; sets kpid.
+start_console_and_kiosk() {
+  "$CRIER_BUILD/crierctl" keygen --issuer "Console Desk" --out "$TMP/staff" >/dev/null
+  mkdir -p "$TMP/keys" "$TMP/kstate" "$TMP/kcache"
+  cp "$TMP/staff/Console-Desk.pub" "$TMP/keys/"
+  start_console --signing-key "$TMP/staff/Console-Desk.key" "$@"
+  ev=$TMP/kiosk.jsonl
+  start_demo_kiosk "$ev" "$TMP/kiosk.log" --set state_dir="$TMP/kstate" --set cache_dir="$TMP/kcache" \
+    --set alert_keys_dir="$TMP/keys" --set require_signed_posts=true
 }

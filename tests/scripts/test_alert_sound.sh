@@ -15,7 +15,6 @@ mkdir -p "$TMP/staff" "$TMP/keys" "$TMP/state"
 "$CTL" keygen --issuer "Civil Protection" --out "$TMP/staff" >/dev/null
 cp "$TMP/staff/Civil-Protection.pub" "$TMP/keys/"
 ctl() { "$CTL" --broker "$url" --timeout 5 "$@" --key "$TMP/staff/Civil-Protection.key"; }
-wait_for() { local t=$(( $1 * 10 )); while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 count() { grep -c -- "$1" "$2" 2>/dev/null || true; }
 
 raw=$TMP/audio.raw

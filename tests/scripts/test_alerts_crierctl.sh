@@ -14,6 +14,7 @@ ctl=$build/crierctl
 sim=$build/tests/test_alerts
 [[ -x $ctl ]] || { echo "missing $ctl"; exit 1; }
 [[ -x $sim ]] || { echo "missing $sim"; exit 1; }
+source "$(dirname "$0")/wait_lib.sh" # wait_for SECONDS PATTERN FILE
 
 work=$(mktemp -d /tmp/crier-alerts-test.XXXXXX)
 bdir="" sims=()
@@ -44,11 +45,6 @@ shows() {
   for ((i = 0; i < ${3:-5} * 20; i++)); do grep "^ALERTS" "$1" | tail -1 | grep -q -- "$2" && return 0; sleep 0.05; done
   return 1
 }
-wait_for() { # FILE PATTERN [SECONDS]
-  local i
-  for ((i = 0; i < ${3:-5} * 20; i++)); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  return 1
-}
 
 line=$(bash "$src/scripts/broker.sh") || { echo "broker.sh failed"; exit 1; }
 port=$(sed 's/.*port=\([0-9]*\).*/\1/' <<<"$line")
@@ -76,7 +72,7 @@ cp "$pub" "$work/kiosk-keys/"
 sims+=($!)
 "$sim" --kiosk-sim "$url" k2 library "$work/kiosk-keys" "$work/k2-alerts.json" >"$work/k2.log" 2>&1 &
 sims+=($!)
-wait_for "$work/k1.log" READY && wait_for "$work/k2.log" READY || bad "kiosk sims did not start"
+wait_for 5 READY "$work/k1.log" && wait_for 5 READY "$work/k2.log" || bad "kiosk sims did not start"
 sleep 0.5 # retained online status
 
 S=("${C[@]}" --signing-key "$key")
@@ -162,7 +158,7 @@ expect 1 "alert --from-cap of a hostile document" -- "${S[@]}" alert --from-cap 
 
 # ---- signed staff posts --------------------------------------------------------------
 expect 0 "signed post" -- "${S[@]}" post --kiosk k1 --title "Signed notice" --until +1h
-wait_for "$work/k1.log" "POST 1" && ok "k1 accepted the signed post" || bad "k1 did not take the signed post"
+wait_for 5 "POST 1" "$work/k1.log" && ok "k1 accepted the signed post" || bad "k1 did not take the signed post"
 expect 0 "list shows the signed post's title" -- "${C[@]}" list --kiosk k1
 out_has "Signed notice" "title read from inside the envelope"
 expect 0 "unsigned post (published; kiosks with keys refuse it)" -- "${C[@]}" post --kiosk k1 --title "Unsigned" --until +1h

@@ -8,23 +8,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/console_lib.sh"
 unset CRIER_FAKE_TIME
 start_broker
-"$CRIER_BUILD/crierctl" keygen --issuer "Console Desk" --out "$TMP/staff" >/dev/null
-mkdir -p "$TMP/keys" "$TMP/kstate" "$TMP/kcache"
-cp "$TMP/staff/Console-Desk.pub" "$TMP/keys/"
-start_console --signing-key "$TMP/staff/Console-Desk.key"
-
-ev=$TMP/kiosk.jsonl
-"$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --headless --size 960x540 \
-  --set broker_url="$url" --set kiosk_id=hall-1 --set site=town-hall --set heartbeat_s=5 \
-  --set state_dir="$TMP/kstate" --set cache_dir="$TMP/kcache" --set alert_keys_dir="$TMP/keys" \
-  --set require_signed_posts=true --events "$ev" 2>"$TMP/kiosk.log" &
-kpid=$!
-on_exit "kill $kpid 2>/dev/null"
-wait_for() { # wait_for SECONDS PATTERN FILE
-  local t=$(( $1 * 10 ))
-  while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
+start_console_and_kiosk
 check "kiosk presents frames" wait_for 15 '"first_frame"' "$ev"
 
 jar=$TMP/jar

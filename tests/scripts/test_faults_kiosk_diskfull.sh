@@ -46,7 +46,6 @@ curl -fsS "$base/control?key=disk&mode=/f/v1.xml" >/dev/null
   --set source.disk.max_items=3 --events "$TMP/ev.jsonl" 2>"$TMP/crier.log" &
 kpid=$!
 on_exit "kill $kpid 2>/dev/null"
-wait_for() { local t=$(( $1 * 10 )); while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 # cache_ok VERSION: the cache file is a valid cache of that version's body
 cache_ok() {
   python3 - "$cache/disk.feed" "$TMP/fx/v$1.xml" <<'PY'

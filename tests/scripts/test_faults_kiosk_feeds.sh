@@ -65,22 +65,7 @@ hport=$(cat "$TMP/port")
 base=http://127.0.0.1:$hport
 
 conf=$TMP/kiosk.conf
-{
-  echo "cache_dir = $TMP/cache"
-  echo "state_dir = $TMP/state"
-  echo "default_duration_s = 1"
-  echo "transition = none"
-  echo "feed_backoff_min_s = 1"
-  echo "feed_backoff_max_s = 1"
-  echo "feed_low_speed_time_s = 3"
-  echo "feed_timeout_s = 8"
-  for k in $keys; do
-    echo "source.$k.type = rss"
-    echo "source.$k.url = $base/mode/$k"
-    echo "source.$k.refresh_s = 10"
-    echo "source.$k.max_bytes = 65536"
-  done
-} >"$conf"
+write_feeds_conf "$conf" "$keys" "max_bytes = 65536" "feed_low_speed_time_s = 3" "feed_timeout_s = 8"
 for k in $keys; do curl -fsS "$base/control?key=$k&mode=/f/a-$k.xml" >/dev/null; done
 
 "$CRIER" --config "$conf" --headless --size 480x270 --events "$TMP/ev.jsonl" 2>"$TMP/crier.log" &

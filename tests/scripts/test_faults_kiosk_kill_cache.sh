@@ -43,20 +43,7 @@ on_exit "kill $hpid 2>/dev/null"
 for _ in $(seq 50); do [[ -s "$TMP/port" ]] && break; sleep 0.1; done
 base=http://127.0.0.1:$(cat "$TMP/port")
 conf=$TMP/kiosk.conf
-{
-  echo "cache_dir = $TMP/cache"
-  echo "state_dir = $TMP/state"
-  echo "default_duration_s = 1"
-  echo "transition = none"
-  echo "feed_backoff_min_s = 1"
-  echo "feed_backoff_max_s = 1"
-  for k in $keys; do
-    echo "source.$k.type = rss"
-    echo "source.$k.url = $base/mode/$k"
-    echo "source.$k.refresh_s = 10"
-    echo "source.$k.max_items = 1"
-  done
-} >"$conf"
+write_feeds_conf "$conf" "$keys" "max_items = 1"
 mode() { for k in $keys; do curl -fsS "$base/control?key=$k&mode=$1" >/dev/null; done; }
 modev() { for k in $keys; do curl -fsS "$base/control?key=$k&mode=/f/v$1-$k.xml" >/dev/null; done; }
 

@@ -20,7 +20,6 @@ start_kiosk() { # start_kiosk BROKER_URL EVENTS [--set K=V]...
     --set alert_keys_dir="$TMP/keys" --set transition=none --events "$2" "${@:3}" 2>>"$TMP/crier.log" &
   kpid=$!
 }
-wait_for() { local t=$(( $1 * 10 )); while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 pixel() { # pixel PNG X Y -> rrggbb
   python3 - "$@" <<'PY'
 import sys, zlib, struct

@@ -11,18 +11,9 @@ ctl() { "$CTL" --broker "$url" --timeout 10 "$@"; }
 
 mkdir -p "$TMP/state"
 ev=$TMP/ev.jsonl
-"$CRIER" --config "$CRIER_SOURCE/assets/demo/demo.conf" --headless --size 960x540 \
-  --set broker_url="$url" --set kiosk_id=hall-1 --set site=town-hall --set state_dir="$TMP/state" \
-  --set heartbeat_s=5 --set cache_dir="$TMP/cache" --set feed_image_max_bytes=100000 \
-  --events "$ev" 2>"$TMP/crier.log" &
-kpid=$!
-on_exit "kill $kpid 2>/dev/null"
+start_demo_kiosk "$ev" "$TMP/crier.log" --set state_dir="$TMP/state" --set cache_dir="$TMP/cache" \
+  --set feed_image_max_bytes=100000
 # Bounds are generous: they return as soon as the line appears, and CI machines are loaded.
-wait_for() { # wait_for SECONDS PATTERN FILE
-  local t=$(( $1 * 10 ))
-  while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
 check "kiosk presents frames" wait_for 10 '"first_frame"' "$ev"
 check "kiosk reports online" wait_for 10 'hall-1' <(sleep 1; ctl status 2>&1)
 

@@ -12,6 +12,7 @@ ctl=$build/crierctl
 sim=$build/tests/test_mqtt
 [[ -x $ctl ]] || { echo "missing $ctl"; exit 1; }
 [[ -x $sim ]] || { echo "missing $sim"; exit 1; }
+source "$(dirname "$0")/wait_lib.sh" # wait_for SECONDS PATTERN FILE
 
 work=$(mktemp -d /tmp/crier-remote-test.XXXXXX)
 brokers=() sims=()
@@ -43,24 +44,19 @@ start_broker() { # args -> sets $port $bdir
   bdir=${line##*dir=}
   brokers+=("$bdir")
 }
-wait_for() { # FILE PATTERN [SECONDS]
-  local i
-  for ((i = 0; i < ${3:-5} * 20; i++)); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  return 1
-}
 
 # ---- plain broker, one kiosk "k1" at site "lobby" ---------------------------------
 start_broker
 url=mqtt://127.0.0.1:$port
 "$sim" --kiosk-sim "$url" k1 lobby >"$work/sim.log" 2>&1 &
 sims+=($!)
-wait_for "$work/sim.log" READY || bad "kiosk sim did not start"
+wait_for 5 READY "$work/sim.log" || bad "kiosk sim did not start"
 C=("$ctl" --broker "$url" --timeout 5)
 
 expect 0 "post to a site" -- "${C[@]}" post --title "Hello lobby" --body "Open 8-16" --site lobby --until +2h --lang de,en
 id=$(head -1 "$work/out")
 [[ $id =~ ^p-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$ ]] && ok "post prints its id ($id)" || bad "post id '$id'"
-wait_for "$work/sim.log" "UPSERT $id Hello lobby" && ok "kiosk received the post" || bad "kiosk did not receive $id"
+wait_for 5 "UPSERT $id Hello lobby" "$work/sim.log" && ok "kiosk received the post" || bad "kiosk did not receive $id"
 
 expect 0 "post to another site" -- "${C[@]}" post --title "Garage only" --site garage --id garage-1
 sleep 0.3
@@ -82,16 +78,16 @@ out_has '"uptime_s"' "status --json has the heartbeat"
 expect 6 "status of an unknown kiosk" -- "${C[@]}" status nosuch
 
 expect 0 "identify" -- "${C[@]}" identify k1 --seconds 5
-wait_for "$work/sim.log" "COMMAND identify" && ok "kiosk got identify" || bad "no identify"
+wait_for 5 "COMMAND identify" "$work/sim.log" && ok "kiosk got identify" || bad "no identify"
 expect 0 "reload" -- "${C[@]}" reload k1
-wait_for "$work/sim.log" "COMMAND reload" && ok "kiosk got reload" || bad "no reload"
+wait_for 5 "COMMAND reload" "$work/sim.log" && ok "kiosk got reload" || bad "no reload"
 expect 0 "screenshot" -- "${C[@]}" screenshot k1 --out "$work/shot.png"
 if [[ -f $work/shot.png ]] && head -c 4 "$work/shot.png" | grep -q PNG; then ok "screenshot is a PNG"; else bad "no PNG written"; fi
 expect 5 "screenshot of an absent kiosk times out" -- "${C[@]}" screenshot nosuch --out "$work/x.png" --timeout 1
 out_has "no answer from kiosk 'nosuch'" "timeout message"
 
 expect 0 "retract" -- "${C[@]}" retract "$id"
-wait_for "$work/sim.log" "RETRACT $id" && ok "kiosk removed the post" || bad "no retract at the kiosk"
+wait_for 5 "RETRACT $id" "$work/sim.log" && ok "kiosk removed the post" || bad "no retract at the kiosk"
 expect 6 "retract again: not found" -- "${C[@]}" retract "$id"
 expect 0 "retract with a scope" -- "${C[@]}" retract garage-1 --site garage
 
@@ -132,7 +128,7 @@ EOF
 expect 0 "post with defaults from --config" -- "$ctl" --config "$work/crierctl.conf" post --title "From config" --id cfg-1
 expect 0 "list via config" -- "$ctl" --config "$work/crierctl.conf" list --site lobby
 out_has "cfg-1" "config scope used"
-wait_for "$work/sim.log" "UPSERT cfg-1" && ok "kiosk got the config-scoped post" || bad "no cfg-1 at kiosk"
+wait_for 5 "UPSERT cfg-1" "$work/sim.log" && ok "kiosk got the config-scoped post" || bad "no cfg-1 at kiosk"
 HOME=$work XDG_CONFIG_HOME=$work expect 0 "XDG config picked up" -- "$ctl" list --site lobby
 printf 'bogus = 1\n' >"$work/bad.conf"
 expect 1 "unknown config key" -- "$ctl" --config "$work/bad.conf" list
@@ -158,9 +154,9 @@ start_broker --tls
 turl=mqtts://127.0.0.1:$port
 SIM_CAFILE=$bdir/ca.crt "$sim" --kiosk-sim "$turl" ktls lobby >"$work/sim-tls.log" 2>&1 &
 sims+=($!)
-wait_for "$work/sim-tls.log" READY || bad "TLS kiosk sim did not start"
+wait_for 5 READY "$work/sim-tls.log" || bad "TLS kiosk sim did not start"
 expect 0 "post over TLS" -- "$ctl" --broker "$turl" --cafile "$bdir/ca.crt" post --title "Secure" --id tls-1
-wait_for "$work/sim-tls.log" "UPSERT tls-1 Secure" && ok "TLS kiosk got the post" || bad "TLS kiosk did not get the post"
+wait_for 5 "UPSERT tls-1 Secure" "$work/sim-tls.log" && ok "TLS kiosk got the post" || bad "TLS kiosk did not get the post"
 expect 0 "client certificate" -- "$ctl" --broker "$turl" --cafile "$bdir/ca.crt" --cert "$bdir/client.crt" --key "$bdir/client.key" list
 expect 3 "TLS without the test CA" -- "$ctl" --broker "$turl" list
 expect 3 "plain MQTT to a TLS port" -- "$ctl" --broker "mqtt://127.0.0.1:$port" --timeout 2 list

@@ -25,11 +25,6 @@ mkdir -p "$TMP/state" "$TMP/keys" "$TMP/staff"
 cp "$TMP/staff/Town-Hall.pub" "$TMP/keys/"
 key=$TMP/staff/Town-Hall.key
 ctl() { "$CTL" --broker "$url" --timeout 10 "$@"; }
-wait_for() { # wait_for SECONDS PATTERN FILE (returns at the first match)
-  local t=$(( $1 * 10 ))
-  while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
 cat >"$TMP/content.json" <<'EOF'
 {"posts":[{"id":"a","title":"Library hours","duration_s":1},{"id":"b","title":"Market on Saturday","duration_s":1}]}
 EOF

@@ -53,8 +53,6 @@ cp "$TMP/staff/Civil-Protection.pub" "$TMP/keys/"
   echo "source.local.path = $CRIER_SOURCE/assets/demo/content.json"
 } >"$TMP/crier.conf"
 
-wait_for() { local t=$(( $1 * 10 )); while ((t-- > 0)); do grep -q -- "$2" "$3" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-
 # Traffic while the kiosk runs: screenshots from three senders, alerts and
 # posts with images; each loop ends when the kiosk does.  Sets loops (pids).
 traffic() { # traffic ROUND KIOSK_PID
