@@ -225,10 +225,16 @@ static int in_list(const cJSON *arr, const char *s)
 /* Clears every topic of `old` that `keep` does not list.  CRIER_OK or the
  * first failure.  With the console's signing key the post is taken down with
  * a signed retraction naming `by` (docs/protocol.md "Signed retractions"):
- * kiosks that require signed posts ignore an empty message. */
-static crier_err clear_topics(cn_ctx *ctx, const cJSON *old, const cJSON *keep, const char *by)
+ * kiosks that require signed posts ignore an empty message.  The tombstone
+ * stays retained as crier_retraction_retain_s says for `data`, the post it
+ * removes (NULL: the longest). */
+static crier_err clear_topics(cn_ctx *ctx, const cJSON *old, const cJSON *keep, const char *by, const cJSON *data)
 {
     crier_err first = CRIER_OK;
+    cn_sched sc = {0};
+    if (data)
+        cn_post_sched(data, &sc);
+    uint32_t retain_s = crier_retraction_retain_s(sc.until_ms, crier_wall_ms());
     for (const cJSON *e = old ? old->child : NULL; e; e = e->next) {
         if (!cJSON_IsString(e) || in_list(keep, e->valuestring))
             continue;
@@ -248,7 +254,8 @@ static crier_err clear_topics(cn_ctx *ctx, const cJSON *old, const cJSON *keep, 
                 continue;
             }
         }
-        crier_err rc = cn_fleet_publish(ctx->fleet, e->valuestring, env ? env : "", env ? strlen(env) : 0, 1, PUBACK_MS);
+        crier_err rc = env ? cn_fleet_publish_ex(ctx->fleet, e->valuestring, env, strlen(env), 1, retain_s, PUBACK_MS)
+                           : cn_fleet_publish(ctx->fleet, e->valuestring, "", 0, 1, PUBACK_MS);
         free(env);
         if (rc != CRIER_OK && first == CRIER_OK)
             first = rc;
@@ -290,7 +297,7 @@ static crier_err send_post(cn_ctx *ctx, const char *id, const cJSON *data, int64
     free(wire);
     if (rc != CRIER_OK) {
         crier_errf(err, err_len, "the broker did not take the post (%s); nothing changed", crier_strerror(rc));
-        clear_topics(ctx, *topics, NULL, "console"); /* undo what did go out */
+        clear_topics(ctx, *topics, NULL, "console", data); /* undo what did go out */
         return CRIER_ERR_NET;
     }
     *on_air = 1;
@@ -431,7 +438,7 @@ static int publish_row(cn_ctx *ctx, cn_req *req, cn_resp *resp, post_row *r, con
         cn_resp_error(resp, e == CRIER_ERR_NET ? 502 : 400, "%s", err);
         return e == CRIER_ERR_NET ? 502 : 400;
     }
-    clear_topics(ctx, old_topics, topics, req ? req->user.name : "console");
+    clear_topics(ctx, old_topics, topics, req ? req->user.name : "console", NULL);
     cJSON_Delete(r->topics);
     r->topics = topics;
     r->on_air = on_air;
@@ -478,7 +485,7 @@ static void create_post(cn_ctx *ctx, cn_req *req, cn_resp *resp)
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "publish")) && publish_row(ctx, req, resp, &r, NULL, now))
         goto done;
     if (row_save(ctx->db, &r, 0, 1, req->user.name) != CRIER_OK) {
-        clear_topics(ctx, r.topics, NULL, req->user.name);
+        clear_topics(ctx, r.topics, NULL, req->user.name, r.data);
         cn_resp_error(resp, 500, "cannot store the post");
         goto done;
     }
@@ -612,7 +619,7 @@ static void retract_post(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *id
     } else if (strcmp(r.status, "retracted") == 0) {
         cn_resp_json(resp, 200, post_json(&r, now));
     } else {
-        crier_err e = clear_topics(ctx, r.topics, NULL, req->user.name);
+        crier_err e = clear_topics(ctx, r.topics, NULL, req->user.name, r.data);
         if (e != CRIER_OK) {
             cn_audit(ctx->db, ctx->sse, req->user.name, "post.retract", r.id, "failed", crier_strerror(e));
             cn_resp_error(resp, 502, "the broker did not take the retraction (%s); try again", crier_strerror(e));
@@ -719,7 +726,7 @@ void cn_posts_tick(cn_ctx *ctx, int64_t now_ms)
             cJSON *topics = NULL;
             int on_air = 0;
             crier_err e = want ? send_post(ctx, r->id, r->data, now_ms, &topics, &on_air, err, sizeof err)
-                               : clear_topics(ctx, r->topics, NULL, "console (schedule)");
+                               : clear_topics(ctx, r->topics, NULL, "console (schedule)", r->data);
             if (e == CRIER_OK) {
                 if (topics) {
                     cJSON_Delete(r->topics);

@@ -106,6 +106,14 @@ int crier_payload_is_retraction(const char *buf, size_t len);
  * CRIER_ERR_PARSE / _INVAL / _LIMIT like crier_post_parse; on error *out is zeroed. */
 crier_err crier_retraction_parse(const char *buf, size_t len, const char *id, crier_retraction *out, char *err_msg,
                                  size_t err_len);
+/* How long a tombstone stays retained on the broker (its MQTT 5 Message
+ * Expiry, seconds): until the post it removes would have ended
+ * (valid_until_ms, 0 = none) plus CRIER_RETRACT_RETAIN_GRACE_S, at most
+ * CRIER_RETRACT_RETAIN_MAX_S, which is also the time for a post without an
+ * end.  Long enough for a kiosk that was away to come back and get it. */
+#define CRIER_RETRACT_RETAIN_MAX_S (7 * 86400)
+#define CRIER_RETRACT_RETAIN_GRACE_S 3600
+uint32_t crier_retraction_retain_s(int64_t valid_until_ms, int64_t now_ms);
 /* {"retract":..,"sent":..,"by":..}: malloc()ed JSON or NULL. */
 char *crier_retraction_write(const crier_retraction *r);
 /* A signed retraction as a kiosk receives it: the envelope verified with ring,

@@ -131,3 +131,11 @@ crier_err crier_retraction_open(const char *buf, size_t len, const crier_keyring
     free(kid);
     return rc;
 }
+
+uint32_t crier_retraction_retain_s(int64_t valid_until_ms, int64_t now_ms)
+{
+    if (valid_until_ms <= now_ms)
+        return CRIER_RETRACT_RETAIN_MAX_S;
+    int64_t s = (valid_until_ms - now_ms) / 1000 + CRIER_RETRACT_RETAIN_GRACE_S;
+    return s > CRIER_RETRACT_RETAIN_MAX_S ? CRIER_RETRACT_RETAIN_MAX_S : (uint32_t)s;
+}

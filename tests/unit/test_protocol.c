@@ -428,6 +428,20 @@ TEST(broker_url)
     CHECK(crier_broker_url_parse("", &u) == CRIER_ERR_INVAL);
 }
 
+TEST(retraction_retain)
+{
+    int64_t now = 1800000000000LL;
+    /* no end, or an end already past: the longest */
+    CHECK(crier_retraction_retain_s(0, now) == CRIER_RETRACT_RETAIN_MAX_S);
+    CHECK(crier_retraction_retain_s(now - 1000, now) == CRIER_RETRACT_RETAIN_MAX_S);
+    /* until the post would have ended, plus the grace */
+    CHECK(crier_retraction_retain_s(now + 2 * 86400000LL, now) == 2 * 86400 + CRIER_RETRACT_RETAIN_GRACE_S);
+    CHECK(crier_retraction_retain_s(now + 1000, now) == 1 + CRIER_RETRACT_RETAIN_GRACE_S);
+    /* capped */
+    CHECK(crier_retraction_retain_s(now + 30 * 86400000LL, now) == CRIER_RETRACT_RETAIN_MAX_S);
+    CHECK(crier_retraction_retain_s(INT64_MAX, now) == CRIER_RETRACT_RETAIN_MAX_S);
+}
+
 int main(void)
 {
     RUN(names);
@@ -440,6 +454,7 @@ int main(void)
     RUN(commands);
     RUN(writers);
     RUN(retractions);
+    RUN(retraction_retain);
     RUN(broker_url);
     return check_summary();
 }
