@@ -413,18 +413,6 @@ static int wait_done(ctl_client *c, void *ud)
     return w->answered >= w->want;
 }
 
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : -1;
-}
-
-static const char *jstr(const cJSON *o, const char *k, const char *d)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : d;
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -455,8 +443,8 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
             continue;
         }
         snprintf(seen[nseen++], CRIER_NAME_MAX + 1, "%s", t.target);
-        const char *verdict = jstr(j, "verdict", "?");
-        double rec = jnum(j, "received_ms"), pres = jnum(j, "presented_ms");
+        const char *verdict = ctl_json_str(j, "verdict", "?");
+        double rec = ctl_json_num(j, "received_ms", -1), pres = ctl_json_num(j, "presented_ms", -1);
         char rbuf[24] = "-", pbuf[24] = "-";
         if (rec >= 0)
             snprintf(rbuf, sizeof rbuf, "%lld ms", (long long)(rec - (double)send_ms));
@@ -466,8 +454,9 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
         }
         if (strcmp(verdict, "rejected") == 0)
             rejected++;
-        printf("%-16s %-9s %10s %10s  %s%s%s\n", t.target, verdict, rbuf, pbuf, jstr(j, "issuer", "-"),
-               cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "reason")) ? ": " : "", jstr(j, "reason", ""));
+        printf("%-16s %-9s %10s %10s  %s%s%s\n", t.target, verdict, rbuf, pbuf, ctl_json_str(j, "issuer", "-"),
+               cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "reason")) ? ": " : "",
+               ctl_json_str(j, "reason", ""));
         cJSON_Delete(j);
     }
     /* kiosks that should have answered: online ones in the scope (retained status) */
@@ -480,8 +469,8 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
         if (crier_topic_parse(m->topic, &t) != CRIER_OK || t.kind != CRIER_TOPIC_STATUS)
             continue;
         cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
-        int online = strcmp(jstr(j, "state", ""), "online") == 0;
-        const char *site = jstr(j, "site", "");
+        int online = strcmp(ctl_json_str(j, "state", ""), "online") == 0;
+        const char *site = ctl_json_str(j, "site", "");
         int in_scope = sc->scope == CRIER_SCOPE_ALL || (sc->scope == CRIER_SCOPE_SITE && strcmp(site, sc->target) == 0) ||
                        (sc->scope == CRIER_SCOPE_KIOSK && strcmp(t.target, sc->target) == 0);
         cJSON_Delete(j);

@@ -64,12 +64,6 @@ static long request(const char *base, const char *token, const char *method, con
     return status;
 }
 
-static const char *js(const cJSON *o, const char *k, const char *d)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : d;
-}
-
 static int exit_for(long status)
 {
     return status < 0 ? CTL_EXIT_UNREACHABLE
@@ -123,7 +117,7 @@ static int run_approve(const ctl_opts *o, void *args)
         long st = request(base, token, "GET", "/api/alerts?state=pending", &j);
         if (st != 200) {
             if (st > 0)
-                fprintf(stderr, "crierctl approve: %s\n", js(j, "error", "the console refused the request"));
+                fprintf(stderr, "crierctl approve: %s\n", ctl_json_str(j, "error", "the console refused the request"));
             rc = exit_for(st);
         } else {
             printf("%-32s %-9s %-7s %-12s %-20s %s\n", "ID", "STATUS", "TYPE", "AUTHOR", "SCOPE", "HEADLINE");
@@ -131,9 +125,10 @@ static int run_approve(const ctl_opts *o, void *args)
             cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "alerts"))
             {
                 const cJSON *info0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "info"), 0);
-                printf("%-32s %-9s %-7s %-12s %-20s %s\n", js(e, "id", "?"), js(e, "status", "?"),
-                       js(e, "msgType", "?"), js(e, "author", "?"), js(e, "scope", "?"),
-                       js(info0, "headline", js(info0, "event", "")));
+                printf("%-32s %-9s %-7s %-12s %-20s %s\n", ctl_json_str(e, "id", "?"),
+                       ctl_json_str(e, "status", "?"), ctl_json_str(e, "msgType", "?"),
+                       ctl_json_str(e, "author", "?"), ctl_json_str(e, "scope", "?"),
+                       ctl_json_str(info0, "headline", ctl_json_str(info0, "event", "")));
             }
             rc = CTL_EXIT_OK;
         }
@@ -142,12 +137,13 @@ static int run_approve(const ctl_opts *o, void *args)
         snprintf(path, sizeof path, "/api/alerts/%s/%s", a->id, a->reject ? "reject" : "approve");
         long st = request(base, token, "POST", path, &j);
         if (st == 200) {
-            printf("%s %s (%s %s, author %s, approver %s)\n", a->id, js(j, "state", "?"), js(j, "status", "?"),
-                   js(j, "msgType", "?"), js(j, "author", "?"), js(j, "approver", "-"));
+            printf("%s %s (%s %s, author %s, approver %s)\n", a->id, ctl_json_str(j, "state", "?"),
+                   ctl_json_str(j, "status", "?"), ctl_json_str(j, "msgType", "?"), ctl_json_str(j, "author", "?"),
+                   ctl_json_str(j, "approver", "-"));
             rc = CTL_EXIT_OK;
         } else {
             if (st > 0)
-                fprintf(stderr, "crierctl approve: %s\n", js(j, "error", "the console refused the request"));
+                fprintf(stderr, "crierctl approve: %s\n", ctl_json_str(j, "error", "the console refused the request"));
             rc = st == 409 ? CTL_EXIT_FAILED : exit_for(st);
         }
     }

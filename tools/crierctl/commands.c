@@ -75,6 +75,18 @@ char *ctl_read_text_file(const char *path, size_t max)
     return rc == CRIER_OK ? buf : NULL;
 }
 
+const char *ctl_json_str(const cJSON *o, const char *k, const char *dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+double ctl_json_num(const cJSON *o, const char *k, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
 /* ---- post ------------------------------------------------------------------ */
 
 typedef struct post_args {
@@ -569,18 +581,6 @@ static kiosk_row *row_for(kiosk_row *rows, size_t *n, size_t cap, const char *na
     return r;
 }
 
-static const char *jstr(const cJSON *o, const char *k, const char *dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : dflt;
-}
-
-static double jnum(const cJSON *o, const char *k, double dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
 static void fmt_age(char *buf, size_t len, double secs)
 {
     if (secs < 0)
@@ -661,24 +661,27 @@ static int run_status(const ctl_opts *o, void *args)
             cJSON_Delete(o2);
         } else {
             char hb_age[16], content_age[16], alerts[16], showing[120];
-            double ts = jnum(r->hb, "ts", -1);
+            double ts = ctl_json_num(r->hb, "ts", -1);
             fmt_age(hb_age, sizeof hb_age, ts < 0 ? -1 : (now - ts) / 1000.0);
-            fmt_age(content_age, sizeof content_age, jnum(r->hb, "content_age_s", -1));
-            double al = jnum(r->hb, "alerts", -1);
+            fmt_age(content_age, sizeof content_age, ctl_json_num(r->hb, "content_age_s", -1));
+            double al = ctl_json_num(r->hb, "alerts", -1);
             if (al < 0)
                 snprintf(alerts, sizeof alerts, "-");
             else
                 snprintf(alerts, sizeof alerts, "%.0f", al);
             const cJSON *sh = cJSON_GetObjectItemCaseSensitive(r->hb, "showing");
             if (al > 0) /* the alert covers the posts; the rotation waits under it */
-                snprintf(showing, sizeof showing, "ALERT (then %s)", cJSON_IsObject(sh) ? jstr(sh, "id", "?") : "-");
+                snprintf(showing, sizeof showing, "ALERT (then %s)",
+                         cJSON_IsObject(sh) ? ctl_json_str(sh, "id", "?") : "-");
             else if (cJSON_IsObject(sh))
-                snprintf(showing, sizeof showing, "%s \"%s\"", jstr(sh, "id", "?"), jstr(sh, "title", ""));
+                snprintf(showing, sizeof showing, "%s \"%s\"", ctl_json_str(sh, "id", "?"),
+                         ctl_json_str(sh, "title", ""));
             else
                 snprintf(showing, sizeof showing, "-");
             printf("%-16s %-10s %-7s %-8s %-8s %-6s %-8s %.70s\n", r->name,
-                   jstr(r->status, "site", jstr(r->hb, "site", "-")), jstr(r->status, "state", "?"), hb_age,
-                   content_age, alerts, jstr(r->hb, "version", jstr(r->status, "version", "-")), showing);
+                   ctl_json_str(r->status, "site", ctl_json_str(r->hb, "site", "-")),
+                   ctl_json_str(r->status, "state", "?"), hb_age, content_age, alerts,
+                   ctl_json_str(r->hb, "version", ctl_json_str(r->status, "version", "-")), showing);
         }
         cJSON_Delete(r->status);
         cJSON_Delete(r->hb);
@@ -765,7 +768,8 @@ static int send_command(const ctl_opts *o, const char *kiosk, const char *name, 
     if (rc == CTL_EXIT_OK) {
         cJSON *j = cJSON_ParseWithLength(w.reply->payload, w.reply->len);
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"))) {
-            fprintf(stderr, "crierctl %s: kiosk '%s' reports: %s\n", name, kiosk, jstr(j, "error", "failure"));
+            fprintf(stderr, "crierctl %s: kiosk '%s' reports: %s\n", name, kiosk,
+                    ctl_json_str(j, "error", "failure"));
             rc = CTL_EXIT_FAILED;
         }
         cJSON_Delete(j);

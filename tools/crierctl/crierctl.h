@@ -60,6 +60,10 @@ int ctl_scope_from_config(const ctl_opts *o, scope_arg *s);
 int ctl_parse_when(const char *s, int64_t now, int64_t *out);
 /* Whole file (at most max bytes, NUL-terminated), NULL after printing why. */
 char *ctl_read_text_file(const char *path, size_t max);
+/* Member k of a JSON object (o may be NULL): its string or number, else dflt. */
+struct cJSON;
+const char *ctl_json_str(const struct cJSON *o, const char *k, const char *dflt);
+double ctl_json_num(const struct cJSON *o, const char *k, double dflt);
 
 /* Connects (MQTT 5, falling back to 3.1.1).  Returns CTL_EXIT_OK or an exit
  * code after printing why. */
