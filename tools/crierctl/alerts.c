@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define QUIET_MS 300
 #define DEFAULT_TTL_MS (24LL * 3600 * 1000)
 #define MAX_KIOSKS 4096
 
@@ -318,9 +317,7 @@ static int find_alert(ctl_client *c, const ctl_opts *o, const char *id, const ch
     const char *filters[3] = {CRIER_TOPIC_PREFIX "/all/alert/+", CRIER_TOPIC_PREFIX "/site/+/alert/+",
                               CRIER_TOPIC_PREFIX "/kiosk/+/alert/+"};
     size_t before = ctl_msg_count(c);
-    int rc = ctl_subscribe(c, filters, 3);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
+    int rc = ctl_read_retained(c, filters, 3, o->timeout_s);
     if (rc != CTL_EXIT_OK)
         return rc;
     int best = 0; /* 2 = own identifier, 1 = referenced */
@@ -713,9 +710,8 @@ static int send_alert(const ctl_opts *o, alert_args *args, int kind, const char 
         snprintf(w.own_filter, sizeof w.own_filter, CRIER_TOPIC_PREFIX "/kiosk/+/receipt/%s", w.own_tid);
         snprintf(w.thread_filter, sizeof w.thread_filter, CRIER_TOPIC_PREFIX "/kiosk/+/receipt/%s", w.thread_tid);
         const char *filters[3] = {CRIER_TOPIC_PREFIX "/kiosk/+/status", w.own_filter, w.thread_filter};
-        if ((rc = ctl_subscribe(c, filters, strcmp(w.own_tid, w.thread_tid) ? 3 : 2)) != CTL_EXIT_OK)
-            goto cleanup;
-        if ((rc = ctl_collect(c, QUIET_MS, local.timeout_s * 1000, NULL, NULL)) != CTL_EXIT_OK)
+        rc = ctl_read_retained(c, filters, strcmp(w.own_tid, w.thread_tid) ? 3 : 2, local.timeout_s);
+        if (rc != CTL_EXIT_OK)
             goto cleanup;
         w.first_msg = ctl_msg_count(c);
     }

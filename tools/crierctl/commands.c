@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUIET_MS 300 /* retained messages have all arrived after this silence */
-
 /* ---- helpers ------------------------------------------------------------------ */
 
 int ctl_scope_from_config(const ctl_opts *o, scope_arg *s)
@@ -85,6 +83,20 @@ double ctl_json_num(const cJSON *o, const char *k, double dflt)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* Connects and reads what the broker holds for the filters.  CTL_EXIT_OK with
+ * *c connected, else an exit code after printing why (*c NULL). */
+static int connect_and_read(const ctl_opts *o, const char *const *filters, int n, ctl_client **c)
+{
+    int rc = ctl_connect(o, c);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_read_retained(*c, filters, n, o->timeout_s);
+    if (rc != CTL_EXIT_OK) {
+        ctl_close(*c);
+        *c = NULL;
+    }
+    return rc;
 }
 
 /* ---- post ------------------------------------------------------------------ */
@@ -310,15 +322,9 @@ static int run_list(const ctl_opts *o, void *args)
     const char *fp[3];
     int nf = post_filters(&sc, NULL, f, fp);
     ctl_client *c = NULL;
-    int rc = ctl_connect(o, &c);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_subscribe(c, fp, nf);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
-    if (rc != CTL_EXIT_OK) {
-        ctl_close(c);
+    int rc = connect_and_read(o, fp, nf, &c);
+    if (rc != CTL_EXIT_OK)
         return rc;
-    }
     size_t n = ctl_msg_count(c), k = 0;
     const ctl_msg **v = calloc(n ? n : 1, sizeof *v);
     for (size_t i = 0; v && i < n; i++) {
@@ -432,11 +438,7 @@ static int run_retract(const ctl_opts *o, void *args)
     const char *fp[3];
     int nf = post_filters(&sc, id, f, fp);
     ctl_client *c = NULL;
-    int rc = ctl_connect(o, &c);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_subscribe(c, fp, nf);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
+    int rc = connect_and_read(o, fp, nf, &c);
     int found = 0, already = 0;
     size_t n = rc == CTL_EXIT_OK ? ctl_msg_count(c) : 0;
     int64_t now = crier_wall_ms();
@@ -614,15 +616,9 @@ static int run_status(const ctl_opts *o, void *args)
     snprintf(f[0], sizeof f[0], CRIER_TOPIC_PREFIX "/kiosk/%s/status", only ? only : "+");
     snprintf(f[1], sizeof f[1], CRIER_TOPIC_PREFIX "/kiosk/%s/heartbeat", only ? only : "+");
     ctl_client *c = NULL;
-    int rc = ctl_connect(o, &c);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_subscribe(c, fp, 2);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
-    if (rc != CTL_EXIT_OK) {
-        ctl_close(c);
+    int rc = connect_and_read(o, fp, 2, &c);
+    if (rc != CTL_EXIT_OK)
         return rc;
-    }
     enum { CAP = 4096 };
     kiosk_row *rows = calloc(CAP, sizeof *rows);
     size_t nrows = 0;

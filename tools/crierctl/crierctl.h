@@ -80,6 +80,9 @@ int ctl_subscribe(ctl_client *c, const char *const *filters, int n);
  * message (0 = no quiet rule) or max_ms passed.  Messages are appended to the
  * client's list.  Returns CTL_EXIT_OK, or CTL_EXIT_UNREACHABLE if the connection dropped. */
 int ctl_collect(ctl_client *c, int quiet_ms, int max_ms, int (*stop)(ctl_client *c, void *ud), void *ud);
+/* Subscribes and collects what the broker holds for the filters (its retained
+ * messages): until a short silence, at most timeout_s.  As ctl_subscribe/ctl_collect. */
+int ctl_read_retained(ctl_client *c, const char *const *filters, int n, int timeout_s);
 size_t ctl_msg_count(ctl_client *c);
 const ctl_msg *ctl_msg_at(ctl_client *c, size_t i);
 
