@@ -85,6 +85,15 @@ double ctl_json_num(const cJSON *o, const char *k, double dflt)
     return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+/* o as one line on stdout (--json output). */
+static void print_json_line(const cJSON *o)
+{
+    char *s = cJSON_PrintUnformatted(o);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+}
+
 /* Connects and reads what the broker holds for the filters.  CTL_EXIT_OK with
  * *c connected, else an exit code after printing why (*c NULL). */
 static int connect_and_read(const ctl_opts *o, const char *const *filters, int n, ctl_client **c)
@@ -308,6 +317,22 @@ static int by_topic(const void *a, const void *b)
     return strcmp((*x)->topic, (*y)->topic);
 }
 
+/* The post in a retained message, signed (the envelope's payload, peeked, not
+ * verified) or not; NULL when it is not JSON.  *is_signed and *kid (the key
+ * id, malloc()ed) may be NULL. */
+static cJSON *post_json(const ctl_msg *m, int *is_signed, char **kid)
+{
+    char *inner = NULL;
+    size_t n = 0;
+    int env = crier_payload_is_envelope(m->payload, m->len) &&
+              crier_envelope_peek(m->payload, m->len, &inner, &n, kid) == CRIER_OK;
+    cJSON *j = env ? cJSON_ParseWithLength(inner, n) : cJSON_ParseWithLength(m->payload, m->len);
+    free(inner);
+    if (is_signed)
+        *is_signed = env;
+    return j;
+}
+
 typedef struct list_args {
     scope_arg sc;
     int json;
@@ -340,12 +365,9 @@ static int run_list(const ctl_opts *o, void *args)
         crier_topic t;
         if (crier_topic_parse(v[i]->topic, &t) != CRIER_OK)
             continue;
-        char *inner = NULL, *kid = NULL;
-        size_t inner_len = 0;
-        int signed_post = crier_payload_is_envelope(v[i]->payload, v[i]->len) &&
-                          crier_envelope_peek(v[i]->payload, v[i]->len, &inner, &inner_len, &kid) == CRIER_OK;
-        cJSON *j = signed_post ? cJSON_ParseWithLength(inner, inner_len) : cJSON_ParseWithLength(v[i]->payload, v[i]->len);
-        free(inner);
+        char *kid = NULL;
+        int signed_post;
+        cJSON *j = post_json(v[i], &signed_post, &kid);
         const cJSON *title = cJSON_GetObjectItemCaseSensitive(j, "title");
         const cJSON *until = cJSON_GetObjectItemCaseSensitive(j, "valid_until");
         char scope[80];
@@ -359,10 +381,7 @@ static int run_list(const ctl_opts *o, void *args)
                 cJSON_AddStringToObject(o2, "kid", kid ? kid : "");
             if (j)
                 cJSON_AddItemReferenceToObject(o2, "post", j);
-            char *s = cJSON_PrintUnformatted(o2);
-            if (s)
-                printf("%s\n", s);
-            free(s);
+            print_json_line(o2);
             cJSON_Delete(o2);
         } else {
             printf("%-16s %-28s %-20.20s %.60s\n", scope, t.name,
@@ -397,12 +416,7 @@ static int is_tombstone_msg(const ctl_msg *m)
 /* valid_until of a retained post (signed or not), 0 when it has none. */
 static int64_t post_valid_until(const ctl_msg *m)
 {
-    char *inner = NULL;
-    size_t n = 0;
-    int env = crier_payload_is_envelope(m->payload, m->len) &&
-              crier_envelope_peek(m->payload, m->len, &inner, &n, NULL) == CRIER_OK;
-    cJSON *j = env ? cJSON_ParseWithLength(inner, n) : cJSON_ParseWithLength(m->payload, m->len);
-    free(inner);
+    cJSON *j = post_json(m, NULL, NULL);
     int64_t until = 0;
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "valid_until");
     if (cJSON_IsString(u))
@@ -650,10 +664,7 @@ static int run_status(const ctl_opts *o, void *args)
                 cJSON_AddItemReferenceToObject(o2, "status", r->status);
             if (r->hb)
                 cJSON_AddItemReferenceToObject(o2, "heartbeat", r->hb);
-            char *s = cJSON_PrintUnformatted(o2);
-            if (s)
-                printf("%s\n", s);
-            free(s);
+            print_json_line(o2);
             cJSON_Delete(o2);
         } else {
             char hb_age[16], content_age[16], alerts[16], showing[120];
