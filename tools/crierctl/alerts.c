@@ -211,12 +211,8 @@ static int info_opt(void *args, const char *cmd, const char *name, const char *v
             field = info_text_opts[k][1];
     for (size_t k = 0; k < sizeof info_time_opts / sizeof info_time_opts[0] && !field; k++) {
         if (strcmp(name, info_time_opts[k][0]) == 0) {
-            int64_t ms;
-            if (ctl_parse_when(v, crier_wall_ms(), &ms) != 0) {
-                fprintf(stderr, "crierctl %s: %s '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", cmd, name, v);
+            if (ctl_time_option(cmd, name, v, crier_wall_ms(), buf, sizeof buf) != CTL_EXIT_OK)
                 return CTL_EXIT_USAGE;
-            }
-            crier_format_utc_ms(ms, buf, sizeof buf);
             field = info_time_opts[k][1];
             v = buf;
         }

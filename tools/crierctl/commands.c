@@ -60,6 +60,17 @@ int ctl_parse_when(const char *s, int64_t now, int64_t *out)
     return crier_parse_iso8601(s, out);
 }
 
+int ctl_time_option(const char *cmd, const char *opt, const char *value, int64_t now, char *out, size_t len)
+{
+    int64_t t;
+    if (ctl_parse_when(value, now, &t) != 0) {
+        fprintf(stderr, "crierctl %s: %s '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", cmd, opt, value);
+        return CTL_EXIT_USAGE;
+    }
+    crier_format_utc_ms(t, out, len);
+    return CTL_EXIT_OK;
+}
+
 char *ctl_read_text_file(const char *path, size_t max)
 {
     char *buf = NULL;
@@ -115,6 +126,16 @@ typedef struct post_args {
     const char *title, *body, *body_file, *from, *until, *image, *link, *priority, *duration, *lang, *id, *key_path;
 } post_args;
 
+/* The post's time field from its TIME option. */
+static int add_time(cJSON *p, const char *field, const char *opt, const char *value, int64_t now)
+{
+    char when[40];
+    int rc = ctl_time_option("post", opt, value, now, when, sizeof when);
+    if (rc == CTL_EXIT_OK)
+        cJSON_AddStringToObject(p, field, when);
+    return rc;
+}
+
 static int run_post(const ctl_opts *o, void *args)
 {
     post_args *a = args;
@@ -134,8 +155,8 @@ static int run_post(const ctl_opts *o, void *args)
         return CTL_EXIT_USAGE;
 
     int rc = CTL_EXIT_USAGE;
-    int64_t now = crier_wall_ms(), t;
-    char idbuf[CRIER_NAME_MAX + 1], when[40], hex[16], topic[CRIER_TOPIC_MAX], err[256];
+    int64_t now = crier_wall_ms();
+    char idbuf[CRIER_NAME_MAX + 1], hex[16], topic[CRIER_TOPIC_MAX], err[256];
     char *body_text = NULL, *json = NULL, *envelope = NULL;
     crier_key key;
     int have_key = 0;
@@ -167,22 +188,10 @@ static int run_post(const ctl_opts *o, void *args)
         cJSON_AddStringToObject(p, "image", image);
     if (link)
         cJSON_AddStringToObject(p, "link", link);
-    if (from) {
-        if (ctl_parse_when(from, now, &t) != 0) {
-            fprintf(stderr, "crierctl post: --from '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", from);
-            goto cleanup;
-        }
-        crier_format_utc_ms(t, when, sizeof when);
-        cJSON_AddStringToObject(p, "valid_from", when);
-    }
-    if (until) {
-        if (ctl_parse_when(until, now, &t) != 0) {
-            fprintf(stderr, "crierctl post: --until '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", until);
-            goto cleanup;
-        }
-        crier_format_utc_ms(t, when, sizeof when);
-        cJSON_AddStringToObject(p, "valid_until", when);
-    }
+    if (from && add_time(p, "valid_from", "--from", from, now) != CTL_EXIT_OK)
+        goto cleanup;
+    if (until && add_time(p, "valid_until", "--until", until, now) != CTL_EXIT_OK)
+        goto cleanup;
     if (priority) {
         char *end;
         long v = strtol(priority, &end, 10);

@@ -58,6 +58,9 @@ typedef struct scope_arg {
 int ctl_scope_from_config(const ctl_opts *o, scope_arg *s);
 /* RFC 3339 or "+N[smhd]" relative to now: 0 or -1. */
 int ctl_parse_when(const char *s, int64_t now, int64_t *out);
+/* The value of command cmd's TIME option opt (ctl_parse_when) as RFC 3339 UTC
+ * in out.  CTL_EXIT_OK, or CTL_EXIT_USAGE after printing why. */
+int ctl_time_option(const char *cmd, const char *opt, const char *value, int64_t now, char *out, size_t len);
 /* Whole file (at most max bytes, NUL-terminated), NULL after printing why. */
 char *ctl_read_text_file(const char *path, size_t max);
 /* Member k of a JSON object (o may be NULL): its string or number, else dflt. */
