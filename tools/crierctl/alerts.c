@@ -290,15 +290,6 @@ static void default_sender(const ctl_opts *o, const alert_args *a, const crier_k
     out[n] = '\0';
 }
 
-static void make_identifier(int64_t now, const char *prefix, char *out, size_t len)
-{
-    char stamp[40], hex[16];
-    crier_format_utc_ms(now, stamp, sizeof stamp);
-    ctl_random_hex(hex, sizeof hex);
-    snprintf(out, len, "%s-%.4s%.2s%.2s-%.2s%.2s%.2s-%.8s", prefix, stamp, stamp + 5, stamp + 8, stamp + 11,
-             stamp + 14, stamp + 17, hex);
-}
-
 /* ---- finding the alert an Update/Cancel refers to -------------------------------- */
 
 typedef struct found_alert {
@@ -586,7 +577,7 @@ static int send_alert(const ctl_opts *o, alert_args *args, int kind, const char 
         if (a.id)
             snprintf(identifier, sizeof identifier, "%s", a.id);
         else
-            make_identifier(now, kind == 0 ? "a" : kind == 1 ? "u" : "c", identifier, sizeof identifier);
+            ctl_make_id(kind == 0 ? "a" : kind == 1 ? "u" : "c", now, 8, identifier, sizeof identifier);
         crier_format_utc_ms(now, sent, sizeof sent);
         root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "type", "alert");

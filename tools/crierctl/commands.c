@@ -84,6 +84,15 @@ char *ctl_read_text_file(const char *path, size_t max)
     return rc == CRIER_OK ? buf : NULL;
 }
 
+void ctl_make_id(const char *prefix, int64_t now, int nhex, char *out, size_t len)
+{
+    char stamp[40], hex[16];
+    crier_format_utc_ms(now, stamp, sizeof stamp); /* 2026-11-26T03:00:00.123Z */
+    ctl_random_hex(hex, sizeof hex);
+    snprintf(out, len, "%s-%.4s%.2s%.2s-%.2s%.2s%.2s-%.*s", prefix, stamp, stamp + 5, stamp + 8, stamp + 11,
+             stamp + 14, stamp + 17, nhex, hex);
+}
+
 const char *ctl_json_str(const cJSON *o, const char *k, const char *dflt)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -156,7 +165,7 @@ static int run_post(const ctl_opts *o, void *args)
 
     int rc = CTL_EXIT_USAGE;
     int64_t now = crier_wall_ms();
-    char idbuf[CRIER_NAME_MAX + 1], hex[16], topic[CRIER_TOPIC_MAX], err[256];
+    char idbuf[CRIER_NAME_MAX + 1], topic[CRIER_TOPIC_MAX], err[256];
     char *body_text = NULL, *json = NULL, *envelope = NULL;
     crier_key key;
     int have_key = 0;
@@ -172,11 +181,7 @@ static int run_post(const ctl_opts *o, void *args)
         }
         snprintf(idbuf, sizeof idbuf, "%s", id);
     } else {
-        char stamp[40];
-        crier_format_utc_ms(now, stamp, sizeof stamp); /* 2026-11-26T03:00:00.123Z */
-        ctl_random_hex(hex, sizeof hex);
-        snprintf(idbuf, sizeof idbuf, "p-%.4s%.2s%.2s-%.2s%.2s%.2s-%.4s", stamp, stamp + 5, stamp + 8, stamp + 11,
-                 stamp + 14, stamp + 17, hex);
+        ctl_make_id("p", now, 4, idbuf, sizeof idbuf);
     }
     if (body_file && !(body_text = ctl_read_text_file(body_file, CRIER_POST_MAX_BODY)))
         goto cleanup;

@@ -124,5 +124,7 @@ char *ctl_seal(const struct crier_key *key, const char *payload, size_t len);
 
 /* A random request/post id suffix: 8 hex chars. */
 void ctl_random_hex(char *buf, size_t len);
+/* An id PREFIX-YYYYMMDD-HHMMSS-RANDOM (UTC at now, nhex of the random hex chars). */
+void ctl_make_id(const char *prefix, int64_t now, int nhex, char *out, size_t len);
 
 #endif
