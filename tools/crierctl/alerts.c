@@ -370,30 +370,40 @@ static int is_our_receipt(const wait_state *w, const ctl_msg *m, cJSON **j)
     return 1;
 }
 
-static int count_answers(ctl_client *c, wait_state *w, char kiosks[][CRIER_NAME_MAX + 1], int max)
+static int listed(char names[][CRIER_NAME_MAX + 1], int n, const char *name)
 {
-    int n = 0;
-    for (size_t i = w->first_msg; i < ctl_msg_count(c); i++) {
-        cJSON *j;
-        if (!is_our_receipt(w, ctl_msg_at(c, i), &j))
-            continue;
-        crier_topic t;
-        crier_topic_parse(ctl_msg_at(c, i)->topic, &t);
-        int dup = 0;
-        for (int k = 0; k < n; k++)
-            dup |= strcmp(kiosks[k], t.target) == 0;
-        if (!dup && n < max)
-            snprintf(kiosks[n++], CRIER_NAME_MAX + 1, "%s", t.target);
+    for (int k = 0; k < n; k++)
+        if (strcmp(names[k], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Message i when it is our receipt and the first from its kiosk: the kiosk is
+ * added to seen[*nseen] (at most MAX_KIOSKS) and the receipt returned (the
+ * caller deletes it); else NULL. */
+static cJSON *first_receipt(ctl_client *c, const wait_state *w, size_t i, char seen[][CRIER_NAME_MAX + 1], int *nseen)
+{
+    cJSON *j;
+    const ctl_msg *m = ctl_msg_at(c, i);
+    if (!is_our_receipt(w, m, &j))
+        return NULL;
+    crier_topic t;
+    crier_topic_parse(m->topic, &t);
+    if (listed(seen, *nseen, t.target) || *nseen >= MAX_KIOSKS) {
         cJSON_Delete(j);
+        return NULL;
     }
-    return n;
+    snprintf(seen[(*nseen)++], CRIER_NAME_MAX + 1, "%s", t.target);
+    return j;
 }
 
 static int wait_done(ctl_client *c, void *ud)
 {
     wait_state *w = ud;
     static char kiosks[MAX_KIOSKS][CRIER_NAME_MAX + 1];
-    w->answered = count_answers(c, w, kiosks, MAX_KIOSKS);
+    w->answered = 0;
+    for (size_t i = w->first_msg; i < ctl_msg_count(c); i++)
+        cJSON_Delete(first_receipt(c, w, i, kiosks, &w->answered));
     return w->answered >= w->want;
 }
 
@@ -413,21 +423,10 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
         return CTL_EXIT_FAILED;
     printf("%-16s %-9s %10s %10s  %s\n", "KIOSK", "VERDICT", "RECEIVED", "ON-SCREEN", "ISSUER / REASON");
     for (size_t i = w->first_msg; i < ctl_msg_count(c); i++) {
-        cJSON *j;
-        const ctl_msg *m = ctl_msg_at(c, i);
-        if (!is_our_receipt(w, m, &j))
+        cJSON *j = first_receipt(c, w, i, seen, &nseen);
+        if (!j)
             continue;
-        crier_topic t;
-        crier_topic_parse(m->topic, &t);
-        int dup = 0;
-        for (int k = 0; k < nseen; k++)
-            dup |= strcmp(seen[k], t.target) == 0;
-        if (dup || nseen >= MAX_KIOSKS) {
-            cJSON_Delete(j);
-            continue;
-        }
-        snprintf(seen[nseen++], CRIER_NAME_MAX + 1, "%s", t.target);
-        const char *verdict = ctl_json_str(j, "verdict", "?");
+        const char *kiosk = seen[nseen - 1], *verdict = ctl_json_str(j, "verdict", "?");
         double rec = ctl_json_num(j, "received_ms", -1), pres = ctl_json_num(j, "presented_ms", -1);
         char rbuf[24] = "-", pbuf[24] = "-";
         if (rec >= 0)
@@ -438,7 +437,7 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
         }
         if (strcmp(verdict, "rejected") == 0)
             rejected++;
-        printf("%-16s %-9s %10s %10s  %s%s%s\n", t.target, verdict, rbuf, pbuf, ctl_json_str(j, "issuer", "-"),
+        printf("%-16s %-9s %10s %10s  %s%s%s\n", kiosk, verdict, rbuf, pbuf, ctl_json_str(j, "issuer", "-"),
                cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "reason")) ? ": " : "",
                ctl_json_str(j, "reason", ""));
         cJSON_Delete(j);
@@ -460,10 +459,7 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
         cJSON_Delete(j);
         if (!online || !in_scope)
             continue;
-        int answered = 0;
-        for (int k = 0; k < nseen; k++)
-            answered |= strcmp(seen[k], t.target) == 0;
-        if (!answered) {
+        if (!listed(seen, nseen, t.target)) {
             nmissing++;
             if (mlen + strlen(t.target) + 3 < sizeof missing)
                 mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s", mlen ? ", " : "", t.target);
