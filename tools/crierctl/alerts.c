@@ -336,6 +336,40 @@ static int find_alert(ctl_client *c, const ctl_opts *o, const char *id, const ch
     return best ? CTL_EXIT_OK : CTL_EXIT_NOTFOUND;
 }
 
+/* The sender of target as the found message names it (the alert itself, or,
+ * found through a reference, the message that replaced it), else dflt. */
+static const char *target_sender(const crier_alert *found, const char *target, const char *dflt)
+{
+    if (!found)
+        return dflt;
+    if (strcmp(found->identifier, target) == 0)
+        return found->sender;
+    const char *s = dflt;
+    for (size_t r = 0; r < found->ref_count; r++)
+        if (strcmp(found->refs[r].identifier, target) == 0)
+            s = found->refs[r].sender;
+    return s;
+}
+
+static void add_ref(cJSON *refs, const char *sender, const char *identifier)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "sender", sender);
+    cJSON_AddStringToObject(r, "identifier", identifier);
+    cJSON_AddItemToArray(refs, r);
+}
+
+/* The chain after target: everything the found message replaced, and the
+ * found message itself (unless it is target, or a Cancel). */
+static void add_chain(cJSON *refs, const crier_alert *found, const char *target)
+{
+    if (strcmp(found->identifier, target) != 0 && found->msg_type != CRIER_ALERT_MSG_CANCEL)
+        add_ref(refs, found->sender, found->identifier);
+    for (size_t r = 0; r < found->ref_count && cJSON_GetArraySize(refs) < CRIER_ALERT_MAX_REFS; r++)
+        if (strcmp(found->refs[r].identifier, target) != 0)
+            add_ref(refs, found->refs[r].sender, found->refs[r].identifier);
+}
+
 /* ---- receipts -------------------------------------------------------------------- */
 
 typedef struct wait_state {
@@ -600,36 +634,10 @@ static int send_alert(const ctl_opts *o, alert_args *args, int kind, const char 
             goto cleanup;
         }
         cJSON *refs = cJSON_AddArrayToObject(root, "references");
-        cJSON *r0 = cJSON_CreateObject();
-        const char *rs = ref_sender ? ref_sender : sender;
+        const char *rs = target_sender(found.alert, a.target_id, ref_sender ? ref_sender : sender);
+        add_ref(refs, rs, a.target_id);
         if (found.alert) {
-            /* the alert itself, or (found through a reference) the message that replaced it */
-            int exact = strcmp(found.alert->identifier, a.target_id) == 0;
-            if (exact)
-                rs = found.alert->sender;
-            for (size_t r = 0; !exact && r < found.alert->ref_count; r++)
-                if (strcmp(found.alert->refs[r].identifier, a.target_id) == 0)
-                    rs = found.alert->refs[r].sender;
-        }
-        cJSON_AddStringToObject(r0, "sender", rs);
-        cJSON_AddStringToObject(r0, "identifier", a.target_id);
-        cJSON_AddItemToArray(refs, r0);
-        if (found.alert) {
-            /* the chain: everything the found message replaced, and the found message itself */
-            if (strcmp(found.alert->identifier, a.target_id) != 0 && found.alert->msg_type != CRIER_ALERT_MSG_CANCEL) {
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddStringToObject(x, "sender", found.alert->sender);
-                cJSON_AddStringToObject(x, "identifier", found.alert->identifier);
-                cJSON_AddItemToArray(refs, x);
-            }
-            for (size_t r = 0; r < found.alert->ref_count && cJSON_GetArraySize(refs) < CRIER_ALERT_MAX_REFS; r++) {
-                if (strcmp(found.alert->refs[r].identifier, a.target_id) == 0)
-                    continue;
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddStringToObject(x, "sender", found.alert->refs[r].sender);
-                cJSON_AddStringToObject(x, "identifier", found.alert->refs[r].identifier);
-                cJSON_AddItemToArray(refs, x);
-            }
+            add_chain(refs, found.alert, a.target_id);
             crier_topic t;
             crier_topic_parse(found.topic, &t);
             snprintf(thread_tid, sizeof thread_tid, "%s", t.name);
