@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define QUIET_MS 300
 #define DEFAULT_TTL_MS (24LL * 3600 * 1000)
 #define MAX_KIOSKS 4096
 
@@ -212,12 +211,8 @@ static int info_opt(void *args, const char *cmd, const char *name, const char *v
             field = info_text_opts[k][1];
     for (size_t k = 0; k < sizeof info_time_opts / sizeof info_time_opts[0] && !field; k++) {
         if (strcmp(name, info_time_opts[k][0]) == 0) {
-            int64_t ms;
-            if (ctl_parse_when(v, crier_wall_ms(), &ms) != 0) {
-                fprintf(stderr, "crierctl %s: %s '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", cmd, name, v);
+            if (ctl_time_option(cmd, name, v, crier_wall_ms(), buf, sizeof buf) != CTL_EXIT_OK)
                 return CTL_EXIT_USAGE;
-            }
-            crier_format_utc_ms(ms, buf, sizeof buf);
             field = info_time_opts[k][1];
             v = buf;
         }
@@ -295,15 +290,6 @@ static void default_sender(const ctl_opts *o, const alert_args *a, const crier_k
     out[n] = '\0';
 }
 
-static void make_identifier(int64_t now, const char *prefix, char *out, size_t len)
-{
-    char stamp[40], hex[16];
-    crier_format_utc_ms(now, stamp, sizeof stamp);
-    ctl_random_hex(hex, sizeof hex);
-    snprintf(out, len, "%s-%.4s%.2s%.2s-%.2s%.2s%.2s-%.8s", prefix, stamp, stamp + 5, stamp + 8, stamp + 11,
-             stamp + 14, stamp + 17, hex);
-}
-
 /* ---- finding the alert an Update/Cancel refers to -------------------------------- */
 
 typedef struct found_alert {
@@ -318,9 +304,7 @@ static int find_alert(ctl_client *c, const ctl_opts *o, const char *id, const ch
     const char *filters[3] = {CRIER_TOPIC_PREFIX "/all/alert/+", CRIER_TOPIC_PREFIX "/site/+/alert/+",
                               CRIER_TOPIC_PREFIX "/kiosk/+/alert/+"};
     size_t before = ctl_msg_count(c);
-    int rc = ctl_subscribe(c, filters, 3);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
+    int rc = ctl_read_retained(c, filters, 3, o->timeout_s);
     if (rc != CTL_EXIT_OK)
         return rc;
     int best = 0; /* 2 = own identifier, 1 = referenced */
@@ -350,6 +334,40 @@ static int find_alert(ctl_client *c, const ctl_opts *o, const char *id, const ch
         free(inner);
     }
     return best ? CTL_EXIT_OK : CTL_EXIT_NOTFOUND;
+}
+
+/* The sender of target as the found message names it (the alert itself, or,
+ * found through a reference, the message that replaced it), else dflt. */
+static const char *target_sender(const crier_alert *found, const char *target, const char *dflt)
+{
+    if (!found)
+        return dflt;
+    if (strcmp(found->identifier, target) == 0)
+        return found->sender;
+    const char *s = dflt;
+    for (size_t r = 0; r < found->ref_count; r++)
+        if (strcmp(found->refs[r].identifier, target) == 0)
+            s = found->refs[r].sender;
+    return s;
+}
+
+static void add_ref(cJSON *refs, const char *sender, const char *identifier)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "sender", sender);
+    cJSON_AddStringToObject(r, "identifier", identifier);
+    cJSON_AddItemToArray(refs, r);
+}
+
+/* The chain after target: everything the found message replaced, and the
+ * found message itself (unless it is target, or a Cancel). */
+static void add_chain(cJSON *refs, const crier_alert *found, const char *target)
+{
+    if (strcmp(found->identifier, target) != 0 && found->msg_type != CRIER_ALERT_MSG_CANCEL)
+        add_ref(refs, found->sender, found->identifier);
+    for (size_t r = 0; r < found->ref_count && cJSON_GetArraySize(refs) < CRIER_ALERT_MAX_REFS; r++)
+        if (strcmp(found->refs[r].identifier, target) != 0)
+            add_ref(refs, found->refs[r].sender, found->refs[r].identifier);
 }
 
 /* ---- receipts -------------------------------------------------------------------- */
@@ -386,43 +404,41 @@ static int is_our_receipt(const wait_state *w, const ctl_msg *m, cJSON **j)
     return 1;
 }
 
-static int count_answers(ctl_client *c, wait_state *w, char kiosks[][CRIER_NAME_MAX + 1], int max)
+static int listed(char names[][CRIER_NAME_MAX + 1], int n, const char *name)
 {
-    int n = 0;
-    for (size_t i = w->first_msg; i < ctl_msg_count(c); i++) {
-        cJSON *j;
-        if (!is_our_receipt(w, ctl_msg_at(c, i), &j))
-            continue;
-        crier_topic t;
-        crier_topic_parse(ctl_msg_at(c, i)->topic, &t);
-        int dup = 0;
-        for (int k = 0; k < n; k++)
-            dup |= strcmp(kiosks[k], t.target) == 0;
-        if (!dup && n < max)
-            snprintf(kiosks[n++], CRIER_NAME_MAX + 1, "%s", t.target);
+    for (int k = 0; k < n; k++)
+        if (strcmp(names[k], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Message i when it is our receipt and the first from its kiosk: the kiosk is
+ * added to seen[*nseen] (at most MAX_KIOSKS) and the receipt returned (the
+ * caller deletes it); else NULL. */
+static cJSON *first_receipt(ctl_client *c, const wait_state *w, size_t i, char seen[][CRIER_NAME_MAX + 1], int *nseen)
+{
+    cJSON *j;
+    const ctl_msg *m = ctl_msg_at(c, i);
+    if (!is_our_receipt(w, m, &j))
+        return NULL;
+    crier_topic t;
+    crier_topic_parse(m->topic, &t);
+    if (listed(seen, *nseen, t.target) || *nseen >= MAX_KIOSKS) {
         cJSON_Delete(j);
+        return NULL;
     }
-    return n;
+    snprintf(seen[(*nseen)++], CRIER_NAME_MAX + 1, "%s", t.target);
+    return j;
 }
 
 static int wait_done(ctl_client *c, void *ud)
 {
     wait_state *w = ud;
     static char kiosks[MAX_KIOSKS][CRIER_NAME_MAX + 1];
-    w->answered = count_answers(c, w, kiosks, MAX_KIOSKS);
+    w->answered = 0;
+    for (size_t i = w->first_msg; i < ctl_msg_count(c); i++)
+        cJSON_Delete(first_receipt(c, w, i, kiosks, &w->answered));
     return w->answered >= w->want;
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : -1;
-}
-
-static const char *jstr(const cJSON *o, const char *k, const char *d)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : d;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -441,22 +457,11 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
         return CTL_EXIT_FAILED;
     printf("%-16s %-9s %10s %10s  %s\n", "KIOSK", "VERDICT", "RECEIVED", "ON-SCREEN", "ISSUER / REASON");
     for (size_t i = w->first_msg; i < ctl_msg_count(c); i++) {
-        cJSON *j;
-        const ctl_msg *m = ctl_msg_at(c, i);
-        if (!is_our_receipt(w, m, &j))
+        cJSON *j = first_receipt(c, w, i, seen, &nseen);
+        if (!j)
             continue;
-        crier_topic t;
-        crier_topic_parse(m->topic, &t);
-        int dup = 0;
-        for (int k = 0; k < nseen; k++)
-            dup |= strcmp(seen[k], t.target) == 0;
-        if (dup || nseen >= MAX_KIOSKS) {
-            cJSON_Delete(j);
-            continue;
-        }
-        snprintf(seen[nseen++], CRIER_NAME_MAX + 1, "%s", t.target);
-        const char *verdict = jstr(j, "verdict", "?");
-        double rec = jnum(j, "received_ms"), pres = jnum(j, "presented_ms");
+        const char *kiosk = seen[nseen - 1], *verdict = ctl_json_str(j, "verdict", "?");
+        double rec = ctl_json_num(j, "received_ms", -1), pres = ctl_json_num(j, "presented_ms", -1);
         char rbuf[24] = "-", pbuf[24] = "-";
         if (rec >= 0)
             snprintf(rbuf, sizeof rbuf, "%lld ms", (long long)(rec - (double)send_ms));
@@ -466,8 +471,9 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
         }
         if (strcmp(verdict, "rejected") == 0)
             rejected++;
-        printf("%-16s %-9s %10s %10s  %s%s%s\n", t.target, verdict, rbuf, pbuf, jstr(j, "issuer", "-"),
-               cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "reason")) ? ": " : "", jstr(j, "reason", ""));
+        printf("%-16s %-9s %10s %10s  %s%s%s\n", kiosk, verdict, rbuf, pbuf, ctl_json_str(j, "issuer", "-"),
+               cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "reason")) ? ": " : "",
+               ctl_json_str(j, "reason", ""));
         cJSON_Delete(j);
     }
     /* kiosks that should have answered: online ones in the scope (retained status) */
@@ -480,17 +486,14 @@ static int report_receipts(ctl_client *c, wait_state *w, int64_t send_ms, const 
         if (crier_topic_parse(m->topic, &t) != CRIER_OK || t.kind != CRIER_TOPIC_STATUS)
             continue;
         cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
-        int online = strcmp(jstr(j, "state", ""), "online") == 0;
-        const char *site = jstr(j, "site", "");
+        int online = strcmp(ctl_json_str(j, "state", ""), "online") == 0;
+        const char *site = ctl_json_str(j, "site", "");
         int in_scope = sc->scope == CRIER_SCOPE_ALL || (sc->scope == CRIER_SCOPE_SITE && strcmp(site, sc->target) == 0) ||
                        (sc->scope == CRIER_SCOPE_KIOSK && strcmp(t.target, sc->target) == 0);
         cJSON_Delete(j);
         if (!online || !in_scope)
             continue;
-        int answered = 0;
-        for (int k = 0; k < nseen; k++)
-            answered |= strcmp(seen[k], t.target) == 0;
-        if (!answered) {
+        if (!listed(seen, nseen, t.target)) {
             nmissing++;
             if (mlen + strlen(t.target) + 3 < sizeof missing)
                 mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s", mlen ? ", " : "", t.target);
@@ -604,7 +607,7 @@ static int send_alert(const ctl_opts *o, alert_args *args, int kind, const char 
         if (a.id)
             snprintf(identifier, sizeof identifier, "%s", a.id);
         else
-            make_identifier(now, kind == 0 ? "a" : kind == 1 ? "u" : "c", identifier, sizeof identifier);
+            ctl_make_id(kind == 0 ? "a" : kind == 1 ? "u" : "c", now, 8, identifier, sizeof identifier);
         crier_format_utc_ms(now, sent, sizeof sent);
         root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "type", "alert");
@@ -631,36 +634,10 @@ static int send_alert(const ctl_opts *o, alert_args *args, int kind, const char 
             goto cleanup;
         }
         cJSON *refs = cJSON_AddArrayToObject(root, "references");
-        cJSON *r0 = cJSON_CreateObject();
-        const char *rs = ref_sender ? ref_sender : sender;
+        const char *rs = target_sender(found.alert, a.target_id, ref_sender ? ref_sender : sender);
+        add_ref(refs, rs, a.target_id);
         if (found.alert) {
-            /* the alert itself, or (found through a reference) the message that replaced it */
-            int exact = strcmp(found.alert->identifier, a.target_id) == 0;
-            if (exact)
-                rs = found.alert->sender;
-            for (size_t r = 0; !exact && r < found.alert->ref_count; r++)
-                if (strcmp(found.alert->refs[r].identifier, a.target_id) == 0)
-                    rs = found.alert->refs[r].sender;
-        }
-        cJSON_AddStringToObject(r0, "sender", rs);
-        cJSON_AddStringToObject(r0, "identifier", a.target_id);
-        cJSON_AddItemToArray(refs, r0);
-        if (found.alert) {
-            /* the chain: everything the found message replaced, and the found message itself */
-            if (strcmp(found.alert->identifier, a.target_id) != 0 && found.alert->msg_type != CRIER_ALERT_MSG_CANCEL) {
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddStringToObject(x, "sender", found.alert->sender);
-                cJSON_AddStringToObject(x, "identifier", found.alert->identifier);
-                cJSON_AddItemToArray(refs, x);
-            }
-            for (size_t r = 0; r < found.alert->ref_count && cJSON_GetArraySize(refs) < CRIER_ALERT_MAX_REFS; r++) {
-                if (strcmp(found.alert->refs[r].identifier, a.target_id) == 0)
-                    continue;
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddStringToObject(x, "sender", found.alert->refs[r].sender);
-                cJSON_AddStringToObject(x, "identifier", found.alert->refs[r].identifier);
-                cJSON_AddItemToArray(refs, x);
-            }
+            add_chain(refs, found.alert, a.target_id);
             crier_topic t;
             crier_topic_parse(found.topic, &t);
             snprintf(thread_tid, sizeof thread_tid, "%s", t.name);
@@ -724,9 +701,8 @@ static int send_alert(const ctl_opts *o, alert_args *args, int kind, const char 
         snprintf(w.own_filter, sizeof w.own_filter, CRIER_TOPIC_PREFIX "/kiosk/+/receipt/%s", w.own_tid);
         snprintf(w.thread_filter, sizeof w.thread_filter, CRIER_TOPIC_PREFIX "/kiosk/+/receipt/%s", w.thread_tid);
         const char *filters[3] = {CRIER_TOPIC_PREFIX "/kiosk/+/status", w.own_filter, w.thread_filter};
-        if ((rc = ctl_subscribe(c, filters, strcmp(w.own_tid, w.thread_tid) ? 3 : 2)) != CTL_EXIT_OK)
-            goto cleanup;
-        if ((rc = ctl_collect(c, QUIET_MS, local.timeout_s * 1000, NULL, NULL)) != CTL_EXIT_OK)
+        rc = ctl_read_retained(c, filters, strcmp(w.own_tid, w.thread_tid) ? 3 : 2, local.timeout_s);
+        if (rc != CTL_EXIT_OK)
             goto cleanup;
         w.first_msg = ctl_msg_count(c);
     }

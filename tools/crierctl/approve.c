@@ -64,19 +64,85 @@ static long request(const char *base, const char *token, const char *method, con
     return status;
 }
 
-static const char *js(const cJSON *o, const char *k, const char *d)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : d;
-}
-
 static int exit_for(long status)
 {
     return status < 0 ? CTL_EXIT_UNREACHABLE
            : status == 401 || status == 403 ? CTL_EXIT_AUTH
            : status == 404                  ? CTL_EXIT_NOTFOUND
            : status == 400                  ? CTL_EXIT_USAGE
-                                            : CTL_EXIT_FAILED;
+                                            : CTL_EXIT_FAILED; /* 409: no longer waiting */
+}
+
+/* A request that did not succeed: prints the console's reason (when it
+ * answered) and returns the exit code. */
+static int refused(long status, const cJSON *j)
+{
+    if (status > 0)
+        fprintf(stderr, "crierctl approve: %s\n", ctl_json_str(j, "error", "the console refused the request"));
+    return exit_for(status);
+}
+
+/* --list: the alerts waiting for a second person. */
+static int list_pending(const char *base, const char *token)
+{
+    cJSON *j = NULL;
+    long st = request(base, token, "GET", "/api/alerts?state=pending", &j);
+    if (st != 200) {
+        int rc = refused(st, j);
+        cJSON_Delete(j);
+        return rc;
+    }
+    printf("%-32s %-9s %-7s %-12s %-20s %s\n", "ID", "STATUS", "TYPE", "AUTHOR", "SCOPE", "HEADLINE");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "alerts"))
+    {
+        const cJSON *info0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "info"), 0);
+        printf("%-32s %-9s %-7s %-12s %-20s %s\n", ctl_json_str(e, "id", "?"), ctl_json_str(e, "status", "?"),
+               ctl_json_str(e, "msgType", "?"), ctl_json_str(e, "author", "?"), ctl_json_str(e, "scope", "?"),
+               ctl_json_str(info0, "headline", ctl_json_str(info0, "event", "")));
+    }
+    cJSON_Delete(j);
+    return CTL_EXIT_OK;
+}
+
+/* Approves (or with --reject turns down) alert a->id. */
+static int decide(const char *base, const char *token, const approve_args *a)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/api/alerts/%s/%s", a->id, a->reject ? "reject" : "approve");
+    cJSON *j = NULL;
+    long st = request(base, token, "POST", path, &j);
+    int rc = CTL_EXIT_OK;
+    if (st == 200)
+        printf("%s %s (%s %s, author %s, approver %s)\n", a->id, ctl_json_str(j, "state", "?"),
+               ctl_json_str(j, "status", "?"), ctl_json_str(j, "msgType", "?"), ctl_json_str(j, "author", "?"),
+               ctl_json_str(j, "approver", "-"));
+    else
+        rc = refused(st, j);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* The API token from --token-file (its first line) or $CRIER_CONSOLE_TOKEN.
+ * CTL_EXIT_OK, or CTL_EXIT_USAGE after printing why. */
+static int read_token(const approve_args *a, char *token, size_t len)
+{
+    token[0] = '\0';
+    if (a->token_file) {
+        char *t = ctl_read_text_file(a->token_file, 4096);
+        if (!t)
+            return CTL_EXIT_USAGE;
+        snprintf(token, len, "%.*s", (int)strcspn(t, "\r\n"), t);
+        free(t);
+    } else if (getenv("CRIER_CONSOLE_TOKEN")) {
+        snprintf(token, len, "%s", getenv("CRIER_CONSOLE_TOKEN"));
+    }
+    if (!token[0] || strpbrk(token, "\r\n ")) {
+        fprintf(stderr, "crierctl approve: give an API token of an approver with --token-file F or "
+                        "CRIER_CONSOLE_TOKEN\n");
+        return CTL_EXIT_USAGE;
+    }
+    return CTL_EXIT_OK;
 }
 
 static int run_approve(const ctl_opts *o, void *args)
@@ -96,62 +162,16 @@ static int run_approve(const ctl_opts *o, void *args)
         fprintf(stderr, "crierctl approve: '%s' is not an alert ID of the console\n", a->id);
         return CTL_EXIT_USAGE;
     }
-    char token[256] = "";
-    if (a->token_file) {
-        char *t = ctl_read_text_file(a->token_file, 4096);
-        if (!t)
-            return CTL_EXIT_USAGE;
-        snprintf(token, sizeof token, "%.*s", (int)strcspn(t, "\r\n"), t);
-        free(t);
-    } else if (getenv("CRIER_CONSOLE_TOKEN")) {
-        snprintf(token, sizeof token, "%s", getenv("CRIER_CONSOLE_TOKEN"));
-    }
-    if (!token[0] || strpbrk(token, "\r\n ")) {
-        fprintf(stderr, "crierctl approve: give an API token of an approver with --token-file F or "
-                        "CRIER_CONSOLE_TOKEN\n");
+    char token[256];
+    if (read_token(a, token, sizeof token) != CTL_EXIT_OK)
         return CTL_EXIT_USAGE;
-    }
     char base[1024];
     snprintf(base, sizeof base, "%s", a->console);
     size_t bl = strlen(base);
     while (bl && base[bl - 1] == '/')
         base[--bl] = '\0';
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    cJSON *j = NULL;
-    int rc;
-    if (a->list) {
-        long st = request(base, token, "GET", "/api/alerts?state=pending", &j);
-        if (st != 200) {
-            if (st > 0)
-                fprintf(stderr, "crierctl approve: %s\n", js(j, "error", "the console refused the request"));
-            rc = exit_for(st);
-        } else {
-            printf("%-32s %-9s %-7s %-12s %-20s %s\n", "ID", "STATUS", "TYPE", "AUTHOR", "SCOPE", "HEADLINE");
-            const cJSON *e;
-            cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "alerts"))
-            {
-                const cJSON *info0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "info"), 0);
-                printf("%-32s %-9s %-7s %-12s %-20s %s\n", js(e, "id", "?"), js(e, "status", "?"),
-                       js(e, "msgType", "?"), js(e, "author", "?"), js(e, "scope", "?"),
-                       js(info0, "headline", js(info0, "event", "")));
-            }
-            rc = CTL_EXIT_OK;
-        }
-    } else {
-        char path[200];
-        snprintf(path, sizeof path, "/api/alerts/%s/%s", a->id, a->reject ? "reject" : "approve");
-        long st = request(base, token, "POST", path, &j);
-        if (st == 200) {
-            printf("%s %s (%s %s, author %s, approver %s)\n", a->id, js(j, "state", "?"), js(j, "status", "?"),
-                   js(j, "msgType", "?"), js(j, "author", "?"), js(j, "approver", "-"));
-            rc = CTL_EXIT_OK;
-        } else {
-            if (st > 0)
-                fprintf(stderr, "crierctl approve: %s\n", js(j, "error", "the console refused the request"));
-            rc = st == 409 ? CTL_EXIT_FAILED : exit_for(st);
-        }
-    }
-    cJSON_Delete(j);
+    int rc = a->list ? list_pending(base, token) : decide(base, token, a);
     curl_global_cleanup();
     return rc;
 }

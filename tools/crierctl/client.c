@@ -20,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define QUIET_MS 300 /* retained messages have all arrived after this silence */
+
 struct ctl_client {
     struct mosquitto *mosq;
     int connack;     /* -1 pending */
@@ -317,6 +319,14 @@ int ctl_collect(ctl_client *c, int quiet_ms, int max_ms, int (*stop)(ctl_client 
             return CTL_EXIT_UNREACHABLE;
         }
     }
+}
+
+int ctl_read_retained(ctl_client *c, const char *const *filters, int n, int timeout_s)
+{
+    int rc = ctl_subscribe(c, filters, n);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_collect(c, QUIET_MS, timeout_s * 1000, NULL, NULL);
+    return rc;
 }
 
 size_t ctl_msg_count(ctl_client *c)

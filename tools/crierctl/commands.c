@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUIET_MS 300 /* retained messages have all arrived after this silence */
-
 /* ---- helpers ------------------------------------------------------------------ */
 
 int ctl_scope_from_config(const ctl_opts *o, scope_arg *s)
@@ -62,6 +60,17 @@ int ctl_parse_when(const char *s, int64_t now, int64_t *out)
     return crier_parse_iso8601(s, out);
 }
 
+int ctl_time_option(const char *cmd, const char *opt, const char *value, int64_t now, char *out, size_t len)
+{
+    int64_t t;
+    if (ctl_parse_when(value, now, &t) != 0) {
+        fprintf(stderr, "crierctl %s: %s '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", cmd, opt, value);
+        return CTL_EXIT_USAGE;
+    }
+    crier_format_utc_ms(t, out, len);
+    return CTL_EXIT_OK;
+}
+
 char *ctl_read_text_file(const char *path, size_t max)
 {
     char *buf = NULL;
@@ -75,12 +84,66 @@ char *ctl_read_text_file(const char *path, size_t max)
     return rc == CRIER_OK ? buf : NULL;
 }
 
+void ctl_make_id(const char *prefix, int64_t now, int nhex, char *out, size_t len)
+{
+    char stamp[40], hex[16];
+    crier_format_utc_ms(now, stamp, sizeof stamp); /* 2026-11-26T03:00:00.123Z */
+    ctl_random_hex(hex, sizeof hex);
+    snprintf(out, len, "%s-%.4s%.2s%.2s-%.2s%.2s%.2s-%.*s", prefix, stamp, stamp + 5, stamp + 8, stamp + 11,
+             stamp + 14, stamp + 17, nhex, hex);
+}
+
+const char *ctl_json_str(const cJSON *o, const char *k, const char *dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+double ctl_json_num(const cJSON *o, const char *k, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* o as one line on stdout (--json output). */
+static void print_json_line(const cJSON *o)
+{
+    char *s = cJSON_PrintUnformatted(o);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+}
+
+/* Connects and reads what the broker holds for the filters.  CTL_EXIT_OK with
+ * *c connected, else an exit code after printing why (*c NULL). */
+static int connect_and_read(const ctl_opts *o, const char *const *filters, int n, ctl_client **c)
+{
+    int rc = ctl_connect(o, c);
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_read_retained(*c, filters, n, o->timeout_s);
+    if (rc != CTL_EXIT_OK) {
+        ctl_close(*c);
+        *c = NULL;
+    }
+    return rc;
+}
+
 /* ---- post ------------------------------------------------------------------ */
 
 typedef struct post_args {
     scope_arg sc;
     const char *title, *body, *body_file, *from, *until, *image, *link, *priority, *duration, *lang, *id, *key_path;
 } post_args;
+
+/* The post's time field from its TIME option. */
+static int add_time(cJSON *p, const char *field, const char *opt, const char *value, int64_t now)
+{
+    char when[40];
+    int rc = ctl_time_option("post", opt, value, now, when, sizeof when);
+    if (rc == CTL_EXIT_OK)
+        cJSON_AddStringToObject(p, field, when);
+    return rc;
+}
 
 static int run_post(const ctl_opts *o, void *args)
 {
@@ -101,8 +164,8 @@ static int run_post(const ctl_opts *o, void *args)
         return CTL_EXIT_USAGE;
 
     int rc = CTL_EXIT_USAGE;
-    int64_t now = crier_wall_ms(), t;
-    char idbuf[CRIER_NAME_MAX + 1], when[40], hex[16], topic[CRIER_TOPIC_MAX], err[256];
+    int64_t now = crier_wall_ms();
+    char idbuf[CRIER_NAME_MAX + 1], topic[CRIER_TOPIC_MAX], err[256];
     char *body_text = NULL, *json = NULL, *envelope = NULL;
     crier_key key;
     int have_key = 0;
@@ -118,11 +181,7 @@ static int run_post(const ctl_opts *o, void *args)
         }
         snprintf(idbuf, sizeof idbuf, "%s", id);
     } else {
-        char stamp[40];
-        crier_format_utc_ms(now, stamp, sizeof stamp); /* 2026-11-26T03:00:00.123Z */
-        ctl_random_hex(hex, sizeof hex);
-        snprintf(idbuf, sizeof idbuf, "p-%.4s%.2s%.2s-%.2s%.2s%.2s-%.4s", stamp, stamp + 5, stamp + 8, stamp + 11,
-                 stamp + 14, stamp + 17, hex);
+        ctl_make_id("p", now, 4, idbuf, sizeof idbuf);
     }
     if (body_file && !(body_text = ctl_read_text_file(body_file, CRIER_POST_MAX_BODY)))
         goto cleanup;
@@ -134,22 +193,10 @@ static int run_post(const ctl_opts *o, void *args)
         cJSON_AddStringToObject(p, "image", image);
     if (link)
         cJSON_AddStringToObject(p, "link", link);
-    if (from) {
-        if (ctl_parse_when(from, now, &t) != 0) {
-            fprintf(stderr, "crierctl post: --from '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", from);
-            goto cleanup;
-        }
-        crier_format_utc_ms(t, when, sizeof when);
-        cJSON_AddStringToObject(p, "valid_from", when);
-    }
-    if (until) {
-        if (ctl_parse_when(until, now, &t) != 0) {
-            fprintf(stderr, "crierctl post: --until '%s' is not a time (RFC 3339 or +30m/+2h/+3d)\n", until);
-            goto cleanup;
-        }
-        crier_format_utc_ms(t, when, sizeof when);
-        cJSON_AddStringToObject(p, "valid_until", when);
-    }
+    if (from && add_time(p, "valid_from", "--from", from, now) != CTL_EXIT_OK)
+        goto cleanup;
+    if (until && add_time(p, "valid_until", "--until", until, now) != CTL_EXIT_OK)
+        goto cleanup;
     if (priority) {
         char *end;
         long v = strtol(priority, &end, 10);
@@ -284,6 +331,22 @@ static int by_topic(const void *a, const void *b)
     return strcmp((*x)->topic, (*y)->topic);
 }
 
+/* The post in a retained message, signed (the envelope's payload, peeked, not
+ * verified) or not; NULL when it is not JSON.  *is_signed and *kid (the key
+ * id, malloc()ed) may be NULL. */
+static cJSON *post_json(const ctl_msg *m, int *is_signed, char **kid)
+{
+    char *inner = NULL;
+    size_t n = 0;
+    int env = crier_payload_is_envelope(m->payload, m->len) &&
+              crier_envelope_peek(m->payload, m->len, &inner, &n, kid) == CRIER_OK;
+    cJSON *j = env ? cJSON_ParseWithLength(inner, n) : cJSON_ParseWithLength(m->payload, m->len);
+    free(inner);
+    if (is_signed)
+        *is_signed = env;
+    return j;
+}
+
 typedef struct list_args {
     scope_arg sc;
     int json;
@@ -298,15 +361,9 @@ static int run_list(const ctl_opts *o, void *args)
     const char *fp[3];
     int nf = post_filters(&sc, NULL, f, fp);
     ctl_client *c = NULL;
-    int rc = ctl_connect(o, &c);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_subscribe(c, fp, nf);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
-    if (rc != CTL_EXIT_OK) {
-        ctl_close(c);
+    int rc = connect_and_read(o, fp, nf, &c);
+    if (rc != CTL_EXIT_OK)
         return rc;
-    }
     size_t n = ctl_msg_count(c), k = 0;
     const ctl_msg **v = calloc(n ? n : 1, sizeof *v);
     for (size_t i = 0; v && i < n; i++) {
@@ -322,12 +379,9 @@ static int run_list(const ctl_opts *o, void *args)
         crier_topic t;
         if (crier_topic_parse(v[i]->topic, &t) != CRIER_OK)
             continue;
-        char *inner = NULL, *kid = NULL;
-        size_t inner_len = 0;
-        int signed_post = crier_payload_is_envelope(v[i]->payload, v[i]->len) &&
-                          crier_envelope_peek(v[i]->payload, v[i]->len, &inner, &inner_len, &kid) == CRIER_OK;
-        cJSON *j = signed_post ? cJSON_ParseWithLength(inner, inner_len) : cJSON_ParseWithLength(v[i]->payload, v[i]->len);
-        free(inner);
+        char *kid = NULL;
+        int signed_post;
+        cJSON *j = post_json(v[i], &signed_post, &kid);
         const cJSON *title = cJSON_GetObjectItemCaseSensitive(j, "title");
         const cJSON *until = cJSON_GetObjectItemCaseSensitive(j, "valid_until");
         char scope[80];
@@ -341,10 +395,7 @@ static int run_list(const ctl_opts *o, void *args)
                 cJSON_AddStringToObject(o2, "kid", kid ? kid : "");
             if (j)
                 cJSON_AddItemReferenceToObject(o2, "post", j);
-            char *s = cJSON_PrintUnformatted(o2);
-            if (s)
-                printf("%s\n", s);
-            free(s);
+            print_json_line(o2);
             cJSON_Delete(o2);
         } else {
             printf("%-16s %-28s %-20.20s %.60s\n", scope, t.name,
@@ -379,12 +430,7 @@ static int is_tombstone_msg(const ctl_msg *m)
 /* valid_until of a retained post (signed or not), 0 when it has none. */
 static int64_t post_valid_until(const ctl_msg *m)
 {
-    char *inner = NULL;
-    size_t n = 0;
-    int env = crier_payload_is_envelope(m->payload, m->len) &&
-              crier_envelope_peek(m->payload, m->len, &inner, &n, NULL) == CRIER_OK;
-    cJSON *j = env ? cJSON_ParseWithLength(inner, n) : cJSON_ParseWithLength(m->payload, m->len);
-    free(inner);
+    cJSON *j = post_json(m, NULL, NULL);
     int64_t until = 0;
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "valid_until");
     if (cJSON_IsString(u))
@@ -420,11 +466,7 @@ static int run_retract(const ctl_opts *o, void *args)
     const char *fp[3];
     int nf = post_filters(&sc, id, f, fp);
     ctl_client *c = NULL;
-    int rc = ctl_connect(o, &c);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_subscribe(c, fp, nf);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
+    int rc = connect_and_read(o, fp, nf, &c);
     int found = 0, already = 0;
     size_t n = rc == CTL_EXIT_OK ? ctl_msg_count(c) : 0;
     int64_t now = crier_wall_ms();
@@ -569,18 +611,6 @@ static kiosk_row *row_for(kiosk_row *rows, size_t *n, size_t cap, const char *na
     return r;
 }
 
-static const char *jstr(const cJSON *o, const char *k, const char *dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : dflt;
-}
-
-static double jnum(const cJSON *o, const char *k, double dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
 static void fmt_age(char *buf, size_t len, double secs)
 {
     if (secs < 0)
@@ -614,15 +644,9 @@ static int run_status(const ctl_opts *o, void *args)
     snprintf(f[0], sizeof f[0], CRIER_TOPIC_PREFIX "/kiosk/%s/status", only ? only : "+");
     snprintf(f[1], sizeof f[1], CRIER_TOPIC_PREFIX "/kiosk/%s/heartbeat", only ? only : "+");
     ctl_client *c = NULL;
-    int rc = ctl_connect(o, &c);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_subscribe(c, fp, 2);
-    if (rc == CTL_EXIT_OK)
-        rc = ctl_collect(c, QUIET_MS, o->timeout_s * 1000, NULL, NULL);
-    if (rc != CTL_EXIT_OK) {
-        ctl_close(c);
+    int rc = connect_and_read(o, fp, 2, &c);
+    if (rc != CTL_EXIT_OK)
         return rc;
-    }
     enum { CAP = 4096 };
     kiosk_row *rows = calloc(CAP, sizeof *rows);
     size_t nrows = 0;
@@ -654,31 +678,31 @@ static int run_status(const ctl_opts *o, void *args)
                 cJSON_AddItemReferenceToObject(o2, "status", r->status);
             if (r->hb)
                 cJSON_AddItemReferenceToObject(o2, "heartbeat", r->hb);
-            char *s = cJSON_PrintUnformatted(o2);
-            if (s)
-                printf("%s\n", s);
-            free(s);
+            print_json_line(o2);
             cJSON_Delete(o2);
         } else {
             char hb_age[16], content_age[16], alerts[16], showing[120];
-            double ts = jnum(r->hb, "ts", -1);
+            double ts = ctl_json_num(r->hb, "ts", -1);
             fmt_age(hb_age, sizeof hb_age, ts < 0 ? -1 : (now - ts) / 1000.0);
-            fmt_age(content_age, sizeof content_age, jnum(r->hb, "content_age_s", -1));
-            double al = jnum(r->hb, "alerts", -1);
+            fmt_age(content_age, sizeof content_age, ctl_json_num(r->hb, "content_age_s", -1));
+            double al = ctl_json_num(r->hb, "alerts", -1);
             if (al < 0)
                 snprintf(alerts, sizeof alerts, "-");
             else
                 snprintf(alerts, sizeof alerts, "%.0f", al);
             const cJSON *sh = cJSON_GetObjectItemCaseSensitive(r->hb, "showing");
             if (al > 0) /* the alert covers the posts; the rotation waits under it */
-                snprintf(showing, sizeof showing, "ALERT (then %s)", cJSON_IsObject(sh) ? jstr(sh, "id", "?") : "-");
+                snprintf(showing, sizeof showing, "ALERT (then %s)",
+                         cJSON_IsObject(sh) ? ctl_json_str(sh, "id", "?") : "-");
             else if (cJSON_IsObject(sh))
-                snprintf(showing, sizeof showing, "%s \"%s\"", jstr(sh, "id", "?"), jstr(sh, "title", ""));
+                snprintf(showing, sizeof showing, "%s \"%s\"", ctl_json_str(sh, "id", "?"),
+                         ctl_json_str(sh, "title", ""));
             else
                 snprintf(showing, sizeof showing, "-");
             printf("%-16s %-10s %-7s %-8s %-8s %-6s %-8s %.70s\n", r->name,
-                   jstr(r->status, "site", jstr(r->hb, "site", "-")), jstr(r->status, "state", "?"), hb_age,
-                   content_age, alerts, jstr(r->hb, "version", jstr(r->status, "version", "-")), showing);
+                   ctl_json_str(r->status, "site", ctl_json_str(r->hb, "site", "-")),
+                   ctl_json_str(r->status, "state", "?"), hb_age, content_age, alerts,
+                   ctl_json_str(r->hb, "version", ctl_json_str(r->status, "version", "-")), showing);
         }
         cJSON_Delete(r->status);
         cJSON_Delete(r->hb);
@@ -765,7 +789,8 @@ static int send_command(const ctl_opts *o, const char *kiosk, const char *name, 
     if (rc == CTL_EXIT_OK) {
         cJSON *j = cJSON_ParseWithLength(w.reply->payload, w.reply->len);
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"))) {
-            fprintf(stderr, "crierctl %s: kiosk '%s' reports: %s\n", name, kiosk, jstr(j, "error", "failure"));
+            fprintf(stderr, "crierctl %s: kiosk '%s' reports: %s\n", name, kiosk,
+                    ctl_json_str(j, "error", "failure"));
             rc = CTL_EXIT_FAILED;
         }
         cJSON_Delete(j);

@@ -58,8 +58,15 @@ typedef struct scope_arg {
 int ctl_scope_from_config(const ctl_opts *o, scope_arg *s);
 /* RFC 3339 or "+N[smhd]" relative to now: 0 or -1. */
 int ctl_parse_when(const char *s, int64_t now, int64_t *out);
+/* The value of command cmd's TIME option opt (ctl_parse_when) as RFC 3339 UTC
+ * in out.  CTL_EXIT_OK, or CTL_EXIT_USAGE after printing why. */
+int ctl_time_option(const char *cmd, const char *opt, const char *value, int64_t now, char *out, size_t len);
 /* Whole file (at most max bytes, NUL-terminated), NULL after printing why. */
 char *ctl_read_text_file(const char *path, size_t max);
+/* Member k of a JSON object (o may be NULL): its string or number, else dflt. */
+struct cJSON;
+const char *ctl_json_str(const struct cJSON *o, const char *k, const char *dflt);
+double ctl_json_num(const struct cJSON *o, const char *k, double dflt);
 
 /* Connects (MQTT 5, falling back to 3.1.1).  Returns CTL_EXIT_OK or an exit
  * code after printing why. */
@@ -76,6 +83,9 @@ int ctl_subscribe(ctl_client *c, const char *const *filters, int n);
  * message (0 = no quiet rule) or max_ms passed.  Messages are appended to the
  * client's list.  Returns CTL_EXIT_OK, or CTL_EXIT_UNREACHABLE if the connection dropped. */
 int ctl_collect(ctl_client *c, int quiet_ms, int max_ms, int (*stop)(ctl_client *c, void *ud), void *ud);
+/* Subscribes and collects what the broker holds for the filters (its retained
+ * messages): until a short silence, at most timeout_s.  As ctl_subscribe/ctl_collect. */
+int ctl_read_retained(ctl_client *c, const char *const *filters, int n, int timeout_s);
 size_t ctl_msg_count(ctl_client *c);
 const ctl_msg *ctl_msg_at(ctl_client *c, size_t i);
 
@@ -114,5 +124,7 @@ char *ctl_seal(const struct crier_key *key, const char *payload, size_t len);
 
 /* A random request/post id suffix: 8 hex chars. */
 void ctl_random_hex(char *buf, size_t len);
+/* An id PREFIX-YYYYMMDD-HHMMSS-RANDOM (UTC at now, nhex of the random hex chars). */
+void ctl_make_id(const char *prefix, int64_t now, int nhex, char *out, size_t len);
 
 #endif

@@ -27,6 +27,38 @@ static void set_str(char **dst, const char *v)
     *dst = crier_strdup(v);
 }
 
+/* The config file's text keys and the options (char * in ctl_opts) they set:
+ * every text option is here, so free_opts frees them all. */
+static const struct {
+    const char *key;
+    size_t off;
+} text_keys[] = {
+    {"broker", offsetof(ctl_opts, broker)},
+    {"user", offsetof(ctl_opts, user)},
+    {"password_file", offsetof(ctl_opts, password_file)},
+    {"cafile", offsetof(ctl_opts, cafile)},
+    {"certfile", offsetof(ctl_opts, certfile)},
+    {"keyfile", offsetof(ctl_opts, keyfile)},
+    {"scope", offsetof(ctl_opts, default_scope)},
+    {"signing_key", offsetof(ctl_opts, signing_key)},
+    {"sender", offsetof(ctl_opts, sender)},
+};
+#define NTEXT_KEYS (sizeof text_keys / sizeof text_keys[0])
+
+static char **text_option(ctl_opts *o, size_t i)
+{
+    return (char **)((char *)o + text_keys[i].off);
+}
+
+/* The option config key k sets, NULL when k is not a text key. */
+static char **text_option_for(ctl_opts *o, const char *k)
+{
+    for (size_t i = 0; i < NTEXT_KEYS; i++)
+        if (strcmp(k, text_keys[i].key) == 0)
+            return text_option(o, i);
+    return NULL;
+}
+
 static char *trim(char *s)
 {
     while (isspace((unsigned char)*s))
@@ -65,26 +97,11 @@ static int read_config(const char *path, ctl_opts *o, int missing_ok)
         }
         *eq = '\0';
         char *k = trim(s), *v = trim(eq + 1);
-        if (strcmp(k, "broker") == 0)
-            set_str(&o->broker, v);
-        else if (strcmp(k, "user") == 0)
-            set_str(&o->user, v);
-        else if (strcmp(k, "password_file") == 0)
-            set_str(&o->password_file, v);
-        else if (strcmp(k, "cafile") == 0)
-            set_str(&o->cafile, v);
-        else if (strcmp(k, "certfile") == 0)
-            set_str(&o->certfile, v);
-        else if (strcmp(k, "keyfile") == 0)
-            set_str(&o->keyfile, v);
-        else if (strcmp(k, "scope") == 0)
-            set_str(&o->default_scope, v);
+        char **text = text_option_for(o, k);
+        if (text)
+            set_str(text, v);
         else if (strcmp(k, "timeout") == 0)
             o->timeout_s = atoi(v);
-        else if (strcmp(k, "signing_key") == 0)
-            set_str(&o->signing_key, v);
-        else if (strcmp(k, "sender") == 0)
-            set_str(&o->sender, v);
         else {
             fprintf(stderr, "crierctl: %s:%d: unknown key '%s'\n", path, lineno, k);
             rc = -1;
@@ -96,15 +113,8 @@ static int read_config(const char *path, ctl_opts *o, int missing_ok)
 
 static void free_opts(ctl_opts *o)
 {
-    free(o->broker);
-    free(o->user);
-    free(o->password_file);
-    free(o->cafile);
-    free(o->certfile);
-    free(o->keyfile);
-    free(o->default_scope);
-    free(o->signing_key);
-    free(o->sender);
+    for (size_t i = 0; i < NTEXT_KEYS; i++)
+        free(*text_option(o, i));
 }
 
 /* The options before the command, as given on the command line. */
