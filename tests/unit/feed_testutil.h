@@ -3,6 +3,8 @@
 #ifndef CRIER_FEED_TESTUTIL_H
 #define CRIER_FEED_TESTUTIL_H
 
+#include "testutil.h"
+
 #include "content/content.h"
 #include "feeds/html_text.h"
 #include "base/timeutil.h"
@@ -13,32 +15,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
-/* Read tests/fixtures/feeds/<name>; *len gets the size.  Aborts the test binary if missing. */
+/* Read tests/fixtures/feeds/<name>; *len gets the size.  Exits the test binary (2) if it cannot. */
 __attribute__((unused)) static char *fixture(const char *name, size_t *len)
 {
-    const char *dir = getenv("CRIER_FIXTURES");
-    char path[1024];
-    if (dir)
-        snprintf(path, sizeof path, "%s/feeds/%s", dir, name);
-    else {
-        const char *file = __FILE__, *slash = strrchr(file, '/');
-        snprintf(path, sizeof path, "%.*s/../fixtures/feeds/%s", slash ? (int)(slash - file) : 1,
-                 slash ? file : ".", name);
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "missing fixture %s\n", path);
+    char *buf = read_filef(len, "%s/feeds/%s", fixtures_dir(), name);
+    if (!buf)
         exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-        exit(2);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
     return buf;
 }
 

@@ -169,38 +169,6 @@ static int64_t time_scale(void)
     return e && strcmp(e, "1") == 0 ? 10 : 1;
 }
 
-/* tests/fuzz/regressions/<rel>, read whole (NUL-terminated); NULL if missing. */
-static char *regression_file(const char *rel, size_t *len)
-{
-    const char *src = getenv("CRIER_SOURCE");
-    char path[1024];
-    if (src)
-        snprintf(path, sizeof path, "%s/tests/fuzz/regressions/%s", src, rel);
-    else {
-        const char *file = __FILE__, *slash = strrchr(file, '/');
-        snprintf(path, sizeof path, "%.*s/../fuzz/regressions/%s", slash ? (int)(slash - file) : 1,
-                 slash ? file : ".", rel);
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "    missing %s\n", path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Append printf text to a growing buffer (aborts the test binary on OOM). */
 static void app(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void app(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -228,7 +196,7 @@ TEST(secondly_rules_since_2000_are_cheap)
      * step cap was per rule).  Now each rule starts at the window: every event
      * has occurrences right now, and the soonest max_items are kept. */
     size_t len = 0;
-    char *buf = regression_file("ical/secondly_rrules_since_2000.ics", &len);
+    char *buf = read_filef(&len, "%s/tests/fuzz/regressions/ical/secondly_rrules_since_2000.ics", source_tree());
     CHECK(buf != NULL);
     if (!buf)
         return;
