@@ -13,21 +13,7 @@
 
 static crier_feed_opts opts(void)
 {
-    crier_feed_opts o;
-    crier_feed_opts_init(&o);
-    o.source = "agenda";
-    o.now_ms = TEST_NOW_MS; /* Thu 2026-11-26T08:00:00Z */
-    return o;
-}
-
-static crier_err parse_fixture(const char *name, const crier_feed_opts *o, crier_item_list *l, char *err,
-                               size_t err_len)
-{
-    size_t len;
-    char *buf = fixture(name, &len);
-    crier_err rc = crier_feed_parse_ical(buf, len, o, l, err, err_len);
-    free(buf);
-    return rc;
+    return feed_opts("agenda"); /* at TEST_NOW_MS: Thu 2026-11-26T08:00:00Z */
 }
 
 TEST(events)
@@ -36,7 +22,7 @@ TEST(events)
     crier_item_list l;
     crier_item_list_init(&l);
     char err[256] = "";
-    CHECK_INT_EQ(parse_fixture("events.ics", &o, &l, err, sizeof err), CRIER_OK);
+    CHECK_INT_EQ(parse_fixture("events.ics", CRIER_FEED_ICAL, &o, &l, err, sizeof err), CRIER_OK);
     for (size_t i = 0; i < l.count; i++) {
         char a[32];
         crier_format_utc_ms(l.items[i].starts_ms, a, sizeof a);
@@ -92,14 +78,14 @@ TEST(events)
     crier_item_list l2;
     crier_item_list_init(&l2);
     o.now_ms += 1800 * 1000; /* half an hour later: the same set */
-    CHECK_INT_EQ(parse_fixture("events.ics", &o, &l2, err, sizeof err), CRIER_OK);
+    CHECK_INT_EQ(parse_fixture("events.ics", CRIER_FEED_ICAL, &o, &l2, err, sizeof err), CRIER_OK);
     CHECK_INT_EQ(l2.count, 9);
     for (size_t i = 0; i < l2.count && i < l.count; i++)
         CHECK_STR_EQ(l2.items[i].id, l.items[i].id);
     crier_item_list_clear(&l2);
     /* a day later the in-progress event and the first recycling day are gone */
     o.now_ms = TEST_NOW_MS + 3LL * 24 * 3600 * 1000;
-    CHECK_INT_EQ(parse_fixture("events.ics", &o, &l2, err, sizeof err), CRIER_OK);
+    CHECK_INT_EQ(parse_fixture("events.ics", CRIER_FEED_ICAL, &o, &l2, err, sizeof err), CRIER_OK);
     CHECK(find_item(&l2, "now@montbrun.example") == NULL);
     CHECK(find_item(&l2, "recycling@montbrun.example@20261128T090000Z") == NULL);
     CHECK(find_item(&l2, "recycling@montbrun.example@20261129T090000Z") != NULL);
@@ -114,7 +100,7 @@ TEST(max_items_keeps_soonest)
     crier_item_list l;
     crier_item_list_init(&l);
     char err[256] = "";
-    CHECK_INT_EQ(parse_fixture("events.ics", &o, &l, err, sizeof err), CRIER_OK);
+    CHECK_INT_EQ(parse_fixture("events.ics", CRIER_FEED_ICAL, &o, &l, err, sizeof err), CRIER_OK);
     CHECK_INT_EQ(l.count, 3);
     CHECK(l.count == 3 && !strcmp(l.items[0].id, "now@montbrun.example"));
     crier_item_list_clear(&l);
@@ -126,7 +112,7 @@ TEST(broken_lines)
     crier_item_list l;
     crier_item_list_init(&l);
     char err[256] = "";
-    CHECK_INT_EQ(parse_fixture("broken_line.ics", &o, &l, err, sizeof err), CRIER_OK);
+    CHECK_INT_EQ(parse_fixture("broken_line.ics", CRIER_FEED_ICAL, &o, &l, err, sizeof err), CRIER_OK);
     /* the good event survives, the one without a usable DTSTART is dropped;
      * the event with junk lines keeps its valid properties */
     CHECK(find_item(&l, "good@x") != NULL);
@@ -146,7 +132,7 @@ TEST(hundred_thousand_recurrences)
     char err[256] = "";
     long rss0 = peak_rss_kb();
     int64_t t0 = crier_mono_ms();
-    CHECK_INT_EQ(parse_fixture("many_recurrences.ics", &o, &l, err, sizeof err), CRIER_OK);
+    CHECK_INT_EQ(parse_fixture("many_recurrences.ics", CRIER_FEED_ICAL, &o, &l, err, sizeof err), CRIER_OK);
     int64_t dt = crier_mono_ms() - t0;
     fprintf(stderr, "    100000-recurrence file: %lld ms, %zu items\n", (long long)dt, l.count);
     CHECK(dt < 3000);
