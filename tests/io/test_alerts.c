@@ -23,6 +23,7 @@
 
 #include "../unit/check.h"
 #include "broker.h"
+#include "logcap.h"
 
 #include <cjson/cJSON.h>
 #include <mosquitto.h>
@@ -34,34 +35,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* ---- log capture ----------------------------------------------------------- */
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static char log_buf[1 << 18];
-static size_t log_len;
-
-static void log_sink(crier_log_level level, const char *component, const char *msg, void *ud)
-{
-    pthread_mutex_lock(&log_lock);
-    int n = snprintf(log_buf + log_len, sizeof log_buf - log_len, "%s [%s] %s\n", crier_log_level_name(level),
-                     component, msg);
-    if (n > 0 && log_len + (size_t)n < sizeof log_buf)
-        log_len += (size_t)n;
-    else
-        log_len = 0;
-    pthread_mutex_unlock(&log_lock);
-    if (getenv("TEST_VERBOSE"))
-        fprintf(stderr, "  log %s [%s] %s\n", crier_log_level_name(level), component, msg);
-}
-
-static int log_has(const char *needle)
-{
-    pthread_mutex_lock(&log_lock);
-    int r = strstr(log_buf, needle) != NULL;
-    pthread_mutex_unlock(&log_lock);
-    return r;
-}
 
 /* ---- staff client ------------------------------------------------------------ */
 
