@@ -7,6 +7,7 @@
  * error in the status and in a log line naming the source, bounded time, and
  * that the previous good content is what comes out (from the cache). */
 #include "../unit/check.h"
+#include "../unit/testutil.h"
 #include "logcap.h"
 
 #include "feeds/feed.h"
@@ -31,7 +32,7 @@
 #include <unistd.h>
 
 static char tmpdir[256];
-static char fixtures[1024];
+static char fixtures[1200];
 static int http_port, https_port;
 static pid_t http_pid, https_pid;
 static char ca_file[512];
@@ -43,9 +44,8 @@ static pid_t start_server(int tls, int *port)
     char port_file[512], tls_dir[512];
     snprintf(port_file, sizeof port_file, "%s/port.%s", tmpdir, tls ? "tls" : "plain");
     snprintf(tls_dir, sizeof tls_dir, "%s/tls", tmpdir);
-    const char *src = getenv("CRIER_SOURCE");
-    char script[1024];
-    snprintf(script, sizeof script, "%s/tests/tools/httpd.py", src ? src : "../..");
+    char script[1100];
+    snprintf(script, sizeof script, "%s/tests/tools/httpd.py", source_tree());
     pid_t pid = fork();
     if (pid == 0) {
         if (tls)
@@ -733,8 +733,7 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
-    const char *fx = getenv("CRIER_FIXTURES");
-    snprintf(fixtures, sizeof fixtures, "%s/feeds", fx ? fx : "../../tests/fixtures");
+    snprintf(fixtures, sizeof fixtures, "%s/feeds", fixtures_dir());
     crier_log_set_sink(log_sink, NULL);
     crier_log_set_level(CRIER_LOG_DEBUG);
     http_pid = start_server(0, &http_port);
