@@ -155,6 +155,17 @@ static int64_t time_scale(void)
     return e && strcmp(e, "1") == 0 ? 10 : 1;
 }
 
+/* crier_feed_parse_ical of doc into l with o; *ms gets how long it took. */
+static crier_err parse_ical_timed(const char *doc, size_t len, const crier_feed_opts *o, crier_item_list *l,
+                                  int64_t *ms)
+{
+    char err[256] = "";
+    int64_t t0 = crier_mono_ms();
+    crier_err rc = crier_feed_parse_ical(doc, len, o, l, err, sizeof err);
+    *ms = crier_mono_ms() - t0;
+    return rc;
+}
+
 /* Append printf text to a growing buffer (aborts the test binary on OOM). */
 static void app(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void app(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -189,10 +200,8 @@ TEST(secondly_rules_since_2000_are_cheap)
     crier_feed_opts o = opts();
     crier_item_list l;
     crier_item_list_init(&l);
-    char err[256] = "";
-    int64_t t0 = crier_mono_ms();
-    CHECK_INT_EQ(crier_feed_parse_ical(buf, len, &o, &l, err, sizeof err), CRIER_OK);
-    int64_t dt = crier_mono_ms() - t0;
+    int64_t dt = 0;
+    CHECK_INT_EQ(parse_ical_timed(buf, len, &o, &l, &dt), CRIER_OK);
     fprintf(stderr, "    secondly_rrules_since_2000.ics (%zu bytes): %lld ms, %zu items\n", len, (long long)dt,
             l.count);
     CHECK(dt < 2000 * time_scale()); /* was 34 000 ms at -O2; ~150 ms now, ~400 ms under ASan */
@@ -238,10 +247,8 @@ TEST(document_budget_bounds_count_rules)
     o.max_recur_total = 200000;
     crier_item_list l;
     crier_item_list_init(&l);
-    char err[256] = "";
-    int64_t t0 = crier_mono_ms();
-    CHECK_INT_EQ(crier_feed_parse_ical(buf, len, &o, &l, err, sizeof err), CRIER_OK);
-    int64_t dt = crier_mono_ms() - t0;
+    int64_t dt = 0;
+    CHECK_INT_EQ(parse_ical_timed(buf, len, &o, &l, &dt), CRIER_OK);
     fprintf(stderr, "    1000 COUNT rules, budget 200000: %lld ms, %zu items\n", (long long)dt, l.count);
     CHECK(dt < 2000 * time_scale()); /* ~0.3 s, ~0.8 s under ASan; without the budget ~35 s */
     CHECK_INT_EQ(l.count, 1);
@@ -253,6 +260,7 @@ TEST(document_budget_bounds_count_rules)
     size_t len2 = 0;
     char *small = count_rules_doc(2, &len2);
     crier_item_list_init(&l);
+    char err[256] = "";
     CHECK_INT_EQ(crier_feed_parse_ical(small, len2, &o, &l, err, sizeof err), CRIER_OK);
     CHECK(find_item(&l, "single-after@x") != NULL);
     CHECK(find_item(&l, "weekly-after@x@20261130T100000Z") != NULL);
@@ -269,9 +277,7 @@ TEST(document_budget_bounds_count_rules)
     }
     o.max_recur_total = 0;
     crier_item_list_init(&l);
-    t0 = crier_mono_ms();
-    CHECK_INT_EQ(crier_feed_parse_ical(buf, len, &o, &l, err, sizeof err), CRIER_OK);
-    dt = crier_mono_ms() - t0;
+    CHECK_INT_EQ(parse_ical_timed(buf, len, &o, &l, &dt), CRIER_OK);
     fprintf(stderr, "    1000 COUNT rules, default budget: %lld ms\n", (long long)dt);
     /* ~0.5-1 s at -O2, ~4 s under ASan on a loaded machine: a sanity bound
      * (1000 x 20000 steps took ~35 s); the tight bound is the one above */
@@ -344,10 +350,9 @@ TEST(coarse_filter_on_secondly_rule_is_refused)
     crier_feed_opts o = opts();
     crier_item_list l;
     crier_item_list_init(&l);
-    char err[256] = "";
-    int64_t t0 = crier_mono_ms();
-    CHECK_INT_EQ(crier_feed_parse_ical(doc, strlen(doc), &o, &l, err, sizeof err), CRIER_OK);
-    CHECK(crier_mono_ms() - t0 < 2000 * time_scale());
+    int64_t took = 0;
+    CHECK_INT_EQ(parse_ical_timed(doc, strlen(doc), &o, &l, &took), CRIER_OK);
+    CHECK(took < 2000 * time_scale());
     CHECK_INT_EQ(l.count, 1);
     CHECK(find_item(&l, "ok@x") != NULL);
     crier_item_list_clear(&l);
@@ -386,10 +391,8 @@ TEST(rules_that_never_match_are_refused)
         crier_feed_opts o = opts();
         crier_item_list l;
         crier_item_list_init(&l);
-        char err[256] = "";
-        int64_t t0 = crier_mono_ms();
-        CHECK_INT_EQ(crier_feed_parse_ical(doc, strlen(doc), &o, &l, err, sizeof err), CRIER_OK);
-        int64_t took = crier_mono_ms() - t0;
+        int64_t took = 0;
+        CHECK_INT_EQ(parse_ical_timed(doc, strlen(doc), &o, &l, &took), CRIER_OK);
         fprintf(stderr, "    %-45s %zu instances, %lld ms\n", cases[k].rule, l.count, (long long)took);
         CHECK(took < 100 * time_scale());
         CHECK_INT_EQ(l.count, cases[k].instances);
