@@ -22,6 +22,7 @@
 #include "remote/mqtt.h"
 
 #include "../unit/check.h"
+#include "../unit/testutil.h"
 #include "broker.h"
 #include "logcap.h"
 #include "staff.h"
@@ -915,10 +916,7 @@ int main(int argc, char **argv)
     RUN(cancel_reaches_kiosk_on_reconnect);
     RUN(expiry_without_broker_and_clock_step_back);
     RUN(signed_posts);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", g_tmp);
+    remove_tree(g_tmp);
     mosquitto_lib_cleanup();
     return check_summary();
 }

@@ -756,11 +756,7 @@ int main(void)
     stop_server(http_pid);
     stop_server(https_pid);
     crier_log_set_sink(NULL, NULL);
-    if (!getenv("KEEP_TMP")) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    if (!getenv("KEEP_TMP"))
+        remove_tree(tmpdir);
     return check_summary();
 }

@@ -13,6 +13,7 @@
 #include "remote/proofplay.h"
 
 #include "../unit/check.h"
+#include "../unit/testutil.h"
 #include "broker.h"
 #include "logcap.h"
 #include "staff.h"
@@ -611,10 +612,7 @@ static void run_main_broker(void)
     staff_pub(S, T_ALL "welcome", "", 0, 1);
     kiosk_stop(&K);
     crier_proofplay_free(pp);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", ppdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup of %s failed\n", ppdir);
+    remove_tree(ppdir);
     staff_free(S);
     S = NULL;
     broker_stop(&B);

@@ -7,6 +7,7 @@
  * its Alert, clock step backwards, corrupt persisted file.  Time is driven
  * explicitly (now_ms arguments), never read from the clock. */
 #include "check.h"
+#include "testutil.h"
 #include "alerts/alert.h"
 #include "alerts/alert_set.h"
 #include "base/log.h"
@@ -870,9 +871,6 @@ int main(void)
     RUN(persistence);
     RUN(sequence_window);
     RUN(full_set);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    remove_tree(tmpdir);
     return check_summary();
 }

@@ -435,9 +435,7 @@ TEST(cross_checks)
     CHECK_INT_EQ(check_text("assets_dir = /nonexistent/assets\n", err, sizeof err), CRIER_ERR_NOTFOUND);
     CHECK(strstr(err, "'assets_dir'") != NULL);
 
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    CHECK_INT_EQ(system(cmd), 0);
+    CHECK_INT_EQ(remove_tree(tmpdir), 0);
 }
 
 static void count_key(const char *key, const char *value, const char *help, void *ud)

@@ -5,7 +5,8 @@
  *
  *     char *buf = read_filef(&len, "%s/cap/%s", fixtures_dir(), name);   NULL: said why on stderr
  *     char *buf = read_file(path, CRIER_LAYOUT_MAX_BYTES, &len);         quiet; 0 = TEST_FILE_MAX
- *     free(buf);                                                          NUL-terminated, len bytes */
+ *     free(buf);                                                          NUL-terminated, len bytes
+ *     remove_tree(tmpdir);                                                rm -rf, says if it failed */
 #ifndef CRIER_TESTUTIL_H
 #define CRIER_TESTUTIL_H
 
@@ -40,6 +41,17 @@ __attribute__((unused)) static const char *fixtures_dir(void)
         return s;
     snprintf(buf, sizeof buf, "%s/tests/fixtures", source_tree());
     return buf;
+}
+
+/* rm -rf dir (a test's temp folder).  0, or -1 after a line on stderr. */
+__attribute__((unused)) static int remove_tree(const char *dir)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) == 0)
+        return 0;
+    fprintf(stderr, "could not remove %s\n", dir);
+    return -1;
 }
 
 /* The whole regular file at path, at most max bytes (0: TEST_FILE_MAX), NUL-terminated
