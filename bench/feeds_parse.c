@@ -13,6 +13,7 @@
  *      $(pkg-config --cflags --libs libcjson expat libical libsodium libqrencode) -lpthread -lm -o feeds_parse */
 #include "content/content.h"
 #include "feeds/feed.h"
+#include "base/atomicfile.h"
 #include "base/log.h"
 #include "base/timeutil.h"
 
@@ -23,6 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The largest input read (gen_feeds.py writes about 5 MB each). */
+#define BENCH_INPUT_MAX ((size_t)1 << 30)
+
 static long rss_kb(void)
 {
     struct rusage ru;
@@ -30,33 +34,13 @@ static long rss_kb(void)
     return ru.ru_maxrss;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b)
-        b[n] = '\0';
-    *len = (size_t)n;
-    return b;
-}
-
 static int run(const char *dir, const char *file, crier_feed_type type, int reps)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    size_t len;
-    char *buf = slurp(path, &len);
-    if (!buf) {
+    size_t len = 0;
+    char *buf = NULL;
+    if (crier_atomicfile_read(path, BENCH_INPUT_MAX, &buf, &len) != CRIER_OK) {
         fprintf(stderr, "cannot read %s (run bench/gen_feeds.py first)\n", path);
         return 1;
     }

@@ -1,29 +1,17 @@
 /* broker.c - see broker.h. */
 #include "broker.h"
 
+#include "../unit/testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *test_source_dir(void)
-{
-    static char buf[512];
-    const char *s = getenv("CRIER_SOURCE");
-    if (s)
-        return s;
-    /* not run by ctest: derive the tree from this file's path */
-    snprintf(buf, sizeof buf, "%s", __FILE__);
-    char *cut = strstr(buf, "/tests/io/");
-    if (cut)
-        *cut = '\0';
-    return buf;
-}
 
 /* Runs scripts/broker.sh ARGS; with b, parses its "port=N pid=N dir=D" line. */
 static int broker_sh(const char *args, test_broker *b)
 {
     char cmd[2048], line[1024] = "";
-    snprintf(cmd, sizeof cmd, "bash %s/scripts/broker.sh %s", test_source_dir(), args);
+    snprintf(cmd, sizeof cmd, "bash %s/scripts/broker.sh %s", source_tree(), args);
     FILE *p = popen(cmd, "r");
     if (!p)
         return -1;

@@ -11,8 +11,9 @@
  *     broker_restart(&b); broker_kill(&b);      same port and persistence / SIGKILL
  *     broker_stop(&b);                          stops it and deletes its folder
  *
- * The source tree comes from $CRIER_SOURCE (set by ctest), else from this
- * file's path.  Not thread-safe; call from the test's main thread. */
+ * The script is found in source_tree() (../unit/testutil.h: $CRIER_SOURCE, set
+ * by ctest, else from the header's path).  Not thread-safe; call from the
+ * test's main thread. */
 #ifndef CRIER_TEST_BROKER_H
 #define CRIER_TEST_BROKER_H
 
@@ -35,7 +36,5 @@ int broker_restart(test_broker *b);
 void broker_kill(test_broker *b);
 /* "mqtt://127.0.0.1:PORT" or, with tls, "mqtts://...". */
 void broker_url(const test_broker *b, int tls, char *buf, size_t len);
-/* The source tree (for scripts and fixtures). */
-const char *test_source_dir(void);
 
 #endif

@@ -22,7 +22,10 @@
 #include "remote/mqtt.h"
 
 #include "../unit/check.h"
+#include "../unit/testutil.h"
 #include "broker.h"
+#include "logcap.h"
+#include "staff.h"
 
 #include <cjson/cJSON.h>
 #include <mosquitto.h>
@@ -35,142 +38,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* ---- log capture ----------------------------------------------------------- */
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static char log_buf[1 << 18];
-static size_t log_len;
-
-static void log_sink(crier_log_level level, const char *component, const char *msg, void *ud)
-{
-    pthread_mutex_lock(&log_lock);
-    int n = snprintf(log_buf + log_len, sizeof log_buf - log_len, "%s [%s] %s\n", crier_log_level_name(level),
-                     component, msg);
-    if (n > 0 && log_len + (size_t)n < sizeof log_buf)
-        log_len += (size_t)n;
-    else
-        log_len = 0;
-    pthread_mutex_unlock(&log_lock);
-    if (getenv("TEST_VERBOSE"))
-        fprintf(stderr, "  log %s [%s] %s\n", crier_log_level_name(level), component, msg);
-}
-
-static int log_has(const char *needle)
-{
-    pthread_mutex_lock(&log_lock);
-    int r = strstr(log_buf, needle) != NULL;
-    pthread_mutex_unlock(&log_lock);
-    return r;
-}
-
 /* ---- staff client ------------------------------------------------------------ */
 
-#define STAFF_MAX 4096
-typedef struct staff {
-    struct mosquitto *mosq;
-    pthread_mutex_t lock;
-    char *topic[STAFF_MAX], *payload[STAFF_MAX];
-    int n, connected;
-} staff;
-
-static void staff_on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
+/* The central office: receipts, rejections and heartbeats of every kiosk. */
+static staff *office_new(const test_broker *b)
 {
-    staff *s = ud;
-    pthread_mutex_lock(&s->lock);
-    if (s->n < STAFF_MAX) {
-        s->topic[s->n] = strdup(msg->topic);
-        s->payload[s->n] = calloc(1, (size_t)msg->payloadlen + 1);
-        memcpy(s->payload[s->n], msg->payload, (size_t)msg->payloadlen);
-        s->n++;
-    }
-    pthread_mutex_unlock(&s->lock);
-}
-
-static void staff_on_connect(struct mosquitto *m, void *ud, int rc)
-{
-    staff *s = ud;
-    if (rc == 0) {
-        mosquitto_subscribe(m, NULL, "crier/v1/kiosk/+/receipt/+", 1);
-        mosquitto_subscribe(m, NULL, "crier/v1/kiosk/+/rejected", 1);
-        mosquitto_subscribe(m, NULL, "crier/v1/kiosk/+/heartbeat", 1);
-    }
-    pthread_mutex_lock(&s->lock);
-    s->connected = rc == 0 ? 1 : -1;
-    pthread_mutex_unlock(&s->lock);
-}
-
-static staff *staff_new(const test_broker *b)
-{
-    static int counter;
-    char id[64];
-    snprintf(id, sizeof id, "staff-%d-%d", (int)getpid(), ++counter);
-    staff *s = calloc(1, sizeof *s);
-    pthread_mutex_init(&s->lock, NULL);
-    s->mosq = mosquitto_new(id, true, s);
-    mosquitto_int_option(s->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-    mosquitto_message_callback_set(s->mosq, staff_on_message);
-    mosquitto_connect_callback_set(s->mosq, staff_on_connect);
-    mosquitto_reconnect_delay_set(s->mosq, 1, 1, false);
-    mosquitto_connect_async(s->mosq, "127.0.0.1", b->port, 30);
-    mosquitto_loop_start(s->mosq);
-    for (int i = 0; i < 300 && !s->connected; i++)
-        usleep(10000);
-    usleep(100000); /* SUBACKs */
+    staff *s = staff_new(b, NULL, NULL, NULL);
+    staff_sub(s, "crier/v1/kiosk/+/receipt/+");
+    staff_sub(s, "crier/v1/kiosk/+/rejected");
+    staff_sub(s, "crier/v1/kiosk/+/heartbeat");
     return s;
-}
-
-static void staff_free(staff *s)
-{
-    if (!s)
-        return;
-    mosquitto_disconnect(s->mosq);
-    mosquitto_loop_stop(s->mosq, false);
-    mosquitto_destroy(s->mosq);
-    for (int i = 0; i < s->n; i++) {
-        free(s->topic[i]);
-        free(s->payload[i]);
-    }
-    pthread_mutex_destroy(&s->lock);
-    free(s);
-}
-
-static void staff_pub(staff *s, const char *topic, const void *payload, size_t len, int retain)
-{
-    int rc = mosquitto_publish(s->mosq, NULL, topic, (int)len, payload, 1, retain);
-    if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN)
-        fprintf(stderr, "  staff publish to %s: %s\n", topic, mosquitto_strerror(rc));
-}
-
-static int staff_count(staff *s)
-{
-    pthread_mutex_lock(&s->lock);
-    int n = s->n;
-    pthread_mutex_unlock(&s->lock);
-    return n;
-}
-
-/* Index of the first message at >= from whose topic contains t and payload p. */
-static int staff_wait(staff *s, int from, const char *t, const char *p, int timeout_ms)
-{
-    int64_t end = crier_mono_ms() + timeout_ms;
-    do {
-        pthread_mutex_lock(&s->lock);
-        for (int i = from; i < s->n; i++) {
-            if ((!t || strstr(s->topic[i], t)) && (!p || strstr(s->payload[i], p))) {
-                pthread_mutex_unlock(&s->lock);
-                return i;
-            }
-        }
-        pthread_mutex_unlock(&s->lock);
-        usleep(5000);
-    } while (crier_mono_ms() < end);
-    return -1;
 }
 
 static cJSON *staff_json(staff *s, int i)
 {
     pthread_mutex_lock(&s->lock);
-    cJSON *j = i >= 0 && i < s->n ? cJSON_Parse(s->payload[i]) : NULL;
+    cJSON *j = i >= 0 && i < s->n ? cJSON_Parse(s->msgs[i].payload) : NULL;
     pthread_mutex_unlock(&s->lock);
     return j;
 }
@@ -481,7 +364,7 @@ TEST(accepted_shown_and_receipt)
     }
     fresh_state("accepted");
     kiosk *k = kiosk_start(&b, -1);
-    staff *s = staff_new(&b);
+    staff *s = office_new(&b);
     CHECK(wait_count(k, 0, 2000)); /* the start-up snapshot: empty */
     usleep(500000);                /* MQTT connected and subscribed */
     int from = staff_count(s);
@@ -542,7 +425,7 @@ TEST(every_rejection)
     }
     fresh_state("reject");
     kiosk *k = kiosk_start(&b, -1);
-    staff *s = staff_new(&b);
+    staff *s = office_new(&b);
     usleep(500000);
     char topic[CRIER_TOPIC_MAX];
     const char *issuer = "Town Hall Emergency Office";
@@ -656,7 +539,7 @@ TEST(update_cancel_and_unknown_references)
     }
     fresh_state("update");
     kiosk *k = kiosk_start(&b, -1);
-    staff *s = staff_new(&b);
+    staff *s = office_new(&b);
     usleep(500000);
     int from = staff_count(s);
     spec a = {.id = "flood-1"};
@@ -745,7 +628,7 @@ TEST(persistence_across_sigkill_with_broker_down)
         _exit(0);
     }
     usleep(800000); /* child connected */
-    staff *s = staff_new(&b);
+    staff *s = office_new(&b);
     spec a = {.id = "kill-1"};
     send_alert(s, &a, NULL, 1);
     int64_t end = crier_mono_ms() + 8000;
@@ -775,7 +658,7 @@ TEST(broker_restart_keeps_alert_without_duplicates)
     }
     fresh_state("restart");
     kiosk *k = kiosk_start(&b, -1);
-    staff *s = staff_new(&b);
+    staff *s = office_new(&b);
     usleep(500000);
     int from = staff_count(s);
     spec a = {.id = "restart-1"};
@@ -818,7 +701,7 @@ TEST(cancel_reaches_kiosk_on_reconnect)
     }
     fresh_state("reconnect");
     kiosk *k = kiosk_start(&b, -1);
-    staff *s = staff_new(&b);
+    staff *s = office_new(&b);
     usleep(500000);
     spec a = {.id = "storm-1"};
     send_alert(s, &a, NULL, 1);
@@ -851,7 +734,7 @@ TEST(expiry_without_broker_and_clock_step_back)
     }
     fresh_state("clock");
     kiosk *k = kiosk_start(&b, -1);
-    staff *s = staff_new(&b);
+    staff *s = office_new(&b);
     usleep(500000);
     int64_t now = crier_wall_ms();
     spec shortlived = {.id = "short-1", .expires_ms = now + 1500};
@@ -892,7 +775,7 @@ TEST(signed_posts)
     fresh_state("posts");
     kiosk *k = kiosk_start(&b, -1); /* auto: keys present, so signatures are required */
     CHECK(crier_alerts_require_signed_posts(k->al) == 1);
-    staff *s = staff_new(&b);
+    staff *s = office_new(&b);
     usleep(500000);
     const char *post = "{\"title\":\"Town hall closed Friday\"}";
     int from = staff_count(s);
@@ -1033,10 +916,7 @@ int main(int argc, char **argv)
     RUN(cancel_reaches_kiosk_on_reconnect);
     RUN(expiry_without_broker_and_clock_step_back);
     RUN(signed_posts);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", g_tmp);
+    remove_tree(g_tmp);
     mosquitto_lib_cleanup();
     return check_summary();
 }

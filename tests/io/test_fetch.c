@@ -7,6 +7,8 @@
  * error in the status and in a log line naming the source, bounded time, and
  * that the previous good content is what comes out (from the cache). */
 #include "../unit/check.h"
+#include "../unit/testutil.h"
+#include "logcap.h"
 
 #include "feeds/feed.h"
 #include "base/log.h"
@@ -30,52 +32,10 @@
 #include <unistd.h>
 
 static char tmpdir[256];
-static char fixtures[1024];
+static char fixtures[1200];
 static int http_port, https_port;
 static pid_t http_pid, https_pid;
 static char ca_file[512];
-
-/* ---- captured log ------------------------------------------------------------ */
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static char log_buf[1 << 16];
-static size_t log_len;
-
-static void sink(crier_log_level level, const char *component, const char *msg, void *ud)
-{
-    pthread_mutex_lock(&log_lock);
-    int n = snprintf(log_buf + log_len, sizeof log_buf - log_len, "%s [%s] %s\n", crier_log_level_name(level),
-                     component, msg);
-    if (n > 0 && log_len + (size_t)n < sizeof log_buf)
-        log_len += (size_t)n;
-    pthread_mutex_unlock(&log_lock);
-    if (getenv("TEST_VERBOSE"))
-        fprintf(stderr, "    log: %s [%s] %s\n", crier_log_level_name(level), component, msg);
-}
-
-static void log_reset(void)
-{
-    pthread_mutex_lock(&log_lock);
-    log_len = 0;
-    log_buf[0] = '\0';
-    pthread_mutex_unlock(&log_lock);
-}
-
-static int log_has(const char *a, const char *b)
-{
-    pthread_mutex_lock(&log_lock);
-    int found = 0;
-    for (char *line = log_buf; *line && !found;) {
-        char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        char tmp[2048];
-        snprintf(tmp, sizeof tmp, "%.*s", (int)n, line);
-        found = strstr(tmp, a) && (!b || strstr(tmp, b));
-        line += n + (nl ? 1 : 0);
-    }
-    pthread_mutex_unlock(&log_lock);
-    return found;
-}
 
 /* ---- servers ------------------------------------------------------------------- */
 
@@ -84,9 +44,8 @@ static pid_t start_server(int tls, int *port)
     char port_file[512], tls_dir[512];
     snprintf(port_file, sizeof port_file, "%s/port.%s", tmpdir, tls ? "tls" : "plain");
     snprintf(tls_dir, sizeof tls_dir, "%s/tls", tmpdir);
-    const char *src = getenv("CRIER_SOURCE");
-    char script[1024];
-    snprintf(script, sizeof script, "%s/tests/tools/httpd.py", src ? src : "../..");
+    char script[1100];
+    snprintf(script, sizeof script, "%s/tests/tools/httpd.py", source_tree());
     pid_t pid = fork();
     if (pid == 0) {
         if (tls)
@@ -282,7 +241,7 @@ static void run_bad(const bad_case *bc, int idx)
     crier_err rc = fetch_once(&c, &s, 1, &l, &st);
     int64_t dt = crier_mono_ms() - t0;
     int ok = st.last_err == bc->want && strstr(st.last_error, bc->msg) && dt <= bc->max_ms && l.count > 0 &&
-             st.from_cache && log_has(name, bc->msg);
+             st.from_cache && log_has_line(name, bc->msg);
     fprintf(stderr, "  %-28s -> %-8s \"%s\" in %lld ms, %zu cached items%s\n", bc->path, crier_strerror(st.last_err),
             st.last_error, (long long)dt, l.count, ok ? "" : "   <-- unexpected");
     CHECK_INT_EQ(rc, CRIER_OK); /* content came from the cache */
@@ -292,7 +251,7 @@ static void run_bad(const bad_case *bc, int idx)
     CHECK(l.count > 0);          /* previous good content */
     CHECK(st.from_cache == 1);
     CHECK(st.failures == 1);
-    CHECK(log_has(name, bc->msg)); /* a log line naming the source and the error */
+    CHECK(log_has_line(name, bc->msg)); /* a log line naming the source and the error */
     crier_item_list_clear(&l);
 }
 
@@ -387,8 +346,8 @@ TEST(connection_refused_uses_cache)
     CHECK_INT_EQ(st.last_err, CRIER_ERR_NET);
     CHECK(strstr(st.last_error, "cannot connect") != NULL);
     CHECK(st.from_cache && l.count == 3);
-    CHECK(log_has("source town", "cannot connect"));
-    CHECK(log_has("source town", "from cache"));
+    CHECK(log_has_line("source town", "cannot connect"));
+    CHECK(log_has_line("source town", "from cache"));
     crier_item_list_clear(&l);
     /* no cache at all: an error, no items */
     make_cache_dir(cache, sizeof cache, "refused-empty");
@@ -493,8 +452,8 @@ TEST(images)
     CHECK_INT_EQ(good, 2);
     struct stat stt;
     CHECK(stat(want, &stt) == 0 && stt.st_size == 73);
-    CHECK(log_has("source pics", "HTTP 404"));
-    CHECK(log_has("source pics", "not an image"));
+    CHECK(log_has_line("source pics", "HTTP 404"));
+    CHECK(log_has_line("source pics", "not an image"));
     crier_item_list_clear(&l);
     /* image over the cap */
     make_cache_dir(cache, sizeof cache, "img-cap");
@@ -504,7 +463,7 @@ TEST(images)
     CHECK_INT_EQ(fetch_once(&c, &s, 1, &l, NULL), CRIER_OK);
     for (size_t i = 0; i < l.count; i++)
         CHECK(l.items[i].image == NULL);
-    CHECK(log_has("source pics", "cap"));
+    CHECK(log_has_line("source pics", "cap"));
     crier_item_list_clear(&l);
 }
 
@@ -599,7 +558,7 @@ TEST(worker_thread_backoff_and_cache_at_startup)
     CHECK(st.failures >= 3);
     CHECK_STR_EQ(st.last_error, "HTTP 500");
     CHECK_INT_EQ(st.item_count, 3); /* still the last good list */
-    CHECK(log_has("source live", "HTTP 500"));
+    CHECK(log_has_line("source live", "HTTP 500"));
     int64_t delay = st.next_attempt_ms - st.last_error_ms;
     int64_t cap = st.failures >= 3 ? 4000 : 2000;
     fprintf(stderr, "  failures=%u next retry in %lld ms (cap %lld)\n", st.failures, (long long)delay, (long long)cap);
@@ -707,7 +666,7 @@ static int relay_one(const char *tag, const char *image_url, const char *ca, cha
     int copies = 0;
     image[0] = '\0';
     int64_t end = crier_mono_ms() + 20000;
-    while (copies < 2 && crier_mono_ms() < end && !log_has("cannot download image", tag)) {
+    while (copies < 2 && crier_mono_ms() < end && !log_has_line("cannot download image", tag)) {
         crier_msg *got = crier_mailbox_take_all(&to);
         for (crier_msg *k = got; k; k = k->next) {
             const crier_item *gi = k->payload;
@@ -739,13 +698,13 @@ TEST(image_relay_same_rules_as_feeds)
     /* an octet-stream body is not an image: the post stays without one */
     CHECK_INT_EQ(relay_one("relay-octet", url(0, "/f/tiny.bin"), NULL, image, sizeof image), 1);
     CHECK_STR_EQ(image, "");
-    CHECK(log_has("relay-octet", "not an image (application/octet-stream)"));
+    CHECK(log_has_line("relay-octet", "not an image (application/octet-stream)"));
     /* https with the feed CA file: downloaded */
     CHECK_INT_EQ(relay_one("relay-tls", url(1, "/f/tiny.png"), ca_file, image, sizeof image), 2);
     CHECK(strstr(image, "/img/") != NULL);
     /* without it (system store): the test CA is unknown, so no image */
     CHECK_INT_EQ(relay_one("relay-noca", url(1, "/f/tiny.png"), NULL, image, sizeof image), 1);
-    CHECK(log_has("relay-noca", "TLS verification failed"));
+    CHECK(log_has_line("relay-noca", "TLS verification failed"));
 }
 
 TEST(config_validation)
@@ -774,9 +733,8 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
-    const char *fx = getenv("CRIER_FIXTURES");
-    snprintf(fixtures, sizeof fixtures, "%s/feeds", fx ? fx : "../../tests/fixtures");
-    crier_log_set_sink(sink, NULL);
+    snprintf(fixtures, sizeof fixtures, "%s/feeds", fixtures_dir());
+    crier_log_set_sink(log_sink, NULL);
     crier_log_set_level(CRIER_LOG_DEBUG);
     http_pid = start_server(0, &http_port);
     https_pid = start_server(1, &https_port);
@@ -798,11 +756,7 @@ int main(void)
     stop_server(http_pid);
     stop_server(https_pid);
     crier_log_set_sink(NULL, NULL);
-    if (!getenv("KEEP_TMP")) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    if (!getenv("KEEP_TMP"))
+        remove_tree(tmpdir);
     return check_summary();
 }

@@ -13,15 +13,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#define NOW_MS 1795680000000LL /* 2026-11-26T08:00:00Z */
-
 static crier_feed_opts opts(void)
 {
-    crier_feed_opts o;
-    crier_feed_opts_init(&o);
-    o.source = "src";
-    o.now_ms = NOW_MS;
-    return o;
+    return feed_opts("src"); /* at TEST_NOW_MS: 2026-11-26T08:00:00Z */
 }
 
 static int same_str(const char *a, const char *b)

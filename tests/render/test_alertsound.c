@@ -6,6 +6,7 @@
  * does not exist cover the silent paths.  Speech checks need a build with
  * espeak-ng (CRIER_HAVE_ESPEAK). */
 #include "../unit/check.h"
+#include "../unit/testutil.h"
 #include "content/content.h"
 #include "base/log.h"
 #include "alerts/tone.h"
@@ -83,17 +84,9 @@ typedef struct pcm {
 
 static pcm read_pcm(const char *path)
 {
-    pcm p = {NULL, 0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return p;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    p.s = malloc((size_t)len + 2);
-    if (p.s)
-        p.n = fread(p.s, sizeof *p.s, (size_t)len / sizeof *p.s, f);
-    fclose(f);
+    size_t len = 0;
+    char *buf = read_file(path, 0, &len);
+    pcm p = {(int16_t *)(void *)buf, buf ? len / sizeof(int16_t) : 0};
     return p;
 }
 

@@ -1,9 +1,12 @@
-/* feed_testutil.h - helpers shared by the feed unit tests (fixtures, UTF-8
- * validation, timing).  Header-only; every function is static. */
+/* feed_testutil.h - helpers shared by the feed tests (fixtures, the usual
+ * options, UTF-8 validation, timing).  Header-only; every function is static. */
 #ifndef CRIER_FEED_TESTUTIL_H
 #define CRIER_FEED_TESTUTIL_H
 
+#include "testutil.h"
+
 #include "content/content.h"
+#include "feeds/feed.h"
 #include "feeds/html_text.h"
 #include "base/timeutil.h"
 #include "base/utf8.h"
@@ -13,32 +16,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
-/* Read tests/fixtures/feeds/<name>; *len gets the size.  Aborts the test binary if missing. */
+/* Read tests/fixtures/feeds/<name>; *len gets the size.  Exits the test binary (2) if it cannot. */
 __attribute__((unused)) static char *fixture(const char *name, size_t *len)
 {
-    const char *dir = getenv("CRIER_FIXTURES");
-    char path[1024];
-    if (dir)
-        snprintf(path, sizeof path, "%s/feeds/%s", dir, name);
-    else {
-        const char *file = __FILE__, *slash = strrchr(file, '/');
-        snprintf(path, sizeof path, "%.*s/../fixtures/feeds/%s", slash ? (int)(slash - file) : 1,
-                 slash ? file : ".", name);
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "missing fixture %s\n", path);
+    char *buf = read_filef(len, "%s/feeds/%s", fixtures_dir(), name);
+    if (!buf)
         exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-        exit(2);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
     return buf;
 }
 
@@ -64,5 +47,27 @@ __attribute__((unused)) static const crier_item *find_item(const crier_item_list
 
 /* 2026-11-26T08:00:00Z */
 #define TEST_NOW_MS 1795680000000LL
+
+/* Default options with this source name, at TEST_NOW_MS. */
+__attribute__((unused)) static crier_feed_opts feed_opts(const char *source)
+{
+    crier_feed_opts o;
+    crier_feed_opts_init(&o);
+    o.source = source;
+    o.now_ms = TEST_NOW_MS;
+    return o;
+}
+
+/* Parse fixture name as type into l (not cleared first); returns the error and fills err. */
+__attribute__((unused)) static crier_err parse_fixture(const char *name, crier_feed_type type,
+                                                       const crier_feed_opts *o, crier_item_list *l, char *err,
+                                                       size_t err_len)
+{
+    size_t len;
+    char *buf = fixture(name, &len);
+    crier_err rc = crier_feed_parse(type, buf, len, o, l, err, err_len);
+    free(buf);
+    return rc;
+}
 
 #endif

@@ -7,6 +7,7 @@
  * its Alert, clock step backwards, corrupt persisted file.  Time is driven
  * explicitly (now_ms arguments), never read from the clock. */
 #include "check.h"
+#include "testutil.h"
 #include "alerts/alert.h"
 #include "alerts/alert_set.h"
 #include "base/log.h"
@@ -699,6 +700,15 @@ TEST(clock_step_backwards)
     crier_alert_set_free(set);
 }
 
+/* crier_alert_set_load with the log off (a corrupt file is logged as an error), then at INFO. */
+static crier_err load_quietly(crier_alert_set *set, const char *path, int64_t now, int *bad)
+{
+    crier_log_set_level(CRIER_LOG_OFF);
+    crier_err e = crier_alert_set_load(set, path, now, bad);
+    crier_log_set_level(CRIER_LOG_INFO);
+    return e;
+}
+
 TEST(persistence)
 {
     char path[300], corrupt[320];
@@ -759,9 +769,7 @@ TEST(persistence)
         CHECK(truncate(path, size / 2) == 0);
     }
     set = new_set(1);
-    crier_log_set_level(CRIER_LOG_OFF);
-    CHECK_INT_EQ(crier_alert_set_load(set, path, T0, &bad), CRIER_OK);
-    crier_log_set_level(CRIER_LOG_INFO);
+    CHECK_INT_EQ(load_quietly(set, path, T0, &bad), CRIER_OK);
     CHECK_INT_EQ(bad, 1);
     CHECK_INT_EQ(crier_alert_set_count(set), 0);
     CHECK(access(corrupt, F_OK) == 0);
@@ -778,18 +786,14 @@ TEST(persistence)
           f);
     fclose(f);
     set = new_set(1);
-    crier_log_set_level(CRIER_LOG_OFF);
-    CHECK_INT_EQ(crier_alert_set_load(set, path, T0, &bad), CRIER_OK);
-    crier_log_set_level(CRIER_LOG_INFO);
+    CHECK_INT_EQ(load_quietly(set, path, T0, &bad), CRIER_OK);
     CHECK_INT_EQ(bad, 1);
     CHECK_INT_EQ(crier_alert_set_count(set), 0);
     /* binary garbage */
     f = fopen(path, "w");
     fwrite("\x00\xff\x13garbage", 1, 10, f);
     fclose(f);
-    crier_log_set_level(CRIER_LOG_OFF);
-    CHECK_INT_EQ(crier_alert_set_load(set, path, T0, &bad), CRIER_OK);
-    crier_log_set_level(CRIER_LOG_INFO);
+    CHECK_INT_EQ(load_quietly(set, path, T0, &bad), CRIER_OK);
     CHECK_INT_EQ(bad, 1);
     crier_alert_set_free(set);
 }
@@ -867,9 +871,6 @@ int main(void)
     RUN(persistence);
     RUN(sequence_window);
     RUN(full_set);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    remove_tree(tmpdir);
     return check_summary();
 }

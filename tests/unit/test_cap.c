@@ -5,6 +5,7 @@
  * many languages, too big, not CAP, truncated, bad values).  Also runs the
  * crierctl path: CAP -> model -> JSON -> signed envelope -> kiosk alert set. */
 #include "check.h"
+#include "testutil.h"
 #include "alerts/alert.h"
 #include "alerts/alert_set.h"
 #include "alerts/cap.h"
@@ -16,36 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *fixtures;
-
-static char *slurp(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/cap/%s", fixtures, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot open %s\n", path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static crier_err parse_fixture(const char *name, crier_alert **out, char *msg, size_t mlen)
 {
     size_t len = 0;
-    char *buf = slurp(name, &len);
+    char *buf = read_filef(&len, "%s/cap/%s", fixtures_dir(), name);
     *out = NULL;
     if (!buf)
         return CRIER_ERR_NOTFOUND;
@@ -247,7 +222,7 @@ TEST(mutations)
     unsigned seed = 777;
     for (int f = 0; f < 3; f++) {
         size_t n = 0;
-        char *good = slurp(files[f], &n);
+        char *good = read_filef(&n, "%s/cap/%s", fixtures_dir(), files[f]);
         CHECK(good != NULL);
         if (!good)
             continue;
@@ -323,9 +298,6 @@ TEST(cap_to_kiosk)
 
 int main(void)
 {
-    fixtures = getenv("CRIER_FIXTURES");
-    if (!fixtures)
-        fixtures = "tests/fixtures";
     crier_log_set_level(CRIER_LOG_WARN);
     RUN(nws_tornado);
     RUN(multilang_with_foreign_signature);

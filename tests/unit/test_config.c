@@ -5,6 +5,7 @@
  * produce and substrings the message must contain (the key, "FILE:LINE"). */
 #include "config/config.h"
 #include "check.h"
+#include "testutil.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -13,16 +14,10 @@
 
 #define ORIGIN "t.conf"
 
-static const char *source_dir(void)
-{
-    const char *s = getenv("CRIER_SOURCE");
-    return s && *s ? s : ".";
-}
-
 /* Parse text into a fresh config; returns the rc and leaves the message in err. */
 static crier_err parse_text(crier_config *cfg, const char *text, size_t len, char *err, size_t err_len)
 {
-    crier_config_init(cfg, source_dir());
+    crier_config_init(cfg, source_tree());
     err[0] = '\0';
     return crier_config_parse(cfg, text, len, ORIGIN, "/base", err, err_len);
 }
@@ -292,7 +287,7 @@ TEST(rejected_value_leaves_old_value)
 {
     char err[256];
     crier_config cfg;
-    crier_config_init(&cfg, source_dir());
+    crier_config_init(&cfg, source_tree());
     CHECK_INT_EQ(crier_config_set(&cfg, "rotation", "90", "test", 0, NULL, err, sizeof err), CRIER_OK);
     CHECK_INT_EQ(crier_config_set(&cfg, "rotation", "45", "test", 0, NULL, err, sizeof err), CRIER_ERR_INVAL);
     CHECK_INT_EQ(cfg.rotation, 90);
@@ -306,13 +301,13 @@ TEST(rejected_value_leaves_old_value)
 TEST(load_demo_file)
 {
     char path[1024], err[512];
-    snprintf(path, sizeof path, "%s/assets/demo/demo.conf", source_dir());
+    snprintf(path, sizeof path, "%s/assets/demo/demo.conf", source_tree());
     crier_config cfg;
-    crier_config_init(&cfg, source_dir());
+    crier_config_init(&cfg, source_tree());
     CHECK_INT_EQ(crier_config_load_file(&cfg, path, err, sizeof err), CRIER_OK);
     CHECK_STR_EQ(cfg.config_path, path);
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/assets/demo", source_dir());
+    snprintf(dir, sizeof dir, "%s/assets/demo", source_tree());
     CHECK_STR_EQ(cfg.config_dir, dir);
     CHECK_STR_EQ(cfg.kiosk_id, "demo-1");
     CHECK_INT_EQ(cfg.n_sources, 1);
@@ -324,7 +319,7 @@ TEST(load_demo_file)
     CHECK_INT_EQ(crier_config_check(&cfg, err, sizeof err), CRIER_OK);
     crier_config_free(&cfg);
 
-    crier_config_init(&cfg, source_dir());
+    crier_config_init(&cfg, source_tree());
     CHECK_INT_EQ(crier_config_load_file(&cfg, "/nonexistent/crier.conf", err, sizeof err), CRIER_ERR_IO);
     CHECK(strstr(err, "/nonexistent/crier.conf") != NULL);
     crier_config_free(&cfg);
@@ -374,7 +369,7 @@ static void write_file(const char *name, const char *text)
 static crier_err check_text(const char *text, char *err, size_t err_len)
 {
     crier_config cfg;
-    crier_config_init(&cfg, source_dir());
+    crier_config_init(&cfg, source_tree());
     crier_err rc = crier_config_parse(&cfg, text, strlen(text), ORIGIN, tmpdir, err, err_len);
     if (rc == CRIER_OK)
         rc = crier_config_check(&cfg, err, err_len);
@@ -440,9 +435,7 @@ TEST(cross_checks)
     CHECK_INT_EQ(check_text("assets_dir = /nonexistent/assets\n", err, sizeof err), CRIER_ERR_NOTFOUND);
     CHECK(strstr(err, "'assets_dir'") != NULL);
 
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    CHECK_INT_EQ(system(cmd), 0);
+    CHECK_INT_EQ(remove_tree(tmpdir), 0);
 }
 
 static void count_key(const char *key, const char *value, const char *help, void *ud)
@@ -459,7 +452,7 @@ TEST(each_lists_every_key)
 {
     crier_config cfg;
     char err[128];
-    crier_config_init(&cfg, source_dir());
+    crier_config_init(&cfg, source_tree());
     CHECK_INT_EQ(crier_config_set(&cfg, "size", "1920x1080", "t", 0, NULL, err, sizeof err), CRIER_OK);
     int n = 0;
     crier_config_each(&cfg, count_key, &n);
@@ -502,7 +495,7 @@ TEST(enum_keys)
 {
     char err[256];
     crier_config cfg;
-    crier_config_init(&cfg, source_dir());
+    crier_config_init(&cfg, source_tree());
     CHECK_INT_EQ(cfg.log_level, CRIER_LOG_INFO); /* defaults */
     CHECK_INT_EQ(cfg.transition, CRIER_TRANSITION_FADE);
     CHECK_INT_EQ(cfg.ticker_motion, CRIER_TICKER_SCROLL);

@@ -2,34 +2,9 @@
 #include "content/content.h"
 #include "base/timeutil.h"
 #include "check.h"
+#include "testutil.h"
 
 #include <stdlib.h>
-
-static const char *source_dir(void)
-{
-    const char *s = getenv("CRIER_SOURCE");
-    return s && *s ? s : ".";
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
 
 static size_t count_kind(const crier_item_list *l, crier_item_kind k)
 {
@@ -42,10 +17,10 @@ static size_t count_kind(const crier_item_list *l, crier_item_kind k)
 TEST(demo_file)
 {
     char path[1100], dir[1024], err[256] = "";
-    snprintf(dir, sizeof dir, "%s/assets/demo", source_dir());
+    snprintf(dir, sizeof dir, "%.1000s/assets/demo", source_tree());
     snprintf(path, sizeof path, "%s/content.json", dir);
     size_t len = 0;
-    char *buf = read_all(path, &len);
+    char *buf = read_file(path, 0, &len);
     CHECK(buf != NULL);
     if (!buf)
         return;

@@ -9,21 +9,7 @@
 
 static crier_feed_opts opts(void)
 {
-    crier_feed_opts o;
-    crier_feed_opts_init(&o);
-    o.source = "social";
-    o.now_ms = TEST_NOW_MS;
-    return o;
-}
-
-static crier_err parse_fixture(const char *name, crier_feed_type type, const crier_feed_opts *o,
-                               crier_item_list *l, char *err, size_t err_len)
-{
-    size_t len;
-    char *buf = fixture(name, &len);
-    crier_err rc = crier_feed_parse(type, buf, len, o, l, err, err_len);
-    free(buf);
-    return rc;
+    return feed_opts("social");
 }
 
 TEST(jsonfeed)

@@ -9,6 +9,7 @@
  * exactly when an old crash comes back.  Runs with gcc in every build, no clang
  * or libFuzzer needed.  See docs/fuzzing.md. */
 #include "check.h"
+#include "testutil.h"
 
 #define CRIER_FUZZ_NO_MAIN
 #include "../fuzz/fuzz_alert.c"
@@ -48,40 +49,17 @@ static const harness harnesses[] = {
 
 static const char *fuzz_dir(void)
 {
-    static char path[1024];
-    const char *src = getenv("CRIER_SOURCE");
-    if (src)
-        snprintf(path, sizeof path, "%s/tests/fuzz", src);
-    else {
-        const char *file = __FILE__, *slash = strrchr(file, '/');
-        snprintf(path, sizeof path, "%.*s/../fuzz", slash ? (int)(slash - file) : 1, slash ? file : ".");
-    }
+    static char path[1100];
+    snprintf(path, sizeof path, "%s/tests/fuzz", source_tree());
     return path;
 }
 
 /* Heap copy of exactly the file's bytes (like libFuzzer, no NUL after them). */
 static uint8_t *read_all(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb)
-                break;
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    uint8_t *exact = malloc(n ? n : 1);
+    size_t n = 0;
+    char *buf = read_file(path, 0, &n);
+    uint8_t *exact = buf ? malloc(n ? n : 1) : NULL;
     if (exact && n)
         memcpy(exact, buf, n);
     free(buf);

@@ -1,39 +1,16 @@
 /* test_layout.c - layout parsing and zone maths (screen/layout.c). */
 #include "screen/layout.h"
 #include "check.h"
+#include "testutil.h"
 
 #include <stdlib.h>
-
-static const char *source_dir(void)
-{
-    const char *s = getenv("CRIER_SOURCE");
-    return s && *s ? s : ".";
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static crier_err load(const char *name, crier_layout *l, char *err, size_t err_len)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%.900s/assets/layouts/%.64s", source_dir(), name);
+    snprintf(path, sizeof path, "%.900s/assets/layouts/%.64s", source_tree(), name);
     size_t len;
-    char *buf = read_all(path, &len);
+    char *buf = read_file(path, 0, &len);
     if (!buf) {
         snprintf(err, err_len, "cannot read %.200s", path);
         return CRIER_ERR_IO;

@@ -9,41 +9,13 @@
 #include "check.h"
 #include "screen/contrast.h"
 #include "screen/layout.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MIN_RATIO CRIER_CONTRAST_AA_BODY
-
-static const char *source_dir(void)
-{
-    const char *s = getenv("CRIER_SOURCE");
-    return s && *s ? s : ".";
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && n <= CRIER_LAYOUT_MAX_BYTES && fseek(f, 0, SEEK_SET) == 0) {
-            buf = malloc((size_t)n + 1);
-            if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            } else if (buf) {
-                buf[n] = '\0';
-                *len = (size_t)n;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
-}
 
 /* Number of text/background pairs of l under MIN_RATIO; each is reported. */
 static int low_contrast_pairs(const char *file, const crier_layout *l)
@@ -70,7 +42,7 @@ static int low_contrast_pairs(const char *file, const crier_layout *l)
 TEST(every_bundled_layout_meets_aa)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%.900s/assets/layouts", source_dir());
+    snprintf(dir, sizeof dir, "%.900s/assets/layouts", source_tree());
     DIR *d = opendir(dir);
     CHECK(d != NULL);
     if (!d)
@@ -84,7 +56,7 @@ TEST(every_bundled_layout_meets_aa)
         char path[2048];
         snprintf(path, sizeof path, "%s/%.200s", dir, e->d_name);
         size_t len = 0;
-        char *buf = read_all(path, &len);
+        char *buf = read_file(path, CRIER_LAYOUT_MAX_BYTES, &len);
         CHECK(buf != NULL);
         if (!buf)
             continue;

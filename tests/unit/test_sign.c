@@ -3,6 +3,7 @@
  * Covers every envelope rejection: unsigned, bad signature, wrong key, unknown
  * key, bad version / alg, truncated, 10 MB; and measures the verify cost. */
 #include "check.h"
+#include "testutil.h"
 #include "base/log.h"
 #include "remote/sign.h"
 
@@ -420,9 +421,6 @@ int main(void)
     RUN(keyring_folder);
     RUN(envelope);
     RUN(verify_cost);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    remove_tree(tmpdir);
     return check_summary();
 }
