@@ -441,8 +441,6 @@ static int64_t post_valid_until(const ctl_msg *m)
     return until > 0 ? until : 0;
 }
 
-#define TOMBSTONE_DEFAULT_S (7 * 86400) /* retained this long when the post had no valid_until */
-#define TOMBSTONE_GRACE_S 3600
 
 typedef struct retract_args {
     scope_arg sc;
@@ -481,10 +479,9 @@ static int run_retract(const ctl_opts *o, void *args)
             already++;
             continue;
         }
-        /* the tombstone stays on the broker until the post would have ended (+1 h), else 7 days */
+        /* the tombstone stays on the broker until the post would have ended (+1 h), at most 7 days */
         int64_t until = post_valid_until(m);
-        int64_t s = until > now ? (until - now) / 1000 + TOMBSTONE_GRACE_S : TOMBSTONE_DEFAULT_S;
-        expiry[found] = (uint32_t)(a->retain_s ? a->retain_s : s > TOMBSTONE_DEFAULT_S ? TOMBSTONE_DEFAULT_S : s);
+        expiry[found] = a->retain_s ? (uint32_t)a->retain_s : crier_retraction_retain_s(until, now);
         topics[found++] = crier_strdup(m->topic);
     }
     int signing = !a->unsigned_ && (a->key_path || o->signing_key);
@@ -496,7 +493,7 @@ static int run_retract(const ctl_opts *o, void *args)
         if (crier_topic_post(t, sizeof t, sc.scope, sc.target, id) == CRIER_OK) {
             fprintf(stderr, "crierctl retract: the broker holds no post '%s' in that scope; sending the signed "
                             "retraction anyway\n", id);
-            expiry[0] = (uint32_t)(a->retain_s ? a->retain_s : TOMBSTONE_DEFAULT_S);
+            expiry[0] = a->retain_s ? (uint32_t)a->retain_s : CRIER_RETRACT_RETAIN_MAX_S;
             topics[found++] = crier_strdup(t);
         }
     }
