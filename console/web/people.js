@@ -2,7 +2,9 @@
 // the list of users, a form that adds a user or changes one (the same name
 // again), Delete (press twice), the list of tokens with Revoke (press twice),
 // and a new token whose secret is shown once.
-import { api, state, $, el, act, showNotice, clearError, roleAtLeast, fmtTime, fmtFullTime } from './core.js';
+import {
+  api, state, $, el, act, showNotice, clearError, roleAtLeast, fmtTime, fmtFullTime, pressedTwice,
+} from './core.js';
 
 let ready = false;
 let users = [];
@@ -166,17 +168,6 @@ function render() {
   if (users.some((u) => u.user === chosen)) pick.value = chosen;
 }
 
-// Two steps, no modal (as Retract on posts): the first press asks, the second acts.
-function armed(b, question, label) {
-  if (b.dataset.armed === '1') return true;
-  b.dataset.armed = '1';
-  b.textContent = question;
-  setTimeout(() => {
-    if (b.isConnected) { b.dataset.armed = ''; b.textContent = label; }
-  }, 6000);
-  return false;
-}
-
 async function onListClick(e) {
   const b = e.target.closest('button[data-act]');
   if (!b) return;
@@ -193,7 +184,7 @@ async function onListClick(e) {
   }
   case 'delete': {
     const name = b.dataset.user;
-    if (!armed(b, `Yes, delete ${name}`, 'Delete')) return;
+    if (!pressedTwice(b, `Yes, delete ${name}`)) return;  // two steps, as Retract
     const r = await act(b, () => api('DELETE', `/api/users/${encodeURIComponent(name)}`).then(() => true));
     if (r) {
       showNotice(`${name} is deleted: their sessions and API tokens no longer work.`);
@@ -204,7 +195,7 @@ async function onListClick(e) {
   }
   case 'revoke': {
     const id = b.dataset.token;
-    if (!armed(b, 'Yes, revoke now', 'Revoke')) return;
+    if (!pressedTwice(b, 'Yes, revoke now')) return;
     const r = await act(b, () => api('DELETE', `/api/tokens/${encodeURIComponent(id)}`).then(() => true));
     if (r) {
       showNotice('The token is revoked: it no longer works.');
