@@ -349,15 +349,58 @@ static void audit_export(cn_ctx *ctx, cn_req *req, cn_resp *resp)
     cn_resp_take(resp, 200, ctype, text, len);
 }
 
-static void users(cn_ctx *ctx, cn_req *req, cn_resp *resp)
+/* Only admins manage users and tokens: else 403, audited as `what`. */
+static int admin_only(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *what)
 {
-    if (req->user.role < CN_ROLE_ADMIN) {
-        cn_audit(ctx->db, ctx->sse, req->user.name, "users", req->method, "refused", "not an admin");
-        cn_resp_error(resp, 403, "only an admin manages users");
+    if (req->user.role >= CN_ROLE_ADMIN)
+        return 1;
+    cn_audit(ctx->db, ctx->sse, req->user.name, what, req->path, "refused", "not an admin");
+    cn_resp_error(resp, 403, "only an admin manages users and API tokens");
+    return 0;
+}
+
+static void user_delete(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *name)
+{
+    int sessions, tokens;
+    crier_err e = strcmp(name, req->user.name) == 0 ? CRIER_ERR_INVAL
+                                                    : cn_user_delete(ctx->db, name, &sessions, &tokens);
+    char detail[100];
+    if (e == CRIER_OK) {
+        cn_sse_drop_user(ctx->sse, name);
+        snprintf(detail, sizeof detail, "%d sessions ended, %d tokens revoked", sessions, tokens);
+        cn_audit(ctx->db, ctx->sse, req->user.name, "user.delete", name, "ok", detail);
+        cn_resp_empty(resp, 204);
+        return;
+    }
+    const char *why = e == CRIER_ERR_INVAL    ? "you cannot delete yourself; ask another admin"
+                      : e == CRIER_ERR_LIMIT  ? "this is the last admin: make another admin first"
+                      : e == CRIER_ERR_NOTFOUND ? "no such user"
+                                                : "cannot delete the user (database error)";
+    cn_audit(ctx->db, ctx->sse, req->user.name, "user.delete", name, e == CRIER_ERR_IO ? "failed" : "refused", why);
+    cn_resp_error(resp, e == CRIER_ERR_NOTFOUND ? 404 : e == CRIER_ERR_IO ? 500 : 409, "%s", why);
+}
+
+static void users(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *rest)
+{
+    if (!admin_only(ctx, req, resp, "users"))
+        return;
+    if (rest[0]) { /* /api/users/{name} */
+        char name[CN_NAME_MAX + 1];
+        const char *action;
+        if (cn_route_item(rest, name, &action, resp, "user") != 0)
+            return;
+        if (action[0] || strcmp(req->method, "DELETE") != 0)
+            cn_resp_error(resp, action[0] ? 404 : 405, action[0] ? "no such resource" : "use DELETE");
+        else
+            user_delete(ctx, req, resp, name);
         return;
     }
     if (strcmp(req->method, "GET") == 0) {
         cn_resp_json(resp, 200, cn_users_json(ctx->db));
+        return;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        cn_resp_error(resp, 405, "use GET or POST");
         return;
     }
     cJSON *in = cn_req_json(req, resp);
@@ -366,48 +409,85 @@ static void users(cn_ctx *ctx, cn_req *req, cn_resp *resp)
     char sites[CN_SITES_MAX + 1], err[200];
     const char *name = cn_jstr(in, "user"), *pw = cn_jstr(in, "password"), *role = cn_jstr(in, "role");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(in, "sites");
+    cn_user u;
+    int existed = name && cn_user_get(ctx->db, name, &u) == CRIER_OK;
+    const char *action = existed ? "user.update" : "user.create";
     if (!s)
         snprintf(sites, sizeof sites, "*");
     if ((s && cn_sites_parse(s, sites, sizeof sites, err, sizeof err) != CRIER_OK) ||
         cn_user_put(ctx->db, &ctx->cfg->pwcost, name, pw, cn_role_parse(role), sites, err, sizeof err) != CRIER_OK) {
-        cn_audit(ctx->db, ctx->sse, req->user.name, "user.put", name ? name : "", "refused", err);
+        cn_audit(ctx->db, ctx->sse, req->user.name, action, name ? name : "", "refused", err);
         cn_resp_error(resp, 400, "%s", err);
     } else {
-        cn_user u;
+        char detail[CN_SITES_MAX + 40];
+        snprintf(detail, sizeof detail, "%s, sites %s", role, sites);
+        if (existed) /* its event streams were opened with the old role and sites */
+            cn_sse_drop_user(ctx->sse, name);
         cn_user_get(ctx->db, name, &u);
-        cn_audit(ctx->db, ctx->sse, req->user.name, "user.put", name, "ok", role);
+        cn_audit(ctx->db, ctx->sse, req->user.name, action, name, "ok", detail);
         cn_resp_json(resp, 201, me_json(&u, NULL));
     }
     cJSON_Delete(in);
 }
 
-static void tokens(cn_ctx *ctx, cn_req *req, cn_resp *resp)
+static void token_create(cn_ctx *ctx, cn_req *req, cn_resp *resp)
 {
-    if (req->user.role < CN_ROLE_ADMIN) {
-        cn_resp_error(resp, 403, "only an admin makes API tokens");
-        return;
-    }
     cJSON *in = cn_req_json(req, resp);
     if (!in)
         return;
     const char *name = cn_jstr(in, "name"), *user = cn_jstr(in, "user");
     cn_user u;
-    char token[CN_SECRET_MAX];
-    if (!name || !name[0] || strlen(name) > 100) {
-        cn_resp_error(resp, 400, "give the token a \"name\" (1..100 bytes)");
+    char token[CN_SECRET_MAX], ref[CN_TOKEN_REF_MAX];
+    if (!name || !name[0] || strlen(name) > CN_TOKEN_NAME_MAX) {
+        cn_resp_error(resp, 400, "give the token a \"name\" (1..%d bytes)", CN_TOKEN_NAME_MAX);
     } else if (cn_user_get(ctx->db, user ? user : req->user.name, &u) != CRIER_OK) {
         cn_resp_error(resp, 400, "no user '%.64s'", user);
-    } else if (cn_token_create(ctx->db, name, u.name, token) != CRIER_OK) {
+    } else if (cn_token_create(ctx->db, name, u.name, token, ref) != CRIER_OK) {
         cn_resp_error(resp, 500, "cannot store the token");
     } else {
         cn_audit(ctx->db, ctx->sse, req->user.name, "token.create", name, "ok", u.name);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "token", token);
+        cJSON_AddStringToObject(o, "id", ref);
         cJSON_AddStringToObject(o, "name", name);
         cJSON_AddStringToObject(o, "user", u.name);
         cn_resp_json(resp, 201, o);
     }
     cJSON_Delete(in);
+}
+
+static void tokens(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *rest)
+{
+    if (!admin_only(ctx, req, resp, "tokens"))
+        return;
+    if (!rest[0]) {
+        if (strcmp(req->method, "GET") == 0)
+            cn_resp_json(resp, 200, cn_tokens_json(ctx->db));
+        else if (strcmp(req->method, "POST") == 0)
+            token_create(ctx, req, resp);
+        else
+            cn_resp_error(resp, 405, "use GET or POST");
+        return;
+    }
+    char ref[CN_NAME_MAX + 1], name[CN_TOKEN_NAME_MAX + 1], user[CN_NAME_MAX + 1], detail[CN_TOKEN_NAME_MAX + 80];
+    const char *action;
+    if (cn_route_item(rest, ref, &action, resp, "token") != 0)
+        return;
+    if (action[0] || strcmp(req->method, "DELETE") != 0) {
+        cn_resp_error(resp, action[0] ? 404 : 405, action[0] ? "no such resource" : "use DELETE");
+        return;
+    }
+    crier_err e = cn_token_revoke(ctx->db, ref, name, user);
+    if (e != CRIER_OK) {
+        cn_audit(ctx->db, ctx->sse, req->user.name, "token.revoke", ref, e == CRIER_ERR_NOTFOUND ? "refused" : "failed",
+                 e == CRIER_ERR_NOTFOUND ? "no such token" : crier_strerror(e));
+        cn_resp_error(resp, e == CRIER_ERR_NOTFOUND ? 404 : 500, "%s",
+                      e == CRIER_ERR_NOTFOUND ? "no such token" : "cannot revoke the token (database error)");
+        return;
+    }
+    snprintf(detail, sizeof detail, "'%s' acting as %s", name, user);
+    cn_audit(ctx->db, ctx->sse, req->user.name, "token.revoke", ref, "ok", detail);
+    cn_resp_empty(resp, 204);
 }
 
 static void health(cn_ctx *ctx, cn_resp *resp)
@@ -487,10 +567,10 @@ void cn_api_handle(cn_ctx *ctx, cn_req *req, cn_resp *resp)
         upload(ctx, req, resp);
     else if (is(req, "GET", "/api/audit"))
         audit_export(ctx, req, resp);
-    else if (is(req, "GET", "/api/users") || is(req, "POST", "/api/users"))
-        users(ctx, req, resp);
-    else if (is(req, "POST", "/api/tokens"))
-        tokens(ctx, req, resp);
+    else if (strncmp(p, "/api/users", 10) == 0 && (p[10] == '\0' || p[10] == '/'))
+        users(ctx, req, resp, p + 10);
+    else if (strncmp(p, "/api/tokens", 11) == 0 && (p[11] == '\0' || p[11] == '/'))
+        tokens(ctx, req, resp, p + 11);
     else if (is(req, "GET", "/api/events"))
         resp->sse = 1;
     else

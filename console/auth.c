@@ -177,6 +177,53 @@ crier_err cn_user_login(cn_db *db, const cn_pwcost *cost, const char *name, cons
     return CRIER_OK;
 }
 
+/* Runs sql with ?1 = name (locked): the first column of its row (a SELECT)
+ * or the rows it changed; -1 on a database error. */
+static int run_named(sqlite3 *s, const char *sql, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : rc == SQLITE_DONE ? sqlite3_changes(s) : -1;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+crier_err cn_user_delete(cn_db *db, const char *name, int *sessions, int *tokens)
+{
+    *sessions = *tokens = 0;
+    if (!cn_name_ok(name))
+        return CRIER_ERR_NOTFOUND;
+    sqlite3 *s = cn_db_lock(db);
+    crier_err e = cn_db_exec(s, "BEGIN IMMEDIATE");
+    if (e == CRIER_OK) {
+        int admin = run_named(s, "SELECT count(*) FROM users WHERE name=?1 AND role='admin'", name);
+        int others = run_named(s, "SELECT count(*) FROM users WHERE name<>?1 AND role='admin'", name);
+        int users = 0;
+        if (admin < 0 || others < 0)
+            e = CRIER_ERR_IO;
+        else if (admin > 0 && others == 0)
+            e = CRIER_ERR_LIMIT;
+        else if ((*sessions = run_named(s, "DELETE FROM sessions WHERE user=?1", name)) < 0 ||
+                 (*tokens = run_named(s, "DELETE FROM tokens WHERE user=?1", name)) < 0 ||
+                 (users = run_named(s, "DELETE FROM users WHERE name=?1", name)) < 0)
+            e = CRIER_ERR_IO;
+        else if (users == 0)
+            e = CRIER_ERR_NOTFOUND;
+        if (e == CRIER_OK && cn_db_exec(s, "COMMIT") != CRIER_OK)
+            e = CRIER_ERR_IO;
+        if (e != CRIER_OK)
+            cn_db_exec(s, "ROLLBACK");
+    }
+    cn_db_unlock(db);
+    if (e != CRIER_OK)
+        *sessions = *tokens = 0;
+    return e;
+}
+
 cJSON *cn_users_json(cn_db *db)
 {
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "users");

@@ -31,6 +31,10 @@ crier_err cn_user_get(cn_db *db, const char *name, cn_user *out);
  * hash was made with another cost it is replaced (*rehashed = 1). */
 crier_err cn_user_login(cn_db *db, const cn_pwcost *cost, const char *name, const char *pw, cn_user *out,
                         int *rehashed);
+/* Deletes user `name` with all their sessions and API tokens, in one
+ * transaction; *sessions and *tokens get how many went.  CRIER_ERR_NOTFOUND:
+ * no such user; CRIER_ERR_LIMIT: the last admin (nothing changed). */
+crier_err cn_user_delete(cn_db *db, const char *name, int *sessions, int *tokens);
 /* {"users":[{"user","role","sites","created"}]}; NULL on failure. */
 cJSON *cn_users_json(cn_db *db);
 /* Number of users (0 on error). */

@@ -9,6 +9,7 @@
 #include "base/log.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +23,9 @@ static const char *const schema[] = {
     " sites TEXT NOT NULL, created INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS sessions(id TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL,"
     " created INTEGER NOT NULL, expires INTEGER NOT NULL, addr TEXT)",
+    /* id: the hash of the secret; ref: the public id lists show and revoking names */
     "CREATE TABLE IF NOT EXISTS tokens(id TEXT PRIMARY KEY, name TEXT NOT NULL, user TEXT NOT NULL,"
-    " created INTEGER NOT NULL)",
+    " created INTEGER NOT NULL, ref TEXT)",
     /* data: the editable fields as JSON (post.c); topics: where it is on the broker now */
     "CREATE TABLE IF NOT EXISTS posts(id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,"
     " author TEXT NOT NULL, approver TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL,"
@@ -61,6 +63,51 @@ static const char *const schema[] = {
     "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
 };
+
+/* Columns added after their table first shipped: an older database gets them
+ * on open (ALTER TABLE), then `fill` gives its existing rows a value. */
+static const struct {
+    const char *table, *column, *decl, *fill;
+} added[] = {
+    {"tokens", "ref", "TEXT", "UPDATE tokens SET ref=lower(hex(randomblob(8))) WHERE ref IS NULL"},
+};
+
+/* After the schema and the added columns. */
+static const char *const indexes[] = {
+    "CREATE UNIQUE INDEX IF NOT EXISTS tokens_ref ON tokens(ref)",
+};
+
+static int has_column(sqlite3 *s, const char *table, const char *column)
+{
+    sqlite3_stmt *st = NULL;
+    int has = 0;
+    if (sqlite3_prepare_v2(s, "SELECT 1 FROM pragma_table_info(?) WHERE name=?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+        has = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return has;
+}
+
+static crier_err migrate(sqlite3 *s)
+{
+    char sql[256];
+    for (size_t i = 0; i < sizeof added / sizeof added[0]; i++) {
+        if (!has_column(s, added[i].table, added[i].column)) {
+            snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added[i].table, added[i].column,
+                     added[i].decl);
+            if (cn_db_exec(s, sql) != CRIER_OK)
+                return CRIER_ERR_IO;
+        }
+        if (cn_db_exec(s, added[i].fill) != CRIER_OK)
+            return CRIER_ERR_IO;
+    }
+    for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++)
+        if (cn_db_exec(s, indexes[i]) != CRIER_OK)
+            return CRIER_ERR_IO;
+    return CRIER_OK;
+}
 
 crier_err cn_db_exec(sqlite3 *s, const char *sql)
 {
@@ -100,6 +147,11 @@ crier_err cn_db_open(const char *path, cn_db **out, char *err, size_t err_len)
             cn_db_close(db);
             return CRIER_ERR_IO;
         }
+    }
+    if (migrate(db->s) != CRIER_OK) {
+        crier_errf(err, err_len, "cannot update the schema in %s: %s", path, sqlite3_errmsg(db->s));
+        cn_db_close(db);
+        return CRIER_ERR_IO;
     }
     *out = db;
     return CRIER_OK;

@@ -97,23 +97,28 @@ int cn_session_sweep(cn_db *db)
     return n;
 }
 
-crier_err cn_token_create(cn_db *db, const char *name, const char *user, char token[CN_SECRET_MAX])
+crier_err cn_token_create(cn_db *db, const char *name, const char *user, char token[CN_SECRET_MAX],
+                          char ref[CN_TOKEN_REF_MAX])
 {
-    char raw[CN_SECRET_MAX - 4], id[65];
+    char raw[CN_SECRET_MAX - 4], id[65], pub[CN_TOKEN_REF_MAX];
     cn_random_b64(raw, sizeof raw, 32);
     snprintf(token, CN_SECRET_MAX, "crt_%s", raw);
     cn_secret_hash(token, id);
+    cn_random_b64(pub, sizeof pub, 12); /* 16 characters, unrelated to the secret */
     sqlite3 *s = cn_db_lock(db);
     sqlite3_stmt *st = NULL;
-    int ok = sqlite3_prepare_v2(s, "INSERT INTO tokens(id, name, user, created) VALUES(?,?,?,?)", -1, &st, NULL) ==
-             SQLITE_OK;
+    int ok = sqlite3_prepare_v2(s, "INSERT INTO tokens(id, name, user, created, ref) VALUES(?,?,?,?,?)", -1, &st,
+                                NULL) == SQLITE_OK;
     if (ok) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, user, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 4, crier_wall_ms());
+        sqlite3_bind_text(st, 5, pub, -1, SQLITE_TRANSIENT);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
+    if (ok && ref)
+        memcpy(ref, pub, sizeof pub);
     sqlite3_finalize(st);
     cn_db_unlock(db);
     return ok ? CRIER_OK : CRIER_ERR_IO;
@@ -124,6 +129,57 @@ crier_err cn_token_find(cn_db *db, const char *token, char user[CN_NAME_MAX + 1]
     if (!token || strncmp(token, "crt_", 4) != 0)
         return CRIER_ERR_NOTFOUND;
     return secret_find(db, "SELECT user FROM tokens WHERE id=? AND ?>0", token, user, NULL);
+}
+
+cJSON *cn_tokens_json(cn_db *db)
+{
+    cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "tokens");
+    sqlite3 *s = cn_db_lock(db);
+    sqlite3_stmt *st = NULL;
+    if (arr && sqlite3_prepare_v2(s, "SELECT ref, name, user, created FROM tokens ORDER BY created, ref", -1, &st,
+                                  NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            cJSON *t = cJSON_CreateObject();
+            char when[32];
+            cn_time_str(sqlite3_column_int64(st, 3), when, sizeof when);
+            cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
+            cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
+            cJSON_AddStringToObject(t, "user", (const char *)sqlite3_column_text(st, 2));
+            cJSON_AddStringToObject(t, "created", when);
+            cJSON_AddItemToArray(arr, t);
+        }
+    }
+    sqlite3_finalize(st);
+    cn_db_unlock(db);
+    return root;
+}
+
+crier_err cn_token_revoke(cn_db *db, const char *ref, char name[CN_TOKEN_NAME_MAX + 1], char user[CN_NAME_MAX + 1])
+{
+    crier_err e = CRIER_ERR_NOTFOUND;
+    sqlite3 *s = cn_db_lock(db);
+    sqlite3_stmt *st = NULL;
+    /* one connection under one lock: nobody runs between the two statements */
+    if (sqlite3_prepare_v2(s, "SELECT name, user FROM tokens WHERE ref=?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            snprintf(name, CN_TOKEN_NAME_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+            snprintf(user, CN_NAME_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 1));
+            e = CRIER_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (e == CRIER_OK && sqlite3_prepare_v2(s, "DELETE FROM tokens WHERE ref=?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            e = CRIER_ERR_IO;
+    } else if (e == CRIER_OK) {
+        e = CRIER_ERR_IO;
+    }
+    sqlite3_finalize(st);
+    cn_db_unlock(db);
+    return e;
 }
 
 int cn_csrf_ok(const char *expected, const char *given)

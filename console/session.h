@@ -24,9 +24,20 @@ void cn_session_delete(cn_db *db, const char *secret);
 /* Removes expired sessions; returns how many. */
 int cn_session_sweep(cn_db *db);
 
-/* A new API token named `name` acting as `user`. */
-crier_err cn_token_create(cn_db *db, const char *name, const char *user, char token[CN_SECRET_MAX]);
+/* A new API token named `name` acting as `user`; its public id (what lists
+ * show and revoking names: neither the secret nor its hash) into ref unless
+ * NULL. */
+#define CN_TOKEN_REF_MAX 24
+#define CN_TOKEN_NAME_MAX 100
+crier_err cn_token_create(cn_db *db, const char *name, const char *user, char token[CN_SECRET_MAX],
+                          char ref[CN_TOKEN_REF_MAX]);
 crier_err cn_token_find(cn_db *db, const char *token, char user[CN_NAME_MAX + 1]);
+/* {"tokens":[{"id","name","user","created"}]}, oldest first: never a secret
+ * or its hash.  NULL on failure. */
+cJSON *cn_tokens_json(cn_db *db);
+/* Revokes the token whose public id is ref; its name and user out (for the
+ * audit log).  CRIER_ERR_NOTFOUND when there is none. */
+crier_err cn_token_revoke(cn_db *db, const char *ref, char name[CN_TOKEN_NAME_MAX + 1], char user[CN_NAME_MAX + 1]);
 
 /* The CSRF rule: the header value equals the session's token (constant time). */
 int cn_csrf_ok(const char *expected, const char *given);

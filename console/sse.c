@@ -27,10 +27,13 @@ struct cn_sse {
     uint64_t next_seq; /* seq of the next event; ring[seq % N] holds seq */
     int readers;
     int closed;
+    cn_sse_reader *list; /* attached readers */
 };
 
 struct cn_sse_reader {
     cn_sse *h;
+    cn_sse_reader *prev, *next_reader;
+    int dropped; /* cn_sse_drop_user: end the stream */
     cn_user user;
     uint64_t next; /* next seq to send */
     char *pending; /* event being sent */
@@ -115,9 +118,13 @@ cn_sse_reader *cn_sse_attach(cn_sse *h, const cn_user *u)
     }
     h->readers++;
     r->next = h->next_seq;
-    pthread_mutex_unlock(&h->lock);
     r->h = h;
     r->user = *u;
+    r->next_reader = h->list;
+    if (h->list)
+        h->list->prev = r;
+    h->list = r;
+    pthread_mutex_unlock(&h->lock);
     r->last_write_ms = crier_mono_ms();
     return r;
 }
@@ -126,11 +133,30 @@ void cn_sse_detach(cn_sse_reader *r)
 {
     if (!r)
         return;
-    pthread_mutex_lock(&r->h->lock);
-    r->h->readers--;
-    pthread_mutex_unlock(&r->h->lock);
+    cn_sse *h = r->h;
+    pthread_mutex_lock(&h->lock);
+    h->readers--;
+    if (r->prev)
+        r->prev->next_reader = r->next_reader;
+    else
+        h->list = r->next_reader;
+    if (r->next_reader)
+        r->next_reader->prev = r->prev;
+    pthread_mutex_unlock(&h->lock);
     free(r->pending);
     free(r);
+}
+
+void cn_sse_drop_user(cn_sse *h, const char *name)
+{
+    if (!h || !name)
+        return;
+    pthread_mutex_lock(&h->lock);
+    for (cn_sse_reader *r = h->list; r; r = r->next_reader)
+        if (strcmp(r->user.name, name) == 0)
+            r->dropped = 1;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
 }
 
 static int visible(const cn_sse_reader *r, const sse_event *e)
@@ -178,11 +204,11 @@ ssize_t cn_sse_read(cn_sse_reader *r, char *buf, size_t max, int wait_ms)
         struct timespec dl = crier_mono_deadline(wait_ms);
         pthread_mutex_lock(&h->lock);
         int got = 0;
-        while (!h->closed && !(got = take_next(r))) {
+        while (!h->closed && !r->dropped && !(got = take_next(r))) {
             if (pthread_cond_timedwait(&h->cond, &h->lock, &dl) != 0)
                 break;
         }
-        int closed = h->closed;
+        int closed = h->closed || r->dropped;
         pthread_mutex_unlock(&h->lock);
         if (closed)
             return -1;

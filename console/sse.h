@@ -31,6 +31,11 @@ void cn_sse_publish(cn_sse *h, const char *type, const char *json, const char *s
 /* Events published so far (for tests). */
 uint64_t cn_sse_count(cn_sse *h);
 
+/* Ends the streams of user `name` (deleted, or their role or sites changed):
+ * their next read is end-of-stream.  A browser reconnects, and is asked who
+ * it is again. */
+void cn_sse_drop_user(cn_sse *h, const char *name);
+
 /* A reader for user u; NULL when CN_SSE_MAX_READERS are attached or closed. */
 cn_sse_reader *cn_sse_attach(cn_sse *h, const cn_user *u);
 void cn_sse_detach(cn_sse_reader *r); /* NULL-safe */

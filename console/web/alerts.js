@@ -3,7 +3,8 @@
 // (requests shown at once to every approver: the red bar under the header and
 // the Emergency view), Update / All clear / Cancel of a sent alert, and the
 // live receipts of one alert.  All text goes through textContent (el()).
-import { api, state, $, el, act, showError, clearError, showNotice, debounce, fmtTime, roleAtLeast } from './core.js';
+import { api, state, $, el, act, showError, clearError, showNotice, debounce, fmtTime, roleAtLeast,
+  pressedTwice } from './core.js';
 import { knownSites, onSitesChanged } from './screens.js';
 
 const SEVERITY = ['Extreme', 'Severe', 'Moderate', 'Minor', 'Unknown'];
@@ -603,12 +604,7 @@ async function onListClick(ev) {
     case 'update': if (a) startFrom('update', a); break;
     case 'allclear': if (a) startFrom('allclear', a); break;
     case 'cancel': {
-      if (btn.dataset.armed !== '1') {
-        btn.dataset.armed = '1';
-        btn.textContent = 'Yes, cancel it now';
-        setTimeout(() => { if (btn.isConnected) { btn.dataset.armed = ''; btn.textContent = btn.dataset.label || 'Cancel alert'; } }, 6000);
-        return;
-      }
+      if (!pressedTwice(btn, 'Yes, cancel it now')) return;
       const r = await act(btn, () => api('POST', `/api/alerts/${enc}/cancel`, {}));
       if (r) { onEvent(r); showNotice(`Cancel sent: "${headline(a || r)}" leaves the screens.`); openReceipts(r.id); load(); }
       break;

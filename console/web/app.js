@@ -1,13 +1,14 @@
-// app.js - the Crier console page: login, the three views (posts, screens,
-// audit) switched by the address's #fragment, and live updates from
+// app.js - the Crier console page: login, the views (posts, screens,
+// emergency, audit, people) switched by the address's #fragment, and live updates from
 // /api/events (Server-Sent Events) handed to the view that owns them.
 import { api, state, $, showError, clearError, showNotice, act, closeDialog, ApiError, roleAtLeast } from './core.js';
 import * as posts from './posts.js';
 import * as screens from './screens.js';
 import * as audit from './audit.js';
 import * as alerts from './alerts.js';
+import * as people from './people.js';
 
-const VIEWS = { posts, screens, alerts, audit };
+const VIEWS = { posts, screens, alerts, audit, people };
 let current = null;
 let events = null;
 let eventsRetry = 0;
@@ -36,6 +37,8 @@ function signedIn(me) {
   document.body.dataset.role = me.role;
   // The audit log is for publishers and admins (the console refuses others).
   $('nav-audit').hidden = !roleAtLeast('publisher');
+  // Users and tokens are for admins (the console refuses others too).
+  $('nav-people').hidden = !roleAtLeast('admin');
   for (const v of Object.values(VIEWS)) v.init();
   startEvents();
   alerts.prefetchList();  // approvers see waiting alerts in every view

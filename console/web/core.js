@@ -152,6 +152,19 @@ export function el(tag, props, ...children) {
   return n;
 }
 
+// A button that acts on its second press (no modal): the first press only
+// relabels it with `question` for six seconds.  True on the second press.
+export function pressedTwice(b, question) {
+  if (b.dataset.armed === '1') return true;
+  const label = b.textContent;
+  b.dataset.armed = '1';
+  b.textContent = question;
+  setTimeout(() => {
+    if (b.isConnected) { b.dataset.armed = ''; b.textContent = label; }
+  }, 6000);
+  return false;
+}
+
 export function $(id) {
   return document.getElementById(id);
 }

@@ -3,7 +3,7 @@
 // the list of posts (by status or by screen) and each post's history.
 import {
   api, state, $, el, act, showError, showNotice, clearError, debounce, roleAtLeast,
-  fmtTime, fmtDayTime, fmtFullTime, localInputToIso, isoToLocalInput, openDialog,
+  fmtTime, fmtDayTime, fmtFullTime, localInputToIso, isoToLocalInput, openDialog, pressedTwice,
 } from './core.js';
 import { knownSites, knownScreens, onSitesChanged } from './screens.js';
 
@@ -484,14 +484,8 @@ async function onListClick(e) {
   }
   case 'retract':
     // Two steps, no modal: the first press asks, the second retracts.
-    if (b.dataset.armed !== '1') {
-      b.dataset.armed = '1';
-      b.textContent = 'Yes, retract now';
-      setTimeout(() => {
-        if (b.isConnected) { b.dataset.armed = ''; b.textContent = 'Retract'; }
-      }, 6000);
-      return;
-    } else {
+    if (!pressedTwice(b, 'Yes, retract now')) return;
+    {
       const r = await act(b, () => api('POST', `/api/posts/${encodeURIComponent(id)}/retract`));
       if (r) { upsert(r); showNotice(`“${short(r.title)}” is retracted: the screens drop it now.`); }
     }

@@ -270,6 +270,59 @@ def emergency_desk(b, v, admin):
     v.visible("#login-user")
 
 
+def people_view(b, admin, stamp):
+    """The admin (on b) adds a user on the People view, sees it listed, makes
+    a token whose secret is shown once, revokes it and deletes the user, each
+    with the two-step confirm; the API agrees."""
+    name = "pia-" + stamp
+    step("the admin sees the People nav item", b.visible, "#nav-people")
+    b.click("#nav-people")
+    step("People lists the users", b.text_in, "#users-list", "eddie", 10)
+    b.type("#user-name", name)
+    b.type("#user-password", "pass-pia-12345")
+    Select(b.find("#user-role")).select_by_value("editor")
+    b.type("#user-sites", "north, south")
+    b.click("#user-save")
+    item = f'#users-list li[data-user="{name}"]'
+    step("the new user is listed with role and sites", b.wait,
+         lambda d: "editor" in d.find_element("css selector", item).text.lower() and "north, south" in d.find_element("css selector", item).text
+         if d.find_elements("css selector", item) else False, 10, "the new user")
+    st, res = admin.call("GET", "/api/users")
+    check(f"the API knows the user ({st})", any(u.get("user") == name for u in res.get("users", [])))
+    # a token acting as the new user: the secret once, then revoked
+    b.type("#token-name", "kiosk script " + stamp)
+    Select(b.find("#token-user")).select_by_value(name)
+    b.click("#token-create")
+    step("the token's secret is shown with the copy-it-now note", b.text_in, "#token-secret", "not shown again", 10)
+    secret = b.find("#token-secret-value").get_attribute("value")
+    check("the secret is a crt_ token", secret.startswith("crt_"))
+    titem = step("the token is listed", b.wait, lambda d: [e for e in d.find_elements("css selector", "#tokens-list li")
+                                                         if "kiosk script " + stamp in e.text], 10, "the token")
+    check("the token list does not show the secret", secret[4:] not in b.find("#tokens-list").text)
+    shot(b, "desktop-people", full=True)
+    b.click("#token-done")
+    check("the secret is gone from the page", not b.find("#token-secret").is_displayed()
+          and b.find("#token-secret-value").get_attribute("value") == "")
+    if titem:
+        revoke = f'#tokens-list li[data-token="{titem[0].get_attribute("data-token")}"] button[data-act="revoke"]'
+        b.click(revoke)
+        b.text_in(revoke, "Yes", 5)
+        b.click(revoke)
+        step("the token is revoked (gone from the list)", b.wait, lambda d: not d.find_elements("css selector", revoke), 10, "revoked")
+    # Delete with the two-step confirm: the first press only asks
+    delete = item + ' button[data-act="delete"]'
+    b.click(delete)
+    step("the first press asks", b.text_in, delete, "Yes, delete", 5)
+    check("and deletes nothing yet", any(u.get("user") == name for u in admin.call("GET", "/api/users")[1].get("users", [])))
+    b.click(delete)
+    step("the second press deletes: the user leaves the list", b.wait,
+         lambda d: not d.find_elements("css selector", item), 10, "the user gone")
+    step("the notice says so", b.text_in, "#notice", "deleted", 10)
+    check("the API agrees", not any(u.get("user") == name for u in admin.call("GET", "/api/users")[1].get("users", [])))
+    check("the admin's own row has no Delete button",
+          not b.finds('#users-list li[data-user="admin"] button[data-act="delete"]'))
+
+
 def post_item(b, post_id):
     """(class, text) of the post's list item, read in one go: the list is
     re-rendered on live updates, so element references go stale."""
@@ -480,12 +533,20 @@ def main():
                 "fetch(arguments[0], {credentials:'same-origin'}).then(async r => arguments[1]({s: r.status, t: await r.text(), c: r.headers.get('Content-Type')}))", href)
             check(f"the {fmt} export has the post's lines ({r['c']})", r["s"] == 200 and post_id in r["t"] and marker in r["t"])
 
+        # People: users and tokens (admins).
+        people_view(b, admin, stamp)
+
         # The emergency desk: the editor on this desktop, an approver on a phone.
         st, _ = admin.call("POST", "/api/users", {"user": "pat", "password": "pass-pat-1234", "role": "publisher", "sites": ["*"]})
         check(f"admin creates the approver 'pat' (HTTP {st})", st in (200, 201))
         v = Browser(390, 844, mobile=True)
         login(v, "pat", "pass-pat-1234")
         emergency_desk(b, v, admin)
+        check("the editor does not see the People nav item", not b.find("#nav-people").is_displayed())
+        b.driver.get(URL + "/#people")
+        step("an editor sent to #people gets the posts view", b.wait,
+             lambda d: d.find_element("id", "view-posts").is_displayed() and not d.find_element("id", "view-people").is_displayed(),
+             10, "the posts view")
 
         errs = [m for m in b.console_errors() + v.console_errors() if "Content Security Policy" in m or "Uncaught" in m]
         check("no CSP violation or script error in the browser log", not errs)
@@ -503,6 +564,7 @@ def main():
         check("the viewer sees no Publish button", not v.find("#post-publish").is_displayed())
         check("nor Save draft", not v.find("#post-save").is_displayed())
         check("nor the audit view", not v.find("#nav-audit").is_displayed())
+        check("nor People", not v.find("#nav-people").is_displayed())
         csrf = v.js("return fetch('/api/me').then(r => r.json()).then(j => j.csrf)")
         r = in_page_fetch(v, "POST", "/api/posts", {"title": "viewer " + stamp, "publish": True}, csrf)
         check(f"the API refuses the viewer's post with a valid CSRF token (HTTP {r['status']})", r["status"] == 403)
@@ -517,6 +579,13 @@ def main():
         step("logging out shows the login form", v.visible, "#login-user")
         r = in_page_fetch(v, "GET", "/api/me", None, None)
         check(f"the session is gone after logging out (HTTP {r['status']})", r["status"] == 401)
+        # The admin on a phone: People fits the narrow screen.
+        login(v, "admin", ADMIN_PW)
+        v.click("#nav-people")
+        step("People on a phone lists the users", v.text_in, "#users-list", "vera", 10)
+        wide = v.js("return document.documentElement.scrollWidth - window.innerWidth")
+        check(f"nothing sticks out sideways on a phone ({wide} px)", wide <= 0)
+        shot(v, "phone-people", full=True)
     finally:
         v.close()
 

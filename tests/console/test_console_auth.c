@@ -3,6 +3,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "session.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -127,6 +128,39 @@ TEST(roles_and_sites)
     cJSON_Delete(a);
 }
 
+TEST(user_delete)
+{
+    cn_db *db = open_db();
+    char err[200], secret[CN_SECRET_MAX], csrf[CN_SECRET_MAX], tok[CN_SECRET_MAX], who[CN_NAME_MAX + 1];
+    int sessions, tokens;
+    CHECK(cn_user_put(db, &cheap, "ann", "password-ann", CN_ROLE_ADMIN, "*", err, sizeof err) == CRIER_OK);
+    CHECK(cn_user_put(db, &cheap, "bob", "password-bob", CN_ROLE_EDITOR, "north", err, sizeof err) == CRIER_OK);
+    CHECK(cn_session_create(db, "bob", "127.0.0.1", 1, secret, csrf) == CRIER_OK);
+    CHECK(cn_token_create(db, "bob's script", "bob", tok, NULL) == CRIER_OK);
+    CHECK(cn_token_create(db, "ann's", "ann", tok, NULL) == CRIER_OK);
+    CHECK(cn_user_delete(db, "bob", &sessions, &tokens) == CRIER_OK);
+    CHECK_INT_EQ(sessions, 1);
+    CHECK_INT_EQ(tokens, 1);
+    cn_user u;
+    CHECK(cn_user_get(db, "bob", &u) == CRIER_ERR_NOTFOUND);
+    CHECK(cn_session_find(db, secret, who, csrf) == CRIER_ERR_NOTFOUND);
+    CHECK(cn_token_find(db, tok, who) == CRIER_OK); /* ann's stays */
+    CHECK(cn_user_delete(db, "bob", &sessions, &tokens) == CRIER_ERR_NOTFOUND);
+    CHECK(cn_user_delete(db, "../x", &sessions, &tokens) == CRIER_ERR_NOTFOUND);
+    /* the last admin stays, with her token */
+    CHECK(cn_user_delete(db, "ann", &sessions, &tokens) == CRIER_ERR_LIMIT);
+    CHECK(cn_user_get(db, "ann", &u) == CRIER_OK);
+    CHECK(cn_token_find(db, tok, who) == CRIER_OK);
+    /* with a second admin she may go */
+    CHECK(cn_user_put(db, &cheap, "cy", "password-cy", CN_ROLE_ADMIN, "*", err, sizeof err) == CRIER_OK);
+    CHECK(cn_user_delete(db, "ann", &sessions, &tokens) == CRIER_OK);
+    CHECK_INT_EQ(tokens, 1);
+    CHECK(cn_token_find(db, tok, who) == CRIER_ERR_NOTFOUND);
+    CHECK(cn_user_delete(db, "cy", &sessions, &tokens) == CRIER_ERR_LIMIT);
+    CHECK_INT_EQ(cn_user_count(db), 1);
+    cn_db_close(db);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -135,5 +169,6 @@ int main(void)
     RUN(user_put_rules);
     RUN(login_and_rehash);
     RUN(roles_and_sites);
+    RUN(user_delete);
     return check_summary();
 }

@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static cn_db *open_db(void)
 {
@@ -58,7 +59,7 @@ TEST(tokens)
 {
     cn_db *db = open_db();
     char tok[CN_SECRET_MAX], user[CN_NAME_MAX + 1];
-    CHECK(cn_token_create(db, "city portal", "ann", tok) == CRIER_OK);
+    CHECK(cn_token_create(db, "city portal", "ann", tok, NULL) == CRIER_OK);
     CHECK(strncmp(tok, "crt_", 4) == 0);
     CHECK(cn_token_find(db, tok, user) == CRIER_OK);
     CHECK_STR_EQ(user, "ann");
@@ -66,6 +67,65 @@ TEST(tokens)
     CHECK(cn_token_find(db, tok, user) == CRIER_ERR_NOTFOUND);
     CHECK(cn_token_find(db, "nope", user) == CRIER_ERR_NOTFOUND);
     cn_db_close(db);
+}
+
+TEST(token_list_and_revoke)
+{
+    cn_db *db = open_db();
+    char tok1[CN_SECRET_MAX], tok2[CN_SECRET_MAX], ref1[CN_TOKEN_REF_MAX], ref2[CN_TOKEN_REF_MAX];
+    char user[CN_NAME_MAX + 1], name[CN_TOKEN_NAME_MAX + 1], hash[65];
+    CHECK(cn_token_create(db, "portal", "ann", tok1, ref1) == CRIER_OK);
+    CHECK(cn_token_create(db, "portal", "bob", tok2, ref2) == CRIER_OK); /* names may repeat */
+    CHECK(strcmp(ref1, ref2) != 0);
+    cJSON *list = cn_tokens_json(db);
+    char *text = cn_json_print(list);
+    cn_secret_hash(tok1, hash);
+    CHECK(text && strstr(text, ref1) && strstr(text, "\"user\":\"bob\""));
+    CHECK(text && !strstr(text, tok1) && !strstr(text, hash) && !strstr(text, tok1 + 4));
+    CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(list, "tokens")), 2);
+    free(text);
+    cJSON_Delete(list);
+    CHECK(cn_token_revoke(db, ref1, name, user) == CRIER_OK);
+    CHECK_STR_EQ(name, "portal");
+    CHECK_STR_EQ(user, "ann");
+    CHECK(cn_token_find(db, tok1, user) == CRIER_ERR_NOTFOUND);
+    CHECK(cn_token_find(db, tok2, user) == CRIER_OK);
+    CHECK(cn_token_revoke(db, ref1, name, user) == CRIER_ERR_NOTFOUND);
+    cn_db_close(db);
+}
+
+/* A database made before tokens had a public id gets one on open. */
+TEST(token_ref_migration)
+{
+    char path[] = "/tmp/crier-console-migrate-XXXXXX", err[200], user[CN_NAME_MAX + 1];
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    sqlite3 *s = NULL;
+    CHECK(sqlite3_open(path, &s) == SQLITE_OK);
+    CHECK(sqlite3_exec(s, "CREATE TABLE tokens(id TEXT PRIMARY KEY, name TEXT NOT NULL, user TEXT NOT NULL,"
+                          " created INTEGER NOT NULL); INSERT INTO tokens VALUES('h1','old','ann',1000),"
+                          "('h2','old','bob',2000)", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(s);
+    cn_db *db = NULL;
+    CHECK(cn_db_open(path, &db, err, sizeof err) == CRIER_OK);
+    cJSON *list = cn_tokens_json(db);
+    const cJSON *arr = cJSON_GetObjectItem(list, "tokens");
+    CHECK_INT_EQ(cJSON_GetArraySize(arr), 2);
+    const char *r1 = cn_jstr(cJSON_GetArrayItem(arr, 0), "id"), *r2 = cn_jstr(cJSON_GetArrayItem(arr, 1), "id");
+    CHECK(r1 && r2 && strlen(r1) == 16 && strcmp(r1, r2) != 0);
+    CHECK_STR_EQ(cn_jstr(cJSON_GetArrayItem(arr, 0), "created"), "1970-01-01T00:00:01Z");
+    char name[CN_TOKEN_NAME_MAX + 1];
+    CHECK(r2 && cn_token_revoke(db, r2, name, user) == CRIER_OK);
+    CHECK_STR_EQ(user, "bob");
+    cJSON_Delete(list);
+    cn_db_close(db);
+    CHECK(cn_db_open(path, &db, err, sizeof err) == CRIER_OK); /* opening again changes nothing */
+    list = cn_tokens_json(db);
+    CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(list, "tokens")), 1);
+    cJSON_Delete(list);
+    cn_db_close(db);
+    unlink(path);
 }
 
 TEST(csrf)
@@ -165,6 +225,8 @@ int main(void)
         return 1;
     RUN(sessions);
     RUN(tokens);
+    RUN(token_list_and_revoke);
+    RUN(token_ref_migration);
     RUN(csrf);
     RUN(origin);
     RUN(cookies);
