@@ -414,7 +414,11 @@ static void users(cn_ctx *ctx, cn_req *req, cn_resp *resp, const char *rest)
     const char *action = existed ? "user.update" : "user.create";
     if (!s)
         snprintf(sites, sizeof sites, "*");
-    if ((s && cn_sites_parse(s, sites, sizeof sites, err, sizeof err) != CRIER_OK) ||
+    if (existed && strcmp(name, req->user.name) == 0 && cn_role_parse(role) != CN_ROLE_ADMIN) {
+        /* as for deleting yourself: another admin must do it (and one is left) */
+        cn_audit(ctx->db, ctx->sse, req->user.name, action, name, "refused", "own admin role");
+        cn_resp_error(resp, 409, "you cannot take away your own admin role; ask another admin");
+    } else if ((s && cn_sites_parse(s, sites, sizeof sites, err, sizeof err) != CRIER_OK) ||
         cn_user_put(ctx->db, &ctx->cfg->pwcost, name, pw, cn_role_parse(role), sites, err, sizeof err) != CRIER_OK) {
         cn_audit(ctx->db, ctx->sse, req->user.name, action, name ? name : "", "refused", err);
         cn_resp_error(resp, 400, "%s", err);

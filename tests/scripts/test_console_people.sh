@@ -88,6 +88,10 @@ check "an unknown user: 404" test "$(as "$A" "$ac" DELETE /api/users/nobody | co
 self=$(as "$A" "$ac" DELETE /api/users/admin)
 check "deleting oneself: 409" test "$(code <<<"$self")" = 409
 check "which says why" grep -q 'cannot delete yourself' <<<"$self"
+# nor take away one's own admin role (the way round the rule above)
+demote=$(as "$A" "$ac" POST /api/users '{"user":"admin","password":"correct horse battery","role":"editor"}')
+check "demoting oneself: 409" test "$(code <<<"$demote")" = 409
+check "admin is still an admin" grep -q '"user":"admin","role":"admin"' <(as "$A" "$ac" GET /api/users | body)
 
 # two admins delete each other at the same moment: one of them stays
 C=$TMP/cy.jar
