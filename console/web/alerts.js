@@ -74,12 +74,15 @@ export function init() {
   $('receipts-card').addEventListener('click', onListClick);
   $('receipts-close').addEventListener('click', () => { receiptsOf = null; $('receipts-card').hidden = true; });
   $('relay-list').addEventListener('click', onRelayClick);
+  $('relay-form').addEventListener('submit', (e) => { e.preventDefault(); saveSource(); });
+  $('relay-new').addEventListener('click', () => { clearError(); resetSourceForm(); $('relay-id').focus(); });
   $('tpl-save').addEventListener('click', saveTemplate);
   onSitesChanged(fillScopeNames);
 }
 
 export async function show() {
   $('tpl-admin').hidden = !roleAtLeast('admin');
+  $('relay-form').hidden = !roleAtLeast('admin');
   $('alerts-layout').hidden = !canCompose();
   $('alerts-readonly').hidden = canCompose();
   fillScopeNames();
@@ -140,7 +143,12 @@ function renderRelay() {
         + ` · ${st.forwarded || 0} relayed · ${st.skipped || 0} skipped` }));
     if (st.state === 'failing') li.append(el('p', { class: 'bad', text: `Failing since ${fmtTime(st.since)}: ${st.error}. Its alerts stay as they were.` }));
     if (st.warnings && st.warnings.length) li.append(el('ul', { class: 'warnings' }, ...st.warnings.map((w) => el('li', { class: 'break', text: '⚠︎ ' + w }))));
-    li.append(el('div', { class: 'post-actions' }, el('button', { type: 'button', class: 'btn btn-secondary', dataset: { act: 'poll', id: s.id }, text: 'Check now' })));
+    const actions = el('div', { class: 'post-actions' }, el('button', { type: 'button', class: 'btn btn-secondary', dataset: { act: 'poll', id: s.id }, text: 'Check now' }));
+    if (roleAtLeast('admin')) {
+      actions.append(el('button', { type: 'button', class: 'btn btn-secondary', dataset: { act: 'edit', id: s.id }, text: 'Change' }),
+        el('button', { type: 'button', class: 'btn btn-danger', dataset: { act: 'remove', id: s.id }, text: 'Remove' }));
+    }
+    li.append(actions);
     return li;
   }));
   const failing = list.filter((s) => s.status && s.status.state === 'failing');
@@ -151,10 +159,86 @@ function renderRelay() {
 }
 
 async function onRelayClick(ev) {
-  const btn = ev.target.closest('button[data-act="poll"]');
+  const btn = ev.target.closest('button[data-act]');
   if (!btn) return;
-  const r = await act(btn, () => api('POST', `/api/relay/${encodeURIComponent(btn.dataset.id)}/poll`));
-  if (r) showNotice(`Reading "${btn.dataset.id}" now.`);
+  const id = btn.dataset.id;
+  if (btn.dataset.act === 'poll') {
+    const r = await act(btn, () => api('POST', `/api/relay/${encodeURIComponent(id)}/poll`));
+    if (r !== undefined) showNotice(`Reading "${id}" now.`);
+  } else if (btn.dataset.act === 'edit') {
+    const s = sources.get(id);
+    if (!s) return;
+    clearError();
+    fillSourceForm(s);
+    $('relay-form').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    $('relay-url').focus({ preventScroll: true });
+  } else if (btn.dataset.act === 'remove') {
+    if (!pressedTwice(btn, `Yes, remove ${id}`)) return;  // two steps, as Retract
+    const r = await act(btn, () => api('DELETE', `/api/relay/${encodeURIComponent(id)}`).then(() => true));
+    if (r) {
+      showNotice(`"${id}" is removed: it is no longer read. Alerts it relayed stay until they end or are cancelled.`);
+      if ($('relay-id').readOnly && $('relay-id').value === id) resetSourceForm();
+      await loadRelay();
+    }
+  }
+}
+
+function listOf(text) {
+  return text.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+function resetSourceForm() {
+  $('relay-form').reset();
+  $('relay-id').readOnly = false;
+  $('relay-heading').textContent = 'Add a CAP source';
+  $('relay-save').textContent = 'Add source';
+  $('relay-new').hidden = true;
+}
+
+function fillSourceForm(s) {
+  const r = s.rules || {};
+  $('relay-id').value = s.id;
+  $('relay-id').readOnly = true;  // the name is the key: another name is another source
+  $('relay-url').value = s.url;
+  $('relay-interval').value = s.interval_s;
+  $('relay-mode').value = s.mode === 'auto' ? 'auto' : 'draft';
+  $('relay-scope').value = s.scope || 'all';
+  $('relay-areas').value = (r.areas || []).join(', ');
+  $('relay-geocodes').value = (r.geocodes || []).join(', ');
+  $('relay-events').value = (r.events || []).join(', ');
+  $('relay-severity').value = r.min_severity || 'Unknown';
+  $('relay-tests').checked = !!s.tests;
+  $('relay-heading').textContent = 'Change ' + s.id;
+  $('relay-save').textContent = 'Save changes';
+  $('relay-new').hidden = false;
+}
+
+async function saveSource() {
+  const changing = $('relay-id').readOnly;
+  const body = {
+    id: $('relay-id').value.trim(),
+    url: $('relay-url').value.trim(),
+    interval_s: Number($('relay-interval').value),
+    mode: $('relay-mode').value,
+    scope: $('relay-scope').value.trim() || 'all',
+    tests: $('relay-tests').checked,
+    rules: {
+      areas: listOf($('relay-areas').value),
+      geocodes: listOf($('relay-geocodes').value),
+      events: listOf($('relay-events').value),
+      min_severity: $('relay-severity').value,
+    },
+  };
+  const r = await act($('relay-save'), () => {
+    if (!body.id) throw new Error('Enter a name for the source.');
+    if (!/^https?:\/\//.test(body.url)) throw new Error('Enter the address of the source (http:// or https://).');
+    if (!Number.isInteger(body.interval_s) || body.interval_s < 1 || body.interval_s > 86400) throw new Error('Read it every 1 to 86400 seconds.');
+    return api('POST', '/api/relay', body);
+  });
+  if (!r) return;
+  showNotice(changing ? `"${r.id}" is changed; it is read again now.` : `"${r.id}" is added; it is read now.`);
+  resetSourceForm();
+  await loadRelay();
 }
 
 async function loadTemplates() {

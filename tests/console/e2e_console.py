@@ -323,6 +323,47 @@ def people_view(b, admin, stamp):
           not b.finds('#users-list li[data-user="admin"] button[data-act="delete"]'))
 
 
+def relay_sources(b, admin, stamp):
+    """The admin (on b) adds a CAP source with the Emergency view's form, sees
+    it listed with its rules, changes it, and removes it with the two-step
+    confirm; the API agrees at each step."""
+    sid = "regional-" + stamp
+    b.click("#nav-alerts")
+    step("the admin sees the CAP source form", b.visible, "#relay-form", 10)
+    b.type("#relay-id", sid)
+    b.type("#relay-url", "http://127.0.0.1:9/regional.atom")
+    b.type("#relay-interval", "300")
+    Select(b.find("#relay-mode")).select_by_value("auto")
+    b.type("#relay-scope", "site:town-hall")
+    b.type("#relay-events", "Flood warning, Storm")
+    Select(b.find("#relay-severity")).select_by_value("Severe")
+    b.click("#relay-save")
+    item = f'#relay-list li[data-id="{sid}"]'
+    step("the new source is listed with its rules", b.wait,
+         lambda d: "Flood warning, Storm" in d.find_element("css selector", item).text
+         and "Severe and above" in d.find_element("css selector", item).text
+         if d.find_elements("css selector", item) else False, 10, "the new source")
+    src = lambda: next((x for x in admin.call("GET", "/api/relay")[1].get("sources", []) if x.get("id") == sid), None)
+    got = src()
+    check("the API has it as typed", got is not None and got.get("mode") == "auto" and got.get("interval_s") == 300
+          and got.get("scope") == "site:town-hall" and got.get("rules", {}).get("events") == ["Flood warning", "Storm"]
+          and got.get("rules", {}).get("min_severity") == "Severe")
+    shot(b, "desktop-relay", full=True)
+    b.click(item + ' button[data-act="edit"]')
+    step("Change fills the form", b.wait, lambda d: d.find_element("id", "relay-id").get_attribute("value") == sid
+         and d.find_element("id", "relay-url").get_attribute("value").endswith("regional.atom"), 5, "the form filled")
+    b.type("#relay-interval", "120")
+    b.click("#relay-save")
+    step("the change is saved", b.wait, lambda d: (src() or {}).get("interval_s") == 120, 10, "interval 120")
+    remove = item + ' button[data-act="remove"]'
+    b.click(remove)
+    step("the first press of Remove asks", b.text_in, remove, "Yes, remove", 5)
+    check("and removes nothing yet", src() is not None)
+    b.click(remove)
+    step("the second press removes it from the list", b.wait, lambda d: not d.find_elements("css selector", item), 10, "removed")
+    check("the API agrees", src() is None)
+
+
 def post_item(b, post_id):
     """(class, text) of the post's list item, read in one go: the list is
     re-rendered on live updates, so element references go stale."""
@@ -535,6 +576,7 @@ def main():
 
         # People: users and tokens (admins).
         people_view(b, admin, stamp)
+        relay_sources(b, admin, stamp)
 
         # The emergency desk: the editor on this desktop, an approver on a phone.
         st, _ = admin.call("POST", "/api/users", {"user": "pat", "password": "pass-pat-1234", "role": "publisher", "sites": ["*"]})
