@@ -10,7 +10,7 @@
  *
  * libcurl is loaded here, when approve runs (dlopen), not linked: every other
  * command (an alert sent at 3 a.m.) starts without it and the thirty
- * libraries it pulls in, about 2.5 ms of every start (docs/benchmarks.md). */
+ * libraries it pulls in, 5 to 6 ms of every start here (docs/benchmarks.md). */
 #include "crierctl.h"
 #include "base/buf.h"
 
